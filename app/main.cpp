@@ -1,0 +1,38 @@
+// coroscope: the command-line entry point. Subcommands run headless; the GUI arrives with the
+// desktop app and will be the default.
+#include "demo.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: coroscope <command> [options]
+
+Profiler and debugger for asynchronous Qt / QCoro code.
+
+Commands:
+  demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
+                               headless, and print what Coroscope found.
+
+Options:
+  -h, --help                   Show this help.
+  --version                    Show the version.
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) {
+        std::printf("coroscope %s\n", COROSCOPE_VERSION);
+        return 0;
+    }
+    if (std::strcmp(argv[1], "demo") == 0)
+        return coroscope::app::runDemo(argc - 1, argv + 1);
+    std::fprintf(stderr, "coroscope: unknown command '%s' (see coroscope --help)\n", argv[1]);
+    return 2;
+}

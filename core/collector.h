@@ -1,0 +1,58 @@
+#pragma once
+
+#include "diagnostics/diagnosticrule.h"
+#include "eventchannel.h"
+#include "runstate.h"
+#include "settings.h"
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace coroscope {
+
+/// Drains every producer's channel on a thread of its own, applies the records to the RunState
+/// and runs the diagnostic rules. The measured loop only ever pushes into its ring; it never
+/// waits for this thread.
+class Collector final : private DiagnosticSink {
+public:
+    explicit Collector(const Settings& settings);
+    ~Collector() override;
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
+    /// A channel for one producer thread. Call before start().
+    EventChannel& openChannel(std::string name, std::size_t capacity);
+
+    void start();
+    /// Stops the thread after draining what is queued.
+    void stop();
+    /// Drains everything queued now (from any thread; serialised with the collector thread).
+    void drain();
+    /// Drains, then runs the shutdown rules (task-leaked, unretrieved errors) once.
+    void finish();
+
+    RunSnapshot snapshot() const;
+
+private:
+    void run(std::stop_token stop);
+    void drainLocked();
+    void report(Diagnostic diagnostic) override;
+
+    const Settings& m_settings;
+    mutable std::mutex m_mutex; ///< guards the state below; never taken by a measured thread
+    RunState m_state;
+    std::vector<std::unique_ptr<DiagnosticRule>> m_rules;
+    std::vector<Diagnostic> m_diagnostics;
+    std::map<QString, std::size_t> m_diagnosticsPerRule;
+    std::vector<std::unique_ptr<EventChannel>> m_channels;
+    bool m_finished = false;
+
+    std::mutex m_wakeMutex;
+    std::condition_variable_any m_wake;
+    std::jthread m_thread;
+};
+
+} // namespace coroscope

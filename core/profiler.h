@@ -1,0 +1,54 @@
+#pragma once
+
+#include "collector.h"
+#include "instrumentedthread.h"
+#include "loopprobe.h"
+#include "memorysampler.h"
+#include "settings.h"
+#include "watchdog.h"
+
+#include <chrono>
+#include <memory>
+
+namespace coroscope {
+
+/// Instruments the calling thread's event loop: the one object an application creates.
+///
+/// Construct it on the loop thread after the application object (an Instrumented<...>
+/// application, whose notify() feeds the dispatch timing), then start(). It owns the collector
+/// thread, the watchdog thread, the memory sampler thread and the loop probe; stop() ends them,
+/// drains every record and runs the shutdown rules.
+class Profiler {
+public:
+    explicit Profiler(Settings settings = {});
+    ~Profiler();
+    Profiler(const Profiler&) = delete;
+    Profiler& operator=(const Profiler&) = delete;
+
+    void start();
+    void stop();
+    bool isRunning() const noexcept { return m_running; }
+
+    /// Applies at once, also to a dispatch in progress.
+    void setSlowCallbackThreshold(std::chrono::nanoseconds threshold);
+    std::chrono::nanoseconds slowCallbackThreshold() const;
+
+    /// Everything recorded so far (drains queued records first).
+    RunSnapshot snapshot();
+    const Settings& settings() const noexcept { return m_settings; }
+    Collector& collector() noexcept { return m_collector; }
+
+private:
+    Settings m_settings;
+    Collector m_collector;
+    EventChannel& m_loopChannel;
+    EventChannel& m_watchdogChannel;
+    EventChannel& m_memoryChannel;
+    InstrumentedThread m_thread;
+    LoopProbe m_probe;
+    Watchdog m_watchdog;
+    MemorySampler m_memory;
+    bool m_running = false;
+};
+
+} // namespace coroscope

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace coroscope {
+
+/// Thresholds and limits of one profiling run. Defaults follow asyncio's debug mode where it has
+/// an equivalent (slow_callback_duration = 100 ms).
+struct Settings {
+    std::chrono::nanoseconds slowCallbackThreshold = std::chrono::milliseconds(100);
+    std::chrono::nanoseconds stuckTaskThreshold = std::chrono::seconds(10);
+    std::chrono::milliseconds lagProbeInterval{10};
+    std::chrono::milliseconds memorySampleInterval{100};
+    std::chrono::milliseconds watchdogPollInterval{10};
+    std::chrono::milliseconds collectorInterval{5};
+    /// Records the loop thread can queue before the collector catches up; beyond it they are
+    /// dropped and counted, never waited for.
+    std::size_t loopChannelCapacity = std::size_t(1) << 16;
+    /// Finished tasks kept in memory with their details; older ones are evicted (counts stay exact).
+    std::size_t maxRetainedFinishedTasks = 1'000'000;
+    std::size_t maxSlowCallbacks = 10'000;
+    std::size_t maxDiagnosticsPerRule = 1'000;
+    std::size_t maxMemorySamples = 100'000;
+};
+
+} // namespace coroscope

@@ -1,0 +1,107 @@
+#include "collector.h"
+
+namespace coroscope {
+namespace {
+constexpr auto kRuleTickInterval = std::chrono::milliseconds(250);
+} // namespace
+
+Collector::Collector(const Settings& settings)
+    : m_settings(settings)
+    , m_state(settings)
+    , m_rules(makeDefaultRules(settings)) {
+    m_state.setObserver({
+        .taskChanged =
+            [this](const TaskInfo& task) {
+                for (auto& rule : m_rules)
+                    rule->onTaskChanged(task, m_state, *this);
+            },
+        .slowCallback =
+            [this](const SlowCallback& slow) {
+                for (auto& rule : m_rules)
+                    rule->onSlowCallback(slow, m_state, *this);
+            },
+    });
+}
+
+Collector::~Collector() { stop(); }
+
+EventChannel& Collector::openChannel(std::string name, std::size_t capacity) {
+    std::lock_guard lock(m_mutex);
+    return *m_channels.emplace_back(std::make_unique<EventChannel>(std::move(name), capacity));
+}
+
+void Collector::start() {
+    if (m_thread.joinable())
+        return;
+    m_thread = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void Collector::stop() {
+    if (m_thread.joinable()) {
+        m_thread.request_stop();
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    drain();
+}
+
+void Collector::run(std::stop_token stop) {
+    auto nextRuleTick = std::chrono::steady_clock::now() + kRuleTickInterval;
+    while (!stop.stop_requested()) {
+        {
+            std::unique_lock wake(m_wakeMutex);
+            m_wake.wait_for(wake, stop, m_settings.collectorInterval, [] { return false; });
+        }
+        std::lock_guard lock(m_mutex);
+        drainLocked();
+        if (std::chrono::steady_clock::now() >= nextRuleTick) {
+            nextRuleTick += kRuleTickInterval;
+            const std::int64_t now = Clock::nanosNow();
+            for (auto& rule : m_rules)
+                rule->onTick(m_state, now, *this);
+        }
+    }
+}
+
+void Collector::drain() {
+    std::lock_guard lock(m_mutex);
+    drainLocked();
+}
+
+void Collector::drainLocked() {
+    for (auto& channel : m_channels)
+        channel->drain([this](Record&& record) { m_state.apply(std::move(record)); });
+}
+
+void Collector::finish() {
+    std::lock_guard lock(m_mutex);
+    drainLocked();
+    if (m_finished)
+        return;
+    m_finished = true;
+    const std::int64_t now = Clock::nanosNow();
+    for (auto& rule : m_rules)
+        rule->onShutdown(m_state, now, *this);
+}
+
+void Collector::report(Diagnostic diagnostic) {
+    std::size_t& count = m_diagnosticsPerRule[diagnostic.rule];
+    if (++count > m_settings.maxDiagnosticsPerRule) {
+        ++m_state.drops().diagnosticsOverLimit;
+        return;
+    }
+    m_diagnostics.push_back(std::move(diagnostic));
+}
+
+RunSnapshot Collector::snapshot() const {
+    std::lock_guard lock(m_mutex);
+    RunSnapshot s = m_state.snapshot(Clock::nanosNow());
+    s.diagnostics = m_diagnostics;
+    for (const auto& channel : m_channels) {
+        s.drops.records += channel->droppedTotal();
+        s.drops.segments += channel->dropped(RecordKind::TaskSegment);
+    }
+    return s;
+}
+
+} // namespace coroscope

@@ -1,0 +1,23 @@
+#include "diagnostics/rules.h"
+#include "format.h"
+#include "runstate.h"
+
+namespace coroscope {
+
+void SlowCallbackRule::onSlowCallback(const SlowCallback& slow, const RunState& state, DiagnosticSink& sink) {
+    QString where = slow.eventType;
+    if (!slow.receiverClass.isEmpty())
+        where += QStringLiteral(" event for ") + slow.receiverClass;
+    if (!slow.receiverName.isEmpty())
+        where += QStringLiteral(" '") + slow.receiverName + u'\'';
+    QString message = QStringLiteral("A callback blocked the event loop for ") + formatDuration(slow.durationNs);
+    if (slow.taskId)
+        message += QStringLiteral(" in task '") + slow.taskName + u'\'';
+    message += QStringLiteral(" (") + where + u')';
+    Diagnostic d = make(message, state.task(slow.taskId), slow.startNs);
+    if (!slow.location.isEmpty())
+        d.location = slow.location;
+    sink.report(std::move(d));
+}
+
+} // namespace coroscope

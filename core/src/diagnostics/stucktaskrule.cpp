@@ -1,0 +1,27 @@
+#include "diagnostics/rules.h"
+#include "format.h"
+#include "runstate.h"
+
+namespace coroscope {
+
+void StuckTaskRule::onTick(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
+    for (const auto& [id, task] : state.tasks()) {
+        if (task.state != TaskState::Suspended || task.lastSuspendNs <= 0)
+            continue;
+        const std::int64_t waited = nowNs - task.lastSuspendNs;
+        if (waited < m_threshold.count())
+            continue;
+        // Once per suspension: the same await is not reported again, a later one may be.
+        auto [it, inserted] = m_reportedSuspension.try_emplace(id, task.lastSuspendNs);
+        if (!inserted) {
+            if (it->second == task.lastSuspendNs)
+                continue;
+            it->second = task.lastSuspendNs;
+        }
+        sink.report(make(QStringLiteral("Task '") + task.name + QStringLiteral("' has been suspended for ") +
+                             formatDuration(waited) + QStringLiteral(" awaiting ") + task.awaiting,
+                         &task, nowNs));
+    }
+}
+
+} // namespace coroscope

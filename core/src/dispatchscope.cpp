@@ -1,0 +1,19 @@
+#include "dispatchscope.h"
+
+namespace coroscope {
+
+void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Clock::Ticks busy) noexcept {
+    Record r;
+    r.kind = RecordKind::SlowCallback;
+    r.a = t.dispatchSeq;
+    r.t0 = t.dispatchStart;
+    r.t1 = now;
+    r.c = std::int64_t(busy);
+    r.b = std::uint64_t(t.eventType);
+    r.task = t.dominantTask;
+    r.label = t.receiverClass;
+    r.text = std::move(t.receiverName);
+    t.emit(std::move(r));
+}
+
+} // namespace coroscope

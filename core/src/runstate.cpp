@@ -1,0 +1,356 @@
+#include "runstate.h"
+
+#include "format.h"
+#include "symbolizer.h"
+
+#include <QEvent>
+#include <QMetaEnum>
+
+#include <algorithm>
+
+namespace coroscope {
+namespace {
+
+constexpr qsizetype kMaxNameChars = 256;
+constexpr qsizetype kMaxAwaitChars = 256;
+constexpr qsizetype kMaxStackChars = 32 * 1024;
+constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+
+QString bounded(QString text, qsizetype limit) {
+    if (text.size() > limit) {
+        text.truncate(limit);
+        text += QStringLiteral("…");
+    }
+    text.squeeze(); // retained per task: keep no spare capacity
+    return text;
+}
+
+std::int64_t ns(Clock::Ticks ticks) { return Clock::sinceOrigin(ticks); }
+
+// "ns::parse(QString const&) [clone .actor]" -> "ns::parse"
+QString shortFunctionName(QString name) {
+    const qsizetype clone = name.indexOf(QStringLiteral(" [clone"));
+    if (clone > 0)
+        name.truncate(clone);
+    if (name.endsWith(u')')) {
+        int depth = 0;
+        for (qsizetype i = name.size() - 1; i >= 0; --i) {
+            if (name[i] == u')')
+                ++depth;
+            else if (name[i] == u'(' && --depth == 0) {
+                name.truncate(i);
+                break;
+            }
+        }
+    }
+    return name;
+}
+
+QString eventTypeName(int type) {
+    const char* key = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
+    return key ? QString::fromLatin1(key) : QString::number(type);
+}
+
+} // namespace
+
+RunState::RunState(const Settings& settings)
+    : m_settings(settings) {}
+
+const TaskInfo* RunState::task(std::uint64_t id) const {
+    const auto it = m_tasks.find(id);
+    return it == m_tasks.end() ? nullptr : &it->second;
+}
+
+QString RunState::taskName(std::uint64_t id) const {
+    const TaskInfo* t = task(id);
+    return t ? t->name : QString();
+}
+
+TaskInfo& RunState::taskFor(std::uint64_t id, std::int64_t tNs) {
+    auto [it, inserted] = m_tasks.try_emplace(id);
+    if (inserted) {
+        // Its creation record was dropped (channel full) or it was evicted: keep what we learn.
+        it->second.id = id;
+        it->second.name = QStringLiteral("task #") + QString::number(id);
+        it->second.createdNs = tNs;
+        it->second.state = TaskState::Running;
+        ++m_byState[std::size_t(TaskState::Running)];
+        ++m_tasksTotal;
+    }
+    return it->second;
+}
+
+void RunState::setState(TaskInfo& task, TaskState state) {
+    if (task.state == state)
+        return;
+    --m_byState[std::size_t(task.state)];
+    ++m_byState[std::size_t(state)];
+    task.state = state;
+}
+
+void RunState::apply(Record&& r) {
+    switch (r.kind) {
+    case RecordKind::TaskCreated: onCreated(r); break;
+    case RecordKind::TaskSegment: onSegment(r); break;
+    case RecordKind::TaskFinished: onFinished(r); break;
+    case RecordKind::TaskCancelRequested: taskFor(r.task, ns(r.t0)).cancelRequested = true; break;
+    case RecordKind::TaskErrorRetrieved:
+    case RecordKind::TaskReleased: {
+        TaskInfo& t = taskFor(r.task, ns(r.t0));
+        (r.kind == RecordKind::TaskReleased ? t.released : t.errorRetrieved) = true;
+        if (m_observer.taskChanged)
+            m_observer.taskChanged(t);
+        break;
+    }
+    case RecordKind::SlowCallback: onSlowCallback(r); break;
+    case RecordKind::BlockingStack: onBlockingStack(r); break;
+    case RecordKind::LoopTick: onLoopTick(r); break;
+    case RecordKind::MemorySample: onMemorySample(r); break;
+    }
+}
+
+void RunState::onCreated(const Record& r) {
+    auto [it, inserted] = m_tasks.try_emplace(r.task);
+    TaskInfo& t = it->second;
+    if (inserted) {
+        ++m_tasksTotal;
+        ++m_byState[std::size_t(TaskState::Running)];
+    }
+    t.id = r.task;
+    t.parentId = r.a;
+    t.createdNs = ns(r.t0);
+    t.state = TaskState::Running; // eager: it runs as soon as it is created
+    if (r.label)
+        t.spawnLocation = QString::fromUtf8(r.label) + u':' + QString::number(r.c);
+    if (!r.text.isEmpty()) {
+        t.name = bounded(r.text, kMaxNameChars);
+    } else if (r.b) {
+        // Unnamed: the coroutine function's name, resolved here (cached per address), off the loop.
+        const StackFrame frame = Symbolizer::instance().resolve(std::uintptr_t(r.b), false);
+        t.name = bounded(shortFunctionName(frame.function), kMaxNameChars);
+        if (t.spawnLocation.isEmpty() && !frame.file.isEmpty())
+            t.spawnLocation = frame.file.section(u'/', -1) + u':' + QString::number(frame.line);
+    }
+    if (t.name.isEmpty())
+        t.name = QStringLiteral("task #") + QString::number(r.task);
+}
+
+QString RunState::describeAwait(const Record& r) const {
+    const QString kind = QString::fromUtf8(r.label);
+    QString text;
+    if (kind == QLatin1String("sleep"))
+        text = QStringLiteral("sleep ") + formatDuration(r.c * 1'000'000);
+    else if (kind == QLatin1String("timer"))
+        text = QStringLiteral("timer ") + formatDuration(r.c * 1'000'000);
+    else if (kind == QLatin1String("task")) {
+        text = QStringLiteral("task #") + QString::number(r.c);
+        const QString name = taskName(std::uint64_t(r.c));
+        if (!name.isEmpty())
+            text += QStringLiteral(" (") + name + u')';
+    } else
+        text = kind;
+    if (!r.text.isEmpty())
+        text += u' ' + r.text;
+    return bounded(text, kMaxAwaitChars);
+}
+
+void RunState::onSegment(Record& r) {
+    ++m_segmentsTotal;
+    const std::int64_t start = ns(r.t0);
+    const std::int64_t end = ns(r.t1);
+    const std::int64_t ready = r.a ? ns(r.a) : start;
+    TaskInfo& t = taskFor(r.task, start);
+    if (t.lastSuspendNs > 0) {
+        // A resume: the time since it suspended splits into waiting (idle) and ready-not-running.
+        ++t.resumes;
+        t.idleNs += std::max<std::int64_t>(0, std::min(ready, start) - t.lastSuspendNs);
+        t.schedNs += std::max<std::int64_t>(0, start - ready);
+    }
+    t.busyNs += Clock::toNanos(r.b);
+    if (r.label) {
+        t.lastSuspendNs = end;
+        t.awaiting = describeAwait(r);
+        if (!isFinished(t.state))
+            setState(t, TaskState::Suspended);
+    }
+}
+
+void RunState::onFinished(Record& r) {
+    TaskInfo& t = taskFor(r.task, ns(r.t0));
+    const auto state = TaskState(r.state);
+    t.finishedNs = ns(r.t0);
+    t.awaiting.clear();
+    if (!r.text.isEmpty())
+        t.error = bounded(std::move(r.text), 4096);
+    setState(t, state);
+    m_finishedOrder.push_back(t.id);
+    if (m_observer.taskChanged)
+        m_observer.taskChanged(t);
+    evictFinishedTasks();
+}
+
+void RunState::evictFinishedTasks() {
+    while (m_finishedOrder.size() > m_settings.maxRetainedFinishedTasks) {
+        const auto it = m_tasks.find(m_finishedOrder.front());
+        m_finishedOrder.pop_front();
+        if (it == m_tasks.end())
+            continue;
+        // Counts by state stay exact: an evicted task leaves its state counted.
+        m_tasks.erase(it);
+        ++m_drops.evictedTasks;
+    }
+}
+
+SlowCallback* RunState::slowCallbackFor(std::uint64_t dispatchSeq) {
+    const auto it = m_slowBySeq.find(dispatchSeq);
+    return it == m_slowBySeq.end() ? nullptr : &m_slowCallbacks[it->second];
+}
+
+void RunState::onSlowCallback(Record& r) {
+    SlowCallback* slow = slowCallbackFor(r.a);
+    if (!slow) {
+        if (m_slowCallbacks.size() >= m_settings.maxSlowCallbacks) {
+            ++m_drops.slowCallbacksOverLimit;
+            return;
+        }
+        m_slowBySeq.emplace(r.a, m_slowCallbacks.size());
+        slow = &m_slowCallbacks.emplace_back();
+        slow->dispatchSeq = r.a;
+    }
+    slow->startNs = ns(r.t0);
+    slow->durationNs = Clock::toNanos(Clock::Ticks(r.c));
+    slow->ongoing = false;
+    if (r.task) { // the watchdog's "running now" is kept if no task ran the most exclusive time
+        slow->taskId = r.task;
+        slow->taskName = taskName(r.task);
+    }
+    slow->receiverClass = r.label ? QString::fromLatin1(r.label) : QString();
+    slow->receiverName = bounded(std::move(r.text), kMaxNameChars);
+    slow->eventType = eventTypeName(int(r.b));
+    if (m_observer.slowCallback)
+        m_observer.slowCallback(*slow);
+}
+
+void RunState::onBlockingStack(Record& r) {
+    SlowCallback* slow = slowCallbackFor(r.a);
+    if (!slow) {
+        if (m_slowCallbacks.size() >= m_settings.maxSlowCallbacks) {
+            ++m_drops.slowCallbacksOverLimit;
+            return;
+        }
+        // Seen by the watchdog before the dispatch returned (or it never will: a hang).
+        m_slowBySeq.emplace(r.a, m_slowCallbacks.size());
+        slow = &m_slowCallbacks.emplace_back();
+        slow->dispatchSeq = r.a;
+        slow->startNs = ns(r.t0);
+        slow->durationNs = ns(r.t1) - slow->startNs;
+        slow->ongoing = true;
+        slow->taskId = r.task;
+        slow->taskName = taskName(r.task);
+        slow->receiverClass = r.label ? QString::fromLatin1(r.label) : QString();
+        slow->eventType = eventTypeName(int(r.b));
+    }
+    slow->stack = bounded(std::move(r.text), kMaxStackChars);
+    slow->stackCapturedNs = ns(r.t1);
+}
+
+void RunState::onLoopTick(const Record& r) {
+    const std::int64_t now = ns(r.t0);
+    const auto lagMicros = std::int64_t(r.a / 1000);
+    m_lag.record(lagMicros);
+    m_lagThisSecond.record(lagMicros);
+    if (m_lastTickNs >= 0) {
+        const std::int64_t wall = now - m_lastTickNs;
+        const std::int64_t idle = std::min<std::int64_t>(wall, Clock::toNanos(r.b));
+        m_secondWallNs += wall;
+        m_secondIdleNs += idle;
+        m_totalWallNs += wall;
+        m_totalIdleNs += idle;
+    }
+    m_lastTickNs = now;
+    if (m_secondStartNs < 0)
+        m_secondStartNs = now;
+    if (now - m_secondStartNs >= kNanosPerSecond)
+        closeLoopSecond(now);
+}
+
+void RunState::closeLoopSecond(std::int64_t nowNs) {
+    LoopSecond second;
+    second.tNs = nowNs;
+    second.lagP50Ns = m_lagThisSecond.percentile(50) * 1000;
+    second.lagP99Ns = m_lagThisSecond.percentile(99) * 1000;
+    second.lagMaxNs = m_lagThisSecond.max() * 1000;
+    second.utilization = m_secondWallNs > 0 ? 1.0 - double(m_secondIdleNs) / double(m_secondWallNs) : 0.0;
+    second.tasksByState = m_byState;
+    m_loopSeconds.push_back(second);
+    m_lagThisSecond.reset();
+    m_secondStartNs = nowNs;
+    m_secondWallNs = 0;
+    m_secondIdleNs = 0;
+}
+
+void RunState::onMemorySample(const Record& r) {
+    const MemorySample sample{std::int64_t(r.t0), std::int64_t(r.a), std::int64_t(r.b)};
+    if (m_memorySeen == 0) {
+        m_memoryStats.rssStartBytes = sample.rssBytes;
+        m_memoryStats.heapStartBytes = sample.heapBytes;
+    }
+    m_memoryStats.rssEndBytes = sample.rssBytes;
+    m_memoryStats.heapEndBytes = sample.heapBytes;
+    m_memoryStats.rssPeakBytes = std::max(m_memoryStats.rssPeakBytes, sample.rssBytes);
+    m_rssGrowth.add(sample.tNanos, sample.rssBytes);
+    m_heapGrowth.add(sample.tNanos, sample.heapBytes);
+    m_memoryStats.rssGrowthBytesPerSecond = m_rssGrowth.bytesPerSecond();
+    m_memoryStats.heapGrowthBytesPerSecond = m_heapGrowth.bytesPerSecond();
+    // Bounded series: past the limit keep every other sample, then every 4th, ...
+    if (m_memorySeen++ % m_memoryStride == 0)
+        m_memory.push_back(sample);
+    if (m_memory.size() >= m_settings.maxMemorySamples) {
+        std::vector<MemorySample> thinned;
+        thinned.reserve(m_memory.size() / 2 + 1);
+        for (std::size_t i = 0; i < m_memory.size(); i += 2)
+            thinned.push_back(m_memory[i]);
+        m_memory = std::move(thinned);
+        m_memoryStride *= 2;
+    }
+}
+
+RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
+    RunSnapshot s;
+    s.nowNs = nowNs;
+    s.tasks.reserve(m_tasks.size());
+    for (const auto& [id, info] : m_tasks)
+        s.tasks.push_back(info);
+    std::sort(s.tasks.begin(), s.tasks.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.id < b.id; });
+    s.tasksByState = m_byState;
+    s.tasksTotal = m_tasksTotal;
+    s.segmentsTotal = m_segmentsTotal;
+    s.slowCallbacks = m_slowCallbacks;
+    for (SlowCallback& slow : s.slowCallbacks)
+        if (slow.ongoing)
+            slow.durationNs = std::max(slow.durationNs, nowNs - slow.startNs);
+    s.loopLagMicros = m_lag;
+    s.loopSeconds = m_loopSeconds;
+    s.loopUtilization = m_totalWallNs > 0 ? 1.0 - double(m_totalIdleNs) / double(m_totalWallNs) : 0.0;
+    s.memory = m_memory;
+    s.memoryStats = m_memoryStats;
+    s.drops = m_drops;
+    return s;
+}
+
+const TaskInfo* RunSnapshot::task(std::uint64_t id) const {
+    const auto it = std::lower_bound(tasks.begin(), tasks.end(), id,
+                                     [](const TaskInfo& t, std::uint64_t value) { return t.id < value; });
+    return it != tasks.end() && it->id == id ? &*it : nullptr;
+}
+
+const char* severityName(Severity s) noexcept {
+    switch (s) {
+    case Severity::Info: return "info";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    }
+    return "unknown";
+}
+
+} // namespace coroscope

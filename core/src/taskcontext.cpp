@@ -1,0 +1,279 @@
+#include "taskcontext.h"
+
+#include "instrumentedthread.h"
+#include "relay.h"
+
+#include <QAbstractEventDispatcher>
+#include <QMetaObject>
+
+#include <atomic>
+#include <cxxabi.h>
+#include <memory>
+
+namespace coroscope {
+namespace {
+
+std::atomic<std::uint64_t> g_nextTaskId{1};
+
+struct PendingSpawn {
+    QString name;
+    const char* file = nullptr;
+    int line = 0;
+};
+thread_local PendingSpawn t_pendingSpawn;
+
+constinit thread_local TaskContext* t_running = nullptr;
+constinit thread_local TaskContext* t_liveHead = nullptr;
+constinit thread_local int t_liveCount = 0;
+
+constexpr qsizetype kMaxErrorChars = 4096;
+
+QString describeException(std::exception_ptr error) {
+    QString type;
+    if (const std::type_info* info = abi::__cxa_current_exception_type()) {
+        int status = 0;
+        std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(info->name(), nullptr, nullptr, &status),
+                                                         std::free);
+        type = QString::fromUtf8(status == 0 && demangled ? demangled.get() : info->name());
+    }
+    QString message;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        message = QString::fromUtf8(e.what());
+    } catch (...) {
+        message = QStringLiteral("(not a std::exception)");
+    }
+    QString text = type.isEmpty() ? message : type + QStringLiteral(": ") + message;
+    if (text.size() > kMaxErrorChars)
+        text = text.left(kMaxErrorChars) + QStringLiteral("…");
+    return text;
+}
+
+void emitRecord(Record&& record) noexcept {
+    if (InstrumentedThread* thread = InstrumentedThread::current())
+        thread->emit(std::move(record));
+}
+
+} // namespace
+
+void setNextTaskName(QString name, std::source_location where) {
+    t_pendingSpawn.name = std::move(name);
+    t_pendingSpawn.file = where.file_name();
+    t_pendingSpawn.line = int(where.line());
+}
+
+void clearNextTaskName() noexcept {
+    t_pendingSpawn.name.clear();
+    t_pendingSpawn.file = nullptr;
+    t_pendingSpawn.line = 0;
+}
+
+TaskContext::TaskContext() noexcept
+    : m_id(g_nextTaskId.fetch_add(1, std::memory_order_relaxed)) {
+    m_nextLive = t_liveHead;
+    if (t_liveHead)
+        t_liveHead->m_prevLive = this;
+    t_liveHead = this;
+    ++t_liveCount;
+}
+
+TaskContext::~TaskContext() {
+    // Destroyed while suspended (only at shutdown): the relay must never resume this frame.
+    if (m_relay)
+        m_relay->abandon();
+    if (m_prevLive)
+        m_prevLive->m_nextLive = m_nextLive;
+    else if (t_liveHead == this)
+        t_liveHead = m_nextLive;
+    if (m_nextLive)
+        m_nextLive->m_prevLive = m_prevLive;
+    if (!isFinished(m_state))
+        --t_liveCount;
+}
+
+TaskContext* TaskContext::running() noexcept { return t_running; }
+
+int TaskContext::liveCountOnThisThread() noexcept { return t_liveCount; }
+
+void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
+    m_handle = handle;
+    m_parent = t_running ? t_running->m_id : 0;
+    if (InstrumentedThread* thread = InstrumentedThread::current()) {
+        Record r;
+        r.kind = RecordKind::TaskCreated;
+        r.task = m_id;
+        r.t0 = Clock::now();
+        r.a = m_parent;
+        // GCC and Clang frames begin with the resume function's address: symbolized off the loop,
+        // it names an unnamed task after its coroutine function.
+        r.b = reinterpret_cast<std::uintptr_t>(*static_cast<void* const*>(handle.address()));
+        if (t_pendingSpawn.file) {
+            r.text = std::move(t_pendingSpawn.name);
+            r.label = t_pendingSpawn.file;
+            r.c = t_pendingSpawn.line;
+            clearNextTaskName();
+        }
+        thread->emit(std::move(r));
+    } else if (t_pendingSpawn.file) {
+        clearNextTaskName();
+    }
+}
+
+void TaskContext::beginSegment(Clock::Ticks ready) noexcept {
+    const Clock::Ticks now = Clock::now();
+    m_segmentStart = now;
+    m_exclusiveStart = now;
+    m_exclusive = 0;
+    m_ready = ready ? ready : now;
+    m_state = TaskState::Running;
+    m_interrupted = t_running;
+    if (m_interrupted)
+        m_interrupted->pauseExclusive(now);
+    t_running = this;
+    if (InstrumentedThread* thread = InstrumentedThread::current())
+        thread->published.runningTask.store(m_id, std::memory_order_relaxed);
+}
+
+void TaskContext::pauseExclusive(Clock::Ticks now) noexcept { m_exclusive += now - m_exclusiveStart; }
+
+void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
+    const Clock::Ticks now = Clock::now();
+    m_exclusive += now - m_exclusiveStart;
+    t_running = m_interrupted;
+    if (m_interrupted)
+        m_interrupted->m_exclusiveStart = now;
+    if (awaiting)
+        m_state = TaskState::Suspended;
+    if (InstrumentedThread* thread = InstrumentedThread::current()) {
+        thread->published.runningTask.store(m_interrupted ? m_interrupted->m_id : 0, std::memory_order_relaxed);
+        // The task with the most exclusive time inside a dispatch is the one a slow callback blames.
+        if (thread->depth > 0 && m_exclusive > thread->dominantTicks) {
+            thread->dominantTicks = m_exclusive;
+            thread->dominantTask = m_id;
+        }
+        Record r;
+        r.kind = RecordKind::TaskSegment;
+        r.task = m_id;
+        r.t0 = m_segmentStart;
+        r.t1 = now;
+        r.a = m_ready;
+        r.b = m_exclusive;
+        if (awaiting) {
+            r.label = awaiting->kind;
+            r.c = awaiting->arg;
+            r.text = awaiting->detail;
+        }
+        thread->emit(std::move(r));
+    }
+    m_interrupted = nullptr;
+}
+
+void TaskContext::recordOutcome(std::exception_ptr error) noexcept {
+    try {
+        std::rethrow_exception(error);
+    } catch (const CancelledError&) {
+        m_state = TaskState::Cancelled;
+    } catch (...) {
+        m_state = TaskState::Failed;
+        m_error = describeException(error);
+    }
+}
+
+void TaskContext::finish() noexcept {
+    if (!isFinished(m_state))
+        m_state = TaskState::Completed;
+    --t_liveCount;
+    Record r;
+    r.kind = RecordKind::TaskFinished;
+    r.task = m_id;
+    r.t0 = Clock::now();
+    r.state = std::uint8_t(m_state);
+    r.text = m_error;
+    emitRecord(std::move(r));
+}
+
+void TaskContext::markReleased() noexcept {
+    Record r;
+    r.kind = RecordKind::TaskReleased;
+    r.task = m_id;
+    r.t0 = Clock::now();
+    emitRecord(std::move(r));
+}
+
+void TaskContext::markErrorRetrieved() noexcept {
+    if (m_errorRetrieved || m_state != TaskState::Failed)
+        return;
+    m_errorRetrieved = true;
+    Record r;
+    r.kind = RecordKind::TaskErrorRetrieved;
+    r.task = m_id;
+    r.t0 = Clock::now();
+    emitRecord(std::move(r));
+}
+
+bool TaskContext::takeCancellation() noexcept {
+    if (!m_cancelRequested)
+        return false;
+    m_cancelRequested = false;
+    return true;
+}
+
+void TaskContext::attachRelay(detail::RelayPromise* relay, const AwaitLabel& label) noexcept {
+    m_relay = relay;
+    m_awaitedTask = label.awaitedTask;
+    m_due = label.due;
+}
+
+void TaskContext::detachRelay() noexcept {
+    m_relay = nullptr;
+    m_awaitedTask = nullptr;
+}
+
+void TaskContext::relayFired(Clock::Ticks now) noexcept {
+    m_relay = nullptr;
+    m_awaitedTask = nullptr;
+    // Known due time (a sleep): the scheduling delay is how late the loop served it.
+    m_ready = (m_due && m_due < now) ? m_due : now;
+    m_state = TaskState::Scheduled;
+}
+
+void TaskContext::requestCancel() {
+    if (isFinished(m_state) || m_cancelRequested)
+        return;
+    m_cancelRequested = true;
+    Record r;
+    r.kind = RecordKind::TaskCancelRequested;
+    r.task = m_id;
+    r.t0 = Clock::now();
+    emitRecord(std::move(r));
+
+    if (m_awaitedTask)
+        m_awaitedTask->requestCancel();
+    if (!m_relay)
+        return; // running now: the next await delivers it
+    m_relay->abandon();
+    detachRelay();
+    m_ready = Clock::now();
+    m_state = TaskState::Scheduled;
+    // Resume from the loop, not from inside the canceller: cancel() returns at once and the
+    // cancelled task runs its cleanup in a callback of its own.
+    const std::coroutine_handle<> handle = m_handle;
+    if (QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance())
+        QMetaObject::invokeMethod(dispatcher, [handle] { handle.resume(); }, Qt::QueuedConnection);
+    else
+        handle.resume();
+}
+
+int TaskContext::cancelAllOnThisThread() {
+    // Collect first: cancelling may finish tasks and unlink them while we walk.
+    std::vector<TaskContext*> live;
+    for (TaskContext* t = t_liveHead; t; t = t->m_nextLive)
+        if (!isFinished(t->m_state))
+            live.push_back(t);
+    for (TaskContext* t : live)
+        t->requestCancel();
+    return int(live.size());
+}
+
+} // namespace coroscope

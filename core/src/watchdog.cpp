@@ -1,0 +1,66 @@
+#include "watchdog.h"
+
+#include "symbolizer.h"
+
+namespace coroscope {
+
+Watchdog::Watchdog(InstrumentedThread& loop, EventChannel& output, std::chrono::milliseconds pollInterval)
+    : m_loop(loop)
+    , m_output(output)
+    , m_pollInterval(pollInterval) {}
+
+Watchdog::~Watchdog() { stop(); }
+
+void Watchdog::start() {
+    if (m_thread.joinable())
+        return;
+    m_thread = std::jthread([this](std::stop_token stop) {
+        // Load the executable's DWARF now (~90 ms once), so the first report is not late.
+        Symbolizer::instance().warmUp();
+        run(stop);
+    });
+}
+
+void Watchdog::stop() {
+    if (m_thread.joinable()) {
+        m_thread.request_stop();
+        m_thread.join();
+    }
+}
+
+void Watchdog::run(std::stop_token stop) {
+    const LoopPublication& pub = m_loop.published;
+    while (!stop.stop_requested()) {
+        std::this_thread::sleep_for(m_pollInterval);
+        // seq, start, seq: the pair belongs to one dispatch only if seq did not move meanwhile.
+        const std::uint64_t seq = pub.dispatchSeq.load(std::memory_order_relaxed);
+        const Clock::Ticks start = pub.dispatchStart.load(std::memory_order_relaxed);
+        if (start == 0 || seq == m_lastCapturedSeq || pub.dispatchSeq.load(std::memory_order_relaxed) != seq)
+            continue;
+        const Clock::Ticks now = Clock::now();
+        if (now > start && now - start >= m_loop.slowThreshold.load(std::memory_order_relaxed))
+            captureBlockedDispatch(seq, start);
+    }
+}
+
+void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
+    const LoopPublication& pub = m_loop.published;
+    m_lastCapturedSeq = seq;
+    const std::vector<std::uintptr_t> pcs = m_sampler.capture();
+    const Clock::Ticks capturedAt = Clock::now();
+    // The dispatch ended while we were capturing: the stack may belong to the next one.
+    if (pcs.empty() || pub.dispatchSeq.load(std::memory_order_relaxed) != seq)
+        return;
+    Record r;
+    r.kind = RecordKind::BlockingStack;
+    r.a = seq;
+    r.t0 = start;
+    r.t1 = capturedAt;
+    r.task = pub.runningTask.load(std::memory_order_relaxed);
+    r.label = pub.receiverClass.load(std::memory_order_relaxed);
+    r.b = std::uint64_t(pub.eventType.load(std::memory_order_relaxed));
+    r.text = Symbolizer::format(Symbolizer::instance().resolve(pcs));
+    m_output.push(std::move(r));
+}
+
+} // namespace coroscope

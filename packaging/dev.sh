@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   packaging/dev.sh build   install what is missing, configure, build
+#   packaging/dev.sh run     build, then run the demo (headless for now) and print its findings
+#   packaging/dev.sh test    build, then run the whole test suite through CTest
+# Idempotent: a second call installs nothing and only rebuilds what changed.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+preset="${COROSCOPE_PRESET:-dev}"
+build_dir="$root/build/$preset"
+
+# Every Debian package the build, the tests and the demo need. Keep in sync with CMakeLists.txt.
+packages=(
+    build-essential cmake ninja-build pkg-config
+    libgcc-12-dev            # libbacktrace: symbolized watchdog stacks
+    qt6-base-dev qt6-base-dev-tools libgl-dev
+    qcoro-qt6-dev
+)
+
+missing_packages() {
+    local p status
+    for p in "${packages[@]}"; do
+        status="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
+        [ "$status" = "installed" ] || echo "$p"
+    done
+}
+
+ensure_packages() {
+    local missing
+    missing="$(missing_packages | tr '\n' ' ')"
+    [ -z "${missing// /}" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "coroscope: missing Debian packages: $missing" >&2
+        echo "coroscope: install them with: sudo apt-get install $missing" >&2
+        exit 1
+    fi
+    echo "coroscope: installing $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+configure_and_build() {
+    ensure_packages
+    if [ ! -f "$build_dir/build.ninja" ]; then
+        cmake --preset "$preset" -S "$root" >/dev/null
+    fi
+    cmake --build "$build_dir" --parallel "$(nproc)"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    build)
+        configure_and_build
+        ;;
+    run)
+        configure_and_build
+        exec "$build_dir/app/coroscope" demo "$@"
+        ;;
+    test)
+        configure_and_build
+        cd "$build_dir"
+        QT_QPA_PLATFORM=offscreen ctest --output-on-failure --timeout 300 "$@"
+        ;;
+    *)
+        echo "usage: packaging/dev.sh build|run|test [args]" >&2
+        exit 2
+        ;;
+esac
