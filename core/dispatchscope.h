@@ -54,7 +54,8 @@ private:
         const Clock::Ticks now = Clock::now();
         t.published.dispatchStart.store(0, std::memory_order_relaxed);
         const Clock::Ticks busy = now - t.dispatchStart - t.nestedIdle;
-        if (busy >= t.slowThreshold.load(std::memory_order_relaxed)) [[unlikely]]
+        if (busy >= t.slowThreshold.load(std::memory_order_relaxed) ||
+            t.published.capturedSeq.load(std::memory_order_relaxed) == t.dispatchSeq) [[unlikely]]
             emitSlowCallback(t, now, busy);
     }
 

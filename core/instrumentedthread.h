@@ -26,6 +26,10 @@ struct LoopPublication {
     std::atomic<std::uint64_t> runningTask{0};
     std::atomic<const char*> receiverClass{nullptr};
     std::atomic<int> eventType{0};
+    /// Written by the watchdog: the dispatch whose stack it captured. If that dispatch ends below
+    /// the threshold after all (a nested loop slept in it), the loop says so, so no phantom
+    /// "ongoing" block is left behind.
+    std::atomic<std::uint64_t> capturedSeq{0};
 };
 
 /// Per-thread instrumentation state of one measured thread (normally the loop thread).
@@ -63,6 +67,14 @@ public:
     std::atomic<Clock::Ticks> slowThreshold{0};
 
     LoopPublication published;
+
+    /// Opens an idle period (the dispatcher is about to block). Inside a dispatch this is a nested
+    /// event loop going to sleep: the dispatch is not busy, so the watchdog must not see it running.
+    void beginIdle(Clock::Ticks now) noexcept {
+        idleSince = now;
+        if (depth > 0)
+            published.dispatchStart.store(0, std::memory_order_relaxed);
+    }
 
     /// Closes an idle period (aboutToBlock ... now); called when the loop starts working again.
     void endIdle(Clock::Ticks now) noexcept {

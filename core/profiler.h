@@ -28,6 +28,8 @@ public:
     void start();
     void stop();
     bool isRunning() const noexcept { return m_running; }
+    /// See Watchdog::isReady().
+    bool isWatchdogReady() const noexcept { return m_watchdog.isReady(); }
 
     /// Applies at once, also to a dispatch in progress.
     void setSlowCallbackThreshold(std::chrono::nanoseconds threshold);

@@ -49,6 +49,7 @@ private:
     void closeLoopSecond(std::int64_t nowNs);
     void evictFinishedTasks();
     SlowCallback* slowCallbackFor(std::uint64_t dispatchSeq);
+    void retractSlowCallback(std::uint64_t dispatchSeq);
     QString describeAwait(const Record& r) const;
     QString taskName(std::uint64_t id) const;
 

@@ -4,6 +4,7 @@
 #include "instrumentedthread.h"
 #include "threadstacksampler.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -24,6 +25,9 @@ public:
 
     void start();
     void stop();
+    /// True once the symbolizer is warm: from then on a block is reported within
+    /// threshold + poll interval + a few ms. Blocks before that are reported after the warm-up.
+    bool isReady() const noexcept { return m_ready.load(std::memory_order_acquire); }
 
 private:
     void run(std::stop_token stop);
@@ -34,6 +38,7 @@ private:
     std::chrono::milliseconds m_pollInterval;
     ThreadStackSampler m_sampler;
     std::uint64_t m_lastCapturedSeq = 0;
+    std::atomic<bool> m_ready{false};
     std::jthread m_thread;
 };
 

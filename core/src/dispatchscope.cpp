@@ -9,6 +9,8 @@ void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Cl
     r.t0 = t.dispatchStart;
     r.t1 = now;
     r.c = std::int64_t(busy);
+    // Below the threshold: the watchdog saw it while a nested loop slept in it; retract.
+    r.state = busy < t.slowThreshold.load(std::memory_order_relaxed) ? 1 : 0;
     r.b = std::uint64_t(t.eventType);
     r.task = t.dominantTask;
     r.label = t.receiverClass;

@@ -19,7 +19,7 @@ void LoopProbe::start() {
     // Idle = from aboutToBlock to the first of awake and the next dispatch (awake comes only
     // after timers and posted events were dispatched; see FOUNDATIONS.md).
     m_aboutToBlock = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this,
-                             [t] { t->idleSince = Clock::now(); }, Qt::DirectConnection);
+                             [t] { t->beginIdle(Clock::now()); }, Qt::DirectConnection);
     m_awake = connect(dispatcher, &QAbstractEventDispatcher::awake, this, [t] { t->endIdle(Clock::now()); },
                       Qt::DirectConnection);
     m_idleReported = m_thread.idleAccumulated;

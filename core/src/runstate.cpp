@@ -206,7 +206,23 @@ SlowCallback* RunState::slowCallbackFor(std::uint64_t dispatchSeq) {
     return it == m_slowBySeq.end() ? nullptr : &m_slowCallbacks[it->second];
 }
 
+void RunState::retractSlowCallback(std::uint64_t dispatchSeq) {
+    const auto it = m_slowBySeq.find(dispatchSeq);
+    if (it == m_slowBySeq.end())
+        return;
+    const std::size_t index = it->second;
+    m_slowBySeq.erase(it);
+    m_slowCallbacks.erase(m_slowCallbacks.begin() + std::ptrdiff_t(index));
+    for (auto& [seq, i] : m_slowBySeq)
+        if (i > index)
+            --i;
+}
+
 void RunState::onSlowCallback(Record& r) {
+    if (r.state == 1) {
+        retractSlowCallback(r.a);
+        return;
+    }
     SlowCallback* slow = slowCallbackFor(r.a);
     if (!slow) {
         if (m_slowCallbacks.size() >= m_settings.maxSlowCallbacks) {

@@ -17,6 +17,7 @@ void Watchdog::start() {
     m_thread = std::jthread([this](std::stop_token stop) {
         // Load the executable's DWARF now (~90 ms once), so the first report is not late.
         Symbolizer::instance().warmUp();
+        m_ready.store(true, std::memory_order_release);
         run(stop);
     });
 }
@@ -46,20 +47,21 @@ void Watchdog::run(std::stop_token stop) {
 void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
     const LoopPublication& pub = m_loop.published;
     m_lastCapturedSeq = seq;
+    m_loop.published.capturedSeq.store(seq, std::memory_order_relaxed);
     const std::vector<std::uintptr_t> pcs = m_sampler.capture();
-    const Clock::Ticks capturedAt = Clock::now();
     // The dispatch ended while we were capturing: the stack may belong to the next one.
     if (pcs.empty() || pub.dispatchSeq.load(std::memory_order_relaxed) != seq)
         return;
+    QString stack = Symbolizer::format(Symbolizer::instance().resolve(pcs));
     Record r;
     r.kind = RecordKind::BlockingStack;
     r.a = seq;
     r.t0 = start;
-    r.t1 = capturedAt;
+    r.t1 = Clock::now(); // reported: captured and symbolized
     r.task = pub.runningTask.load(std::memory_order_relaxed);
     r.label = pub.receiverClass.load(std::memory_order_relaxed);
     r.b = std::uint64_t(pub.eventType.load(std::memory_order_relaxed));
-    r.text = Symbolizer::format(Symbolizer::instance().resolve(pcs));
+    r.text = std::move(stack);
     m_output.push(std::move(r));
 }
 
