@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 Task<int> fetch(int i) {
     co_await sleepFor(20ms * (i + 1));
-    co_return i * i;
+    co_return i* i;
 }
 
 Task<> fetcher() {
@@ -46,9 +46,13 @@ Task<> validator() {
     throw std::runtime_error("schema mismatch in record 42");
 }
 
-Task<> waitForever() { co_await sleepFor(1h); }
+Task<> waitForever() {
+    co_await sleepFor(1h);
+}
 
-void print(const QString& line) { std::printf("%s\n", line.toUtf8().constData()); }
+void print(const QString& line) {
+    std::printf("%s\n", line.toUtf8().constData());
+}
 
 void printFindings(const RunSnapshot& s) {
     print(QStringLiteral("Tasks: %1 total").arg(s.tasksTotal));
@@ -63,7 +67,8 @@ void printFindings(const RunSnapshot& s) {
                    formatDuration(s.loopLagMicros.max() * 1000))
               .arg(s.loopUtilization * 100, 0, 'f', 1));
     print(QStringLiteral("Memory: RSS %1 (peak %2)")
-              .arg(formatBytes(double(s.memoryStats.rssEndBytes)), formatBytes(double(s.memoryStats.rssPeakBytes))));
+              .arg(formatBytes(double(s.memoryStats.rssEndBytes)),
+                   formatBytes(double(s.memoryStats.rssPeakBytes))));
     print(QStringLiteral("Slow callbacks: %1").arg(s.slowCallbacks.size()));
     for (const SlowCallback& slow : s.slowCallbacks) {
         print(QStringLiteral("  %1 in task '%2' (%3)")

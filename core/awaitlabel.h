@@ -5,7 +5,6 @@
 #include <QFuture>
 #include <QNetworkReply>
 #include <QTimer>
-
 #include <qcoro/qcorotask.h>
 
 #include <type_traits>
@@ -28,7 +27,9 @@ struct IsQFuture<QFuture<T>> : std::true_type {};
 template <typename A>
 AwaitLabel describeAwaitable(const A& awaitable) {
     using T = std::remove_cvref_t<A>;
-    if constexpr (requires { { awaitable.awaitLabel() } -> std::convertible_to<AwaitLabel>; }) {
+    if constexpr (requires {
+                      { awaitable.awaitLabel() } -> std::convertible_to<AwaitLabel>;
+                  }) {
         return awaitable.awaitLabel();
     } else if constexpr (detail::IsQCoroTask<T>::value) {
         return AwaitLabel{.kind = "qcoro-task"};

@@ -38,18 +38,28 @@ public:
     static void calibrate() noexcept;
 
     static double nanosPerTick() noexcept;
-    static std::int64_t toNanos(Ticks ticks) noexcept { return std::int64_t(double(ticks) * nanosPerTick()); }
-    static Ticks fromNanos(std::int64_t nanos) noexcept { return Ticks(double(nanos) / nanosPerTick()); }
-    static Ticks fromDuration(std::chrono::nanoseconds d) noexcept { return fromNanos(d.count()); }
+    static std::int64_t toNanos(Ticks ticks) noexcept {
+        return std::int64_t(double(ticks) * nanosPerTick());
+    }
+    static Ticks fromNanos(std::int64_t nanos) noexcept {
+        return Ticks(double(nanos) / nanosPerTick());
+    }
+    static Ticks fromDuration(std::chrono::nanoseconds d) noexcept {
+        return fromNanos(d.count());
+    }
 
     /// Nanoseconds between the process origin and `ticks`.
     static std::int64_t sinceOrigin(Ticks ticks) noexcept {
         return ticks >= origin() ? toNanos(ticks - origin()) : -toNanos(origin() - ticks);
     }
-    static std::int64_t nanosNow() noexcept { return sinceOrigin(now()); }
+    static std::int64_t nanosNow() noexcept {
+        return sinceOrigin(now());
+    }
 
     /// False where the TSC is not invariant or COROSCOPE_CLOCK=steady is set.
-    static bool usesTsc() noexcept { return detail::g_clockUsesTsc; }
+    static bool usesTsc() noexcept {
+        return detail::g_clockUsesTsc;
+    }
 };
 
 } // namespace coroscope

@@ -60,7 +60,7 @@ public:
     QString receiverName;
     std::uint64_t dominantTask = 0; ///< task with the most exclusive time in this dispatch
     Clock::Ticks dominantTicks = 0;
-    Clock::Ticks idleSince = 0;     ///< set by aboutToBlock, cleared when work resumes
+    Clock::Ticks idleSince = 0; ///< set by aboutToBlock, cleared when work resumes
     Clock::Ticks idleAccumulated = 0;
 
     /// Dispatches longer than this become slow-callback records; changeable while running.

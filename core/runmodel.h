@@ -26,10 +26,10 @@ struct TaskInfo {
     std::int64_t schedNs = 0;     ///< ready but not yet running (scheduling delay)
     std::int64_t lastSuspendNs = 0;
     std::uint32_t resumes = 0;
-    QString awaiting;             ///< what it waits for while suspended
-    QString error;                ///< failure message, for failed tasks
+    QString awaiting; ///< what it waits for while suspended
+    QString error;    ///< failure message, for failed tasks
     bool cancelRequested = false;
-    bool released = false;        ///< its last handle is gone: nobody can await it any more
+    bool released = false; ///< its last handle is gone: nobody can await it any more
     bool errorRetrieved = false;
 };
 
@@ -58,7 +58,7 @@ struct SlowCallback {
     QString receiverClass;
     QString receiverName;
     QString eventType;
-    QString stack;               ///< captured by the watchdog while the loop was blocked
+    QString stack; ///< captured by the watchdog while the loop was blocked
     std::int64_t stackCapturedNs = -1;
     QString location;
 };
@@ -84,8 +84,8 @@ struct MemoryStats {
 };
 
 struct DropCounters {
-    std::uint64_t records = 0;   ///< records lost because a channel was full
-    std::uint64_t segments = 0;  ///< of which resume segments
+    std::uint64_t records = 0;  ///< records lost because a channel was full
+    std::uint64_t segments = 0; ///< of which resume segments
     std::uint64_t evictedTasks = 0;
     std::uint64_t slowCallbacksOverLimit = 0;
     std::uint64_t diagnosticsOverLimit = 0;
@@ -94,7 +94,7 @@ struct DropCounters {
 /// An immutable copy of the collected state, safe to hand to any thread.
 struct RunSnapshot {
     std::int64_t nowNs = 0;
-    std::vector<TaskInfo> tasks;  ///< by id
+    std::vector<TaskInfo> tasks; ///< by id
     std::array<std::uint64_t, kTaskStateCount> tasksByState{};
     std::uint64_t tasksTotal = 0;
     std::uint64_t segmentsTotal = 0;

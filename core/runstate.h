@@ -6,6 +6,8 @@
 #include "runmodel.h"
 #include "settings.h"
 
+#include <QSet>
+
 #include <deque>
 #include <functional>
 #include <unordered_map>
@@ -51,11 +53,14 @@ private:
     SlowCallback* slowCallbackFor(std::uint64_t dispatchSeq);
     void retractSlowCallback(std::uint64_t dispatchSeq);
     QString describeAwait(const Record& r) const;
+    /// Returns a shared copy of `text`: thousands of tasks named "fetch" keep one string.
+    QString intern(const QString& text);
     QString taskName(std::uint64_t id) const;
 
     const Settings& m_settings;
     Observer m_observer;
     std::unordered_map<std::uint64_t, TaskInfo> m_tasks;
+    QSet<QString> m_strings;                   ///< interned names, locations and await descriptions
     std::deque<std::uint64_t> m_finishedOrder; ///< eviction order of finished tasks
     std::array<std::uint64_t, kTaskStateCount> m_byState{};
     std::uint64_t m_tasksTotal = 0;

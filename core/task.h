@@ -56,6 +56,32 @@ public:
         // and after it returns this awaiter may already be gone.
         m_suspended = true;
         m_context.endSegment(&m_label);
+        if constexpr (requires { m_inner.await_cancel(); }) {
+            // Cancel-aware (our own awaitables): no relay needed, nothing left pending on cancel.
+            m_context.attachCancelHook(&cancelInner, &m_inner, m_label);
+            return m_inner.await_suspend(self);
+        } else {
+            return suspendThroughRelay(self);
+        }
+    }
+
+    decltype(auto) await_resume() {
+        if (m_suspended) {
+            m_context.takeDirectResume(Clock::now());
+            m_context.beginSegment(m_context.readyTicks());
+        }
+        if (m_context.takeCancellation())
+            throw CancelledError();
+        return m_inner.await_resume();
+    }
+
+private:
+    static void cancelInner(void* inner) noexcept {
+        static_cast<std::remove_reference_t<Inner>*>(inner)->await_cancel();
+    }
+
+    template <typename Promise>
+    auto suspendThroughRelay(std::coroutine_handle<Promise> self) {
         Relay relay = makeRelay(self, &m_context);
         m_context.attachRelay(&relay.handle.promise(), m_label);
         using Result = decltype(m_inner.await_suspend(relay.handle));
@@ -82,15 +108,6 @@ public:
         }
     }
 
-    decltype(auto) await_resume() {
-        if (m_suspended)
-            m_context.beginSegment(m_context.readyTicks());
-        if (m_context.takeCancellation())
-            throw CancelledError();
-        return m_inner.await_resume();
-    }
-
-private:
     TaskContext& m_context;
     Inner m_inner;
     AwaitLabel m_label;
@@ -252,7 +269,9 @@ private:
     struct Awaiter {
         std::coroutine_handle<promise_type> handle;
         bool await_ready() const noexcept { return !handle || handle.done(); }
-        void await_suspend(std::coroutine_handle<> awaiting) noexcept { handle.promise().setContinuation(awaiting); }
+        void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+            handle.promise().setContinuation(awaiting);
+        }
         T await_resume() { return handle.promise().takeResult(); }
     };
 

@@ -23,11 +23,11 @@ class TaskContext;
 
 /// What a suspended task waits for: shown in the task table and used by the stuck-task rule.
 struct AwaitLabel {
-    const char* kind = "await";           ///< static string: "sleep", "task", "timer", "network", ...
-    std::int64_t arg = 0;                 ///< per kind: milliseconds for sleep, task id for task
-    Clock::Ticks due = 0;                 ///< when it is expected to be ready (0: when it resumes us)
-    QString detail;                       ///< optional free text (a URL, a queue name)
-    TaskContext* awaitedTask = nullptr;   ///< a traced task we wait for: cancelling us cancels it too
+    const char* kind = "await";         ///< static string: "sleep", "task", "timer", "network", ...
+    std::int64_t arg = 0;               ///< per kind: milliseconds for sleep, task id for task
+    Clock::Ticks due = 0;               ///< when it is expected to be ready (0: when it resumes us)
+    QString detail;                     ///< optional free text (a URL, a queue name)
+    TaskContext* awaitedTask = nullptr; ///< a traced task we wait for: cancelling us cancels it too
 };
 
 namespace detail {
@@ -74,6 +74,12 @@ public:
     void attachRelay(detail::RelayPromise* relay, const AwaitLabel& label) noexcept;
     void detachRelay() noexcept;
     void relayFired(Clock::Ticks now) noexcept;
+    /// A cancel-aware awaiter (one with await_cancel()) holds the task's own handle, no relay:
+    /// cancelling calls `cancel(awaiter)` first, so it can never resume the task afterwards.
+    using CancelHook = void (*)(void* awaiter) noexcept;
+    void attachCancelHook(CancelHook cancel, void* awaiter, const AwaitLabel& label) noexcept;
+    /// On resume: true if a cancel-aware awaiter (not the canceller) resumed us; detaches the hook.
+    bool takeDirectResume(Clock::Ticks now) noexcept;
     Clock::Ticks readyTicks() const noexcept { return m_ready; }
 
 private:
@@ -93,6 +99,8 @@ private:
     Clock::Ticks m_due = 0;
     TaskContext* m_interrupted = nullptr; ///< the task this segment runs nested inside
     detail::RelayPromise* m_relay = nullptr;
+    CancelHook m_cancelHook = nullptr;
+    void* m_cancelHookAwaiter = nullptr;
     TaskContext* m_awaitedTask = nullptr;
     QString m_error;
     // Intrusive list of live tasks on this thread: O(1), no allocation.

@@ -12,13 +12,20 @@ constexpr int kTaskStateCount = 7;
 
 constexpr std::string_view taskStateName(TaskState s) noexcept {
     switch (s) {
-    case TaskState::Created: return "created";
-    case TaskState::Scheduled: return "scheduled";
-    case TaskState::Running: return "running";
-    case TaskState::Suspended: return "suspended";
-    case TaskState::Completed: return "completed";
-    case TaskState::Failed: return "failed";
-    case TaskState::Cancelled: return "cancelled";
+    case TaskState::Created:
+        return "created";
+    case TaskState::Scheduled:
+        return "scheduled";
+    case TaskState::Running:
+        return "running";
+    case TaskState::Suspended:
+        return "suspended";
+    case TaskState::Completed:
+        return "completed";
+    case TaskState::Failed:
+        return "failed";
+    case TaskState::Cancelled:
+        return "cancelled";
     }
     return "unknown";
 }

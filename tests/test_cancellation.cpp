@@ -11,7 +11,6 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QtConcurrent>
-
 #include <qcoro/qcorofuture.h>
 #include <qcoro/qcoronetworkreply.h>
 #include <qcoro/qcoroprocess.h>
@@ -32,6 +31,11 @@ Task<> sleepsWithCleanup(bool* cleanupRan, bool* passedAwait) {
     Cleanup guard{cleanupRan};
     co_await sleepFor(1h);
     *passedAwait = true;
+}
+
+Task<> sleepsBriefly(int* resumes) {
+    co_await sleepFor(30ms);
+    ++*resumes;
 }
 
 Task<> waitsOnQCoroSleep(bool* passedAwait) {
@@ -75,7 +79,9 @@ Task<int> tracedEleven() {
     co_return 11;
 }
 
-QCoro::Task<int> qcoroAwaitsTraced() { co_return co_await tracedEleven() + 1; }
+QCoro::Task<int> qcoroAwaitsTraced() {
+    co_return co_await tracedEleven() + 1;
+}
 
 /// A one-shot HTTP server on loopback for the QNetworkReply case.
 class TinyHttpServer : public QTcpServer {
@@ -142,6 +148,7 @@ class TestCancellation : public QObject {
 private Q_SLOTS:
     void cancelledTaskRunsCleanupAndEndsCancelled();
     void cancelWhileInnerQCoroAwaitIsPendingIsSafe();
+    void cancelledSleepNeverFiresLater();
     void taskMayRefuseCancellation();
     void cancellingARunningTaskDeliversAtNextAwait();
     void cancelPropagatesToTheAwaitedTask();
@@ -163,7 +170,8 @@ void TestCancellation::cancelledTaskRunsCleanupAndEndsCancelled() {
     QVERIFY(!passedAwait);
     QCOMPARE(task.state(), TaskState::Cancelled);
     profiler.stop();
-    const TaskInfo* info = profiler.snapshot().task(task.id());
+    const RunSnapshot s = profiler.snapshot();
+    const TaskInfo* info = s.task(task.id());
     QVERIFY(info);
     QCOMPARE(info->state, TaskState::Cancelled);
     QVERIFY(info->cancelRequested);
@@ -177,9 +185,21 @@ void TestCancellation::cancelWhileInnerQCoroAwaitIsPendingIsSafe() {
     Task<> task = waitsOnQCoroSleep(&passedAwait);
     task.cancel();
     QVERIFY(spinUntil([&] { return task.isDone(); }, 2s));
-    task = Task<>(); // frees the frame
+    task = Task<>();                                          // frees the frame
     QVERIFY(spinUntil([] { return false; }, 120ms) == false); // the QCoro timer fires meanwhile
     QVERIFY(!passedAwait);
+}
+
+// Regression: a cancel-aware sleep must stop its timer on cancel, else the timer would resume the
+// (finished, freed) task a second time when it fires.
+void TestCancellation::cancelledSleepNeverFiresLater() {
+    int resumes = 0;
+    Task<> task = sleepsBriefly(&resumes);
+    task.cancel();
+    QVERIFY(spinUntil([&] { return task.isDone(); }, 2s));
+    task = Task<>();
+    QVERIFY(spinUntil([] { return false; }, 80ms) == false); // well past the 30 ms it slept for
+    QCOMPARE(resumes, 0);
 }
 
 void TestCancellation::taskMayRefuseCancellation() {
@@ -220,7 +240,8 @@ void TestCancellation::cancelAllOnThisThread() {
         tasks.push_back(sleepsWithCleanup(&cleanup[i], &passed[i]));
     QCOMPARE(TaskContext::liveCountOnThisThread(), 5);
     QCOMPARE(TaskContext::cancelAllOnThisThread(), 5);
-    QVERIFY(spinUntil([&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
+    QVERIFY(spinUntil(
+        [&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
     QCOMPARE(TaskContext::liveCountOnThisThread(), 0);
     for (int i = 0; i < 5; ++i) {
         QVERIFY(cleanup[i]);
@@ -241,7 +262,8 @@ void TestCancellation::awaitsEverythingQCoroAwaits() {
     QVERIFY(spinUntil(
         [&] {
             if (!sawNetworkAwait) {
-                const TaskInfo* t = profiler.snapshot().task(task.id());
+                const RunSnapshot s = profiler.snapshot();
+                const TaskInfo* t = s.task(task.id());
                 sawNetworkAwait = t && t->awaiting.startsWith(QStringLiteral("network http://127.0.0.1"));
             }
             return task.isDone();
@@ -258,7 +280,8 @@ void TestCancellation::awaitsEverythingQCoroAwaits() {
     QCOMPARE(r.qcoroAwaitingTraced, 12);
     QVERIFY(sawNetworkAwait);
     profiler.stop();
-    const TaskInfo* info = profiler.snapshot().task(task.id());
+    const RunSnapshot s = profiler.snapshot();
+    const TaskInfo* info = s.task(task.id());
     QVERIFY(info);
     // One resume per await that suspended: timer, sleep, future, qcoro task, process, network,
     // traced task, qcoro task awaiting a traced one.

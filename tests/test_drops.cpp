@@ -8,7 +8,9 @@ using namespace coroscope::test;
 using namespace std::chrono_literals;
 
 namespace {
-Task<> instant() { co_return; }
+Task<> instant() {
+    co_return;
+}
 } // namespace
 
 class TestDrops : public QObject {

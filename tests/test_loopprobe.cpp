@@ -25,7 +25,8 @@ void TestLoopProbe::idleLoopHasLowLagAndUtilization() {
     const RunSnapshot s = profiler.snapshot();
     // ~10 ms probe interval over 1.2 s.
     QVERIFY2(s.loopLagMicros.count() >= 80, qPrintable(QString::number(s.loopLagMicros.count())));
-    QVERIFY2(s.loopLagMicros.percentile(50) < 5'000, qPrintable(QString::number(s.loopLagMicros.percentile(50))));
+    QVERIFY2(s.loopLagMicros.percentile(50) < 5'000,
+             qPrintable(QString::number(s.loopLagMicros.percentile(50))));
     QVERIFY2(s.loopUtilization < 0.2, qPrintable(QString::number(s.loopUtilization)));
     QVERIFY(!s.loopSeconds.empty());
 }
@@ -52,7 +53,8 @@ void TestLoopProbe::halfBusyLoopIsAboutHalfUtilized() {
     duty.stop();
     profiler.stop();
     const RunSnapshot s = profiler.snapshot();
-    QVERIFY2(s.loopUtilization > 0.35 && s.loopUtilization < 0.65, qPrintable(QString::number(s.loopUtilization)));
+    QVERIFY2(s.loopUtilization > 0.35 && s.loopUtilization < 0.65,
+             qPrintable(QString::number(s.loopUtilization)));
     for (const LoopSecond& second : s.loopSeconds)
         QVERIFY(second.utilization >= 0.0 && second.utilization <= 1.0);
 }

@@ -16,7 +16,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-[[gnu::noinline]] void blockingParse(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
+[[gnu::noinline]] void blockingParse(std::chrono::milliseconds duration) {
+    std::this_thread::sleep_for(duration);
+}
 
 [[gnu::noinline]] void hangUntilReleased(const std::atomic<bool>& release) {
     while (!release.load(std::memory_order_acquire))
@@ -34,7 +36,9 @@ Task<> quickWorker(int rounds) {
         co_await sleepFor(1ms);
 }
 
-std::int64_t millis(std::int64_t ns) { return ns / 1'000'000; }
+std::int64_t millis(std::int64_t ns) {
+    return ns / 1'000'000;
+}
 
 } // namespace
 
@@ -79,7 +83,8 @@ void TestSlowCallback::fastCallbacksAreNotSlow() {
     std::vector<Task<>> tasks;
     for (int i = 0; i < 50; ++i)
         tasks.push_back(quickWorker(20));
-    QVERIFY(spinUntil([&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
+    QVERIFY(spinUntil(
+        [&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
     profiler.stop();
     const RunSnapshot s = profiler.snapshot();
     QCOMPARE(s.slowCallbacks.size(), std::size_t(0));

@@ -12,7 +12,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Task<> shortTask() { co_await sleepFor(0ms); }
+Task<> shortTask() {
+    co_await sleepFor(0ms);
+}
 
 Task<> burnSleepBurn() {
     burnCpu(30ms);
@@ -33,7 +35,9 @@ Task<> awaitsAndCatches(bool* caught) {
     }
 }
 
-Task<> waitsForever() { co_await sleepFor(1h); }
+Task<> waitsForever() {
+    co_await sleepFor(1h);
+}
 
 Task<> child() {
     burnCpu(30ms);
@@ -46,7 +50,9 @@ Task<> parentOfChild(std::uint64_t* childId) {
     co_await c;
 }
 
-Task<> unnamedCoroutineForNaming() { co_await sleepFor(1ms); }
+Task<> unnamedCoroutineForNaming() {
+    co_await sleepFor(1ms);
+}
 
 const TaskInfo& infoOf(const RunSnapshot& s, std::uint64_t id) {
     const TaskInfo* t = s.task(id);
@@ -78,7 +84,8 @@ void TestTasks::tenThousandShortTasksAreCountedExactly() {
     tasks.reserve(kTasks);
     for (int i = 0; i < kTasks; ++i)
         tasks.push_back(shortTask());
-    QVERIFY(spinUntil([&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
+    QVERIFY(spinUntil(
+        [&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
     tasks.clear();
     profiler.stop();
     const RunSnapshot s = profiler.snapshot();
@@ -138,7 +145,8 @@ void TestTasks::unnamedTaskIsNamedAfterItsCoroutine() {
     Task<> task = unnamedCoroutineForNaming();
     QVERIFY(spinUntil([&] { return task.isDone(); }));
     profiler.stop();
-    const TaskInfo& t = infoOf(profiler.snapshot(), task.id());
+    const RunSnapshot s = profiler.snapshot();
+    const TaskInfo& t = infoOf(s, task.id());
     QVERIFY2(t.name.endsWith(QStringLiteral("unnamedCoroutineForNaming")), qPrintable(t.name));
     QVERIFY2(t.spawnLocation.startsWith(QStringLiteral("test_tasks.cpp:")), qPrintable(t.spawnLocation));
 }
@@ -148,7 +156,8 @@ void TestTasks::unretrievedExceptionIsReportedOnce() {
     profiler.start();
     std::uint64_t id = 0;
     {
-        Task<int> task = spawn(QStringLiteral("validator"), [] { return failing(QStringLiteral("schema mismatch")); });
+        Task<int> task =
+            spawn(QStringLiteral("validator"), [] { return failing(QStringLiteral("schema mismatch")); });
         id = task.id();
         QVERIFY(spinUntil([&] { return task.isDone(); }));
         // Still held: somebody could await it, so nothing is reported yet.
@@ -156,14 +165,18 @@ void TestTasks::unretrievedExceptionIsReportedOnce() {
         QCOMPARE(countDiagnostics(profiler.snapshot(), QStringLiteral("exception-never-retrieved")), 0);
     } // dropped unawaited: the error is lost now
     QVERIFY(spinUntil(
-        [&] { return countDiagnostics(profiler.snapshot(), QStringLiteral("exception-never-retrieved")) == 1; }, 2s));
+        [&] {
+            return countDiagnostics(profiler.snapshot(), QStringLiteral("exception-never-retrieved")) == 1;
+        },
+        2s));
     profiler.stop(); // the shutdown check must not report it a second time
     const RunSnapshot s = profiler.snapshot();
     QCOMPARE(countDiagnostics(s, QStringLiteral("exception-never-retrieved")), 1);
     const Diagnostic* d = findDiagnostic(s, QStringLiteral("exception-never-retrieved"));
     QCOMPARE(d->taskId, id);
     QCOMPARE(d->severity, Severity::Error);
-    QVERIFY2(d->message.contains(QStringLiteral("std::runtime_error: schema mismatch")), qPrintable(d->message));
+    QVERIFY2(d->message.contains(QStringLiteral("std::runtime_error: schema mismatch")),
+             qPrintable(d->message));
     QCOMPARE(infoOf(s, id).state, TaskState::Failed);
 }
 
@@ -186,7 +199,8 @@ void TestTasks::stuckTaskIsReportedWithWhatItAwaits() {
     Profiler profiler(settings);
     profiler.start();
     Task<> stuck = spawn(QStringLiteral("waiter"), waitsForever);
-    QVERIFY(spinUntil([&] { return countDiagnostics(profiler.snapshot(), QStringLiteral("stuck-task")) == 1; }, 3s));
+    QVERIFY(spinUntil(
+        [&] { return countDiagnostics(profiler.snapshot(), QStringLiteral("stuck-task")) == 1; }, 3s));
     stuck.cancel();
     QVERIFY(spinUntil([&] { return stuck.isDone(); }));
     QVERIFY(spinUntil([&] { return false; }, 400ms) == false); // more rule ticks: reported once only

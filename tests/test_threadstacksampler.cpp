@@ -50,7 +50,8 @@ namespace {
 // A thread that constructs its sampler, then runs `body`; the sampler is handed to the test.
 class SampledThread {
 public:
-    template <typename Body> explicit SampledThread(Body body) {
+    template <typename Body>
+    explicit SampledThread(Body body) {
         std::promise<ThreadStackSampler> ready;
         auto future = ready.get_future();
         g_inKnownFunction.store(false);

@@ -56,9 +56,9 @@ inline int countDiagnostics(const RunSnapshot& s, const QString& rule) {
 } // namespace coroscope::test
 
 /// Like QTEST_GUILESS_MAIN, but with the instrumented application, so dispatches are timed.
-#define COROSCOPE_TEST_MAIN(TestClass)                                                                        \
-    int main(int argc, char** argv) {                                                                         \
-        coroscope::InstrumentedCoreApplication app(argc, argv);                                               \
-        TestClass test;                                                                                       \
-        return QTest::qExec(&test, argc, argv);                                                               \
+#define COROSCOPE_TEST_MAIN(TestClass)                                                                       \
+    int main(int argc, char** argv) {                                                                        \
+        coroscope::InstrumentedCoreApplication app(argc, argv);                                              \
+        TestClass test;                                                                                      \
+        return QTest::qExec(&test, argc, argv);                                                              \
     }

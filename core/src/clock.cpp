@@ -64,8 +64,14 @@ namespace detail {
 extern const bool g_clockUsesTsc = calibration().tsc;
 } // namespace detail
 
-Clock::Ticks Clock::origin() noexcept { return calibration().origin; }
-void Clock::calibrate() noexcept { (void)calibration(); }
-double Clock::nanosPerTick() noexcept { return calibration().nanosPerTick; }
+Clock::Ticks Clock::origin() noexcept {
+    return calibration().origin;
+}
+void Clock::calibrate() noexcept {
+    (void)calibration();
+}
+double Clock::nanosPerTick() noexcept {
+    return calibration().nanosPerTick;
+}
 
 } // namespace coroscope

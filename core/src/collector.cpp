@@ -23,7 +23,9 @@ Collector::Collector(const Settings& settings)
     });
 }
 
-Collector::~Collector() { stop(); }
+Collector::~Collector() {
+    stop();
+}
 
 EventChannel& Collector::openChannel(std::string name, std::size_t capacity) {
     std::lock_guard lock(m_mutex);

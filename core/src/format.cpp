@@ -12,7 +12,8 @@ QString formatDuration(std::int64_t nanos) {
     if (magnitude < 1e6)
         return QString::number(ns / 1e3, 'f', magnitude < 1e4 ? 1 : 0) + QStringLiteral(" µs");
     if (magnitude < 1e9)
-        return QString::number(ns / 1e6, 'f', magnitude < 1e7 ? 2 : (magnitude < 1e8 ? 1 : 0)) + QStringLiteral(" ms");
+        return QString::number(ns / 1e6, 'f', magnitude < 1e7 ? 2 : (magnitude < 1e8 ? 1 : 0)) +
+               QStringLiteral(" ms");
     if (magnitude < 60e9)
         return QString::number(ns / 1e9, 'f', 2) + QStringLiteral(" s");
     const auto seconds = std::int64_t(ns / 1e9);

@@ -13,6 +13,8 @@ InstrumentedThread::~InstrumentedThread() {
         detail::t_instrumentedThread = nullptr;
 }
 
-void InstrumentedThread::install(InstrumentedThread* state) noexcept { detail::t_instrumentedThread = state; }
+void InstrumentedThread::install(InstrumentedThread* state) noexcept {
+    detail::t_instrumentedThread = state;
+}
 
 } // namespace coroscope

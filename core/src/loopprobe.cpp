@@ -9,7 +9,9 @@ LoopProbe::LoopProbe(InstrumentedThread& thread, std::chrono::milliseconds inter
     : m_thread(thread)
     , m_interval(interval) {}
 
-LoopProbe::~LoopProbe() { stop(); }
+LoopProbe::~LoopProbe() {
+    stop();
+}
 
 void LoopProbe::start() {
     QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance(thread());
@@ -18,10 +20,12 @@ void LoopProbe::start() {
     InstrumentedThread* t = &m_thread;
     // Idle = from aboutToBlock to the first of awake and the next dispatch (awake comes only
     // after timers and posted events were dispatched; see FOUNDATIONS.md).
-    m_aboutToBlock = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this,
-                             [t] { t->beginIdle(Clock::now()); }, Qt::DirectConnection);
-    m_awake = connect(dispatcher, &QAbstractEventDispatcher::awake, this, [t] { t->endIdle(Clock::now()); },
-                      Qt::DirectConnection);
+    m_aboutToBlock = connect(
+        dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [t] { t->beginIdle(Clock::now()); },
+        Qt::DirectConnection);
+    m_awake = connect(
+        dispatcher, &QAbstractEventDispatcher::awake, this, [t] { t->endIdle(Clock::now()); },
+        Qt::DirectConnection);
     m_idleReported = m_thread.idleAccumulated;
     schedule(Clock::now());
 }

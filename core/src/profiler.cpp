@@ -25,7 +25,9 @@ Profiler::Profiler(Settings settings)
     });
 }
 
-Profiler::~Profiler() { stop(); }
+Profiler::~Profiler() {
+    stop();
+}
 
 void Profiler::start() {
     if (m_running)
@@ -55,7 +57,9 @@ void Profiler::setSlowCallbackThreshold(std::chrono::nanoseconds threshold) {
     m_thread.slowThreshold.store(Clock::fromDuration(threshold), std::memory_order_relaxed);
 }
 
-std::chrono::nanoseconds Profiler::slowCallbackThreshold() const { return m_settings.slowCallbackThreshold; }
+std::chrono::nanoseconds Profiler::slowCallbackThreshold() const {
+    return m_settings.slowCallbackThreshold;
+}
 
 RunSnapshot Profiler::snapshot() {
     m_collector.drain();

@@ -76,7 +76,9 @@ Relay relayBody() {
 
 } // namespace
 
-void RelayPromise::unhandled_exception() noexcept { std::terminate(); }
+void RelayPromise::unhandled_exception() noexcept {
+    std::terminate();
+}
 
 void* RelayPromise::operator new(std::size_t size) {
     if (size > FramePool::kBlockSize) [[unlikely]]

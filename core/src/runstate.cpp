@@ -7,6 +7,7 @@
 #include <QMetaEnum>
 
 #include <algorithm>
+#include <cstring>
 
 namespace coroscope {
 namespace {
@@ -25,7 +26,9 @@ QString bounded(QString text, qsizetype limit) {
     return text;
 }
 
-std::int64_t ns(Clock::Ticks ticks) { return Clock::sinceOrigin(ticks); }
+std::int64_t ns(Clock::Ticks ticks) {
+    return Clock::sinceOrigin(ticks);
+}
 
 // "ns::parse(QString const&) [clone .actor]" -> "ns::parse"
 QString shortFunctionName(QString name) {
@@ -61,6 +64,19 @@ const TaskInfo* RunState::task(std::uint64_t id) const {
     return it == m_tasks.end() ? nullptr : &it->second;
 }
 
+QString RunState::intern(const QString& text) {
+    if (text.isEmpty())
+        return {};
+    // Bounded: past the limit, strings are simply stored per task (still bounded in length).
+    constexpr qsizetype kMaxInterned = 100'000;
+    const auto it = m_strings.constFind(text);
+    if (it != m_strings.cend())
+        return *it;
+    if (m_strings.size() < kMaxInterned)
+        m_strings.insert(text);
+    return text;
+}
+
 QString RunState::taskName(std::uint64_t id) const {
     const TaskInfo* t = task(id);
     return t ? t->name : QString();
@@ -90,10 +106,18 @@ void RunState::setState(TaskInfo& task, TaskState state) {
 
 void RunState::apply(Record&& r) {
     switch (r.kind) {
-    case RecordKind::TaskCreated: onCreated(r); break;
-    case RecordKind::TaskSegment: onSegment(r); break;
-    case RecordKind::TaskFinished: onFinished(r); break;
-    case RecordKind::TaskCancelRequested: taskFor(r.task, ns(r.t0)).cancelRequested = true; break;
+    case RecordKind::TaskCreated:
+        onCreated(r);
+        break;
+    case RecordKind::TaskSegment:
+        onSegment(r);
+        break;
+    case RecordKind::TaskFinished:
+        onFinished(r);
+        break;
+    case RecordKind::TaskCancelRequested:
+        taskFor(r.task, ns(r.t0)).cancelRequested = true;
+        break;
     case RecordKind::TaskErrorRetrieved:
     case RecordKind::TaskReleased: {
         TaskInfo& t = taskFor(r.task, ns(r.t0));
@@ -102,10 +126,18 @@ void RunState::apply(Record&& r) {
             m_observer.taskChanged(t);
         break;
     }
-    case RecordKind::SlowCallback: onSlowCallback(r); break;
-    case RecordKind::BlockingStack: onBlockingStack(r); break;
-    case RecordKind::LoopTick: onLoopTick(r); break;
-    case RecordKind::MemorySample: onMemorySample(r); break;
+    case RecordKind::SlowCallback:
+        onSlowCallback(r);
+        break;
+    case RecordKind::BlockingStack:
+        onBlockingStack(r);
+        break;
+    case RecordKind::LoopTick:
+        onLoopTick(r);
+        break;
+    case RecordKind::MemorySample:
+        onMemorySample(r);
+        break;
     }
 }
 
@@ -121,15 +153,15 @@ void RunState::onCreated(const Record& r) {
     t.createdNs = ns(r.t0);
     t.state = TaskState::Running; // eager: it runs as soon as it is created
     if (r.label)
-        t.spawnLocation = QString::fromUtf8(r.label) + u':' + QString::number(r.c);
+        t.spawnLocation = intern(QString::fromUtf8(r.label).section(u'/', -1) + u':' + QString::number(r.c));
     if (!r.text.isEmpty()) {
-        t.name = bounded(r.text, kMaxNameChars);
+        t.name = intern(bounded(r.text, kMaxNameChars));
     } else if (r.b) {
         // Unnamed: the coroutine function's name, resolved here (cached per address), off the loop.
         const StackFrame frame = Symbolizer::instance().resolve(std::uintptr_t(r.b), false);
-        t.name = bounded(shortFunctionName(frame.function), kMaxNameChars);
+        t.name = intern(bounded(shortFunctionName(frame.function), kMaxNameChars));
         if (t.spawnLocation.isEmpty() && !frame.file.isEmpty())
-            t.spawnLocation = frame.file.section(u'/', -1) + u':' + QString::number(frame.line);
+            t.spawnLocation = intern(frame.file.section(u'/', -1) + u':' + QString::number(frame.line));
     }
     if (t.name.isEmpty())
         t.name = QStringLiteral("task #") + QString::number(r.task);
@@ -169,7 +201,8 @@ void RunState::onSegment(Record& r) {
     t.busyNs += Clock::toNanos(r.b);
     if (r.label) {
         t.lastSuspendNs = end;
-        t.awaiting = describeAwait(r);
+        // "task #N" is unique per awaited task: not worth a place in the intern table.
+        t.awaiting = std::strcmp(r.label, "task") == 0 ? describeAwait(r) : intern(describeAwait(r));
         if (!isFinished(t.state))
             setState(t, TaskState::Suspended);
     }
@@ -179,7 +212,7 @@ void RunState::onFinished(Record& r) {
     TaskInfo& t = taskFor(r.task, ns(r.t0));
     const auto state = TaskState(r.state);
     t.finishedNs = ns(r.t0);
-    t.awaiting.clear();
+    t.awaiting = QString(); // releases it (clear() would keep the capacity)
     if (!r.text.isEmpty())
         t.error = bounded(std::move(r.text), 4096);
     setState(t, state);
@@ -337,7 +370,8 @@ RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
     s.tasks.reserve(m_tasks.size());
     for (const auto& [id, info] : m_tasks)
         s.tasks.push_back(info);
-    std::sort(s.tasks.begin(), s.tasks.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.id < b.id; });
+    std::sort(s.tasks.begin(), s.tasks.end(),
+              [](const TaskInfo& a, const TaskInfo& b) { return a.id < b.id; });
     s.tasksByState = m_byState;
     s.tasksTotal = m_tasksTotal;
     s.segmentsTotal = m_segmentsTotal;
@@ -362,9 +396,12 @@ const TaskInfo* RunSnapshot::task(std::uint64_t id) const {
 
 const char* severityName(Severity s) noexcept {
     switch (s) {
-    case Severity::Info: return "info";
-    case Severity::Warning: return "warning";
-    case Severity::Error: return "error";
+    case Severity::Info:
+        return "info";
+    case Severity::Warning:
+        return "warning";
+    case Severity::Error:
+        return "error";
     }
     return "unknown";
 }

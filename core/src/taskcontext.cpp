@@ -32,8 +32,8 @@ QString describeException(std::exception_ptr error) {
     QString type;
     if (const std::type_info* info = abi::__cxa_current_exception_type()) {
         int status = 0;
-        std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(info->name(), nullptr, nullptr, &status),
-                                                         std::free);
+        std::unique_ptr<char, void (*)(void*)> demangled(
+            abi::__cxa_demangle(info->name(), nullptr, nullptr, &status), std::free);
         type = QString::fromUtf8(status == 0 && demangled ? demangled.get() : info->name());
     }
     QString message;
@@ -92,9 +92,13 @@ TaskContext::~TaskContext() {
         --t_liveCount;
 }
 
-TaskContext* TaskContext::running() noexcept { return t_running; }
+TaskContext* TaskContext::running() noexcept {
+    return t_running;
+}
 
-int TaskContext::liveCountOnThisThread() noexcept { return t_liveCount; }
+int TaskContext::liveCountOnThisThread() noexcept {
+    return t_liveCount;
+}
 
 void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
     m_handle = handle;
@@ -135,7 +139,9 @@ void TaskContext::beginSegment(Clock::Ticks ready) noexcept {
         thread->published.runningTask.store(m_id, std::memory_order_relaxed);
 }
 
-void TaskContext::pauseExclusive(Clock::Ticks now) noexcept { m_exclusive += now - m_exclusiveStart; }
+void TaskContext::pauseExclusive(Clock::Ticks now) noexcept {
+    m_exclusive += now - m_exclusiveStart;
+}
 
 void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
     const Clock::Ticks now = Clock::now();
@@ -146,7 +152,8 @@ void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
     if (awaiting)
         m_state = TaskState::Suspended;
     if (InstrumentedThread* thread = InstrumentedThread::current()) {
-        thread->published.runningTask.store(m_interrupted ? m_interrupted->m_id : 0, std::memory_order_relaxed);
+        thread->published.runningTask.store(m_interrupted ? m_interrupted->m_id : 0,
+                                            std::memory_order_relaxed);
         // The task with the most exclusive time inside a dispatch is the one a slow callback blames.
         if (thread->depth > 0 && m_exclusive > thread->dominantTicks) {
             thread->dominantTicks = m_exclusive;
@@ -227,7 +234,25 @@ void TaskContext::attachRelay(detail::RelayPromise* relay, const AwaitLabel& lab
 
 void TaskContext::detachRelay() noexcept {
     m_relay = nullptr;
+    m_cancelHook = nullptr;
+    m_cancelHookAwaiter = nullptr;
     m_awaitedTask = nullptr;
+}
+
+void TaskContext::attachCancelHook(CancelHook cancel, void* awaiter, const AwaitLabel& label) noexcept {
+    m_cancelHook = cancel;
+    m_cancelHookAwaiter = awaiter;
+    m_awaitedTask = label.awaitedTask;
+    m_due = label.due;
+}
+
+bool TaskContext::takeDirectResume(Clock::Ticks now) noexcept {
+    if (!m_cancelHook)
+        return false;
+    m_cancelHook = nullptr;
+    m_cancelHookAwaiter = nullptr;
+    relayFired(now);
+    return true;
 }
 
 void TaskContext::relayFired(Clock::Ticks now) noexcept {
@@ -250,9 +275,12 @@ void TaskContext::requestCancel() {
 
     if (m_awaitedTask)
         m_awaitedTask->requestCancel();
-    if (!m_relay)
+    if (m_cancelHook)
+        m_cancelHook(m_cancelHookAwaiter); // stops it: it will never resume us now
+    else if (m_relay)
+        m_relay->abandon();
+    else
         return; // running now: the next await delivers it
-    m_relay->abandon();
     detachRelay();
     m_ready = Clock::now();
     m_state = TaskState::Scheduled;
@@ -260,7 +288,8 @@ void TaskContext::requestCancel() {
     // cancelled task runs its cleanup in a callback of its own.
     const std::coroutine_handle<> handle = m_handle;
     if (QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance())
-        QMetaObject::invokeMethod(dispatcher, [handle] { handle.resume(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            dispatcher, [handle] { handle.resume(); }, Qt::QueuedConnection);
     else
         handle.resume();
 }

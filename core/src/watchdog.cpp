@@ -9,7 +9,9 @@ Watchdog::Watchdog(InstrumentedThread& loop, EventChannel& output, std::chrono::
     , m_output(output)
     , m_pollInterval(pollInterval) {}
 
-Watchdog::~Watchdog() { stop(); }
+Watchdog::~Watchdog() {
+    stop();
+}
 
 void Watchdog::start() {
     if (m_thread.joinable())

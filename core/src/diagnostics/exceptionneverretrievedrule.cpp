@@ -9,7 +9,8 @@ void ExceptionNeverRetrievedRule::onTaskChanged(const TaskInfo& task, const RunS
         reportOnce(task, task.finishedNs, sink);
 }
 
-void ExceptionNeverRetrievedRule::onShutdown(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
+void ExceptionNeverRetrievedRule::onShutdown(const RunState& state, std::int64_t nowNs,
+                                             DiagnosticSink& sink) {
     for (const auto& [id, task] : state.tasks())
         if (task.state == TaskState::Failed && !task.errorRetrieved)
             reportOnce(task, nowNs, sink);
@@ -18,8 +19,8 @@ void ExceptionNeverRetrievedRule::onShutdown(const RunState& state, std::int64_t
 void ExceptionNeverRetrievedRule::reportOnce(const TaskInfo& task, std::int64_t tNs, DiagnosticSink& sink) {
     if (!m_reported.insert(task.id).second)
         return;
-    sink.report(make(QStringLiteral("Task '") + task.name + QStringLiteral("' failed and its exception was never retrieved: ") +
-                         task.error,
+    sink.report(make(QStringLiteral("Task '") + task.name +
+                         QStringLiteral("' failed and its exception was never retrieved: ") + task.error,
                      &task, tNs));
 }
 

@@ -10,7 +10,8 @@ void SlowCallbackRule::onSlowCallback(const SlowCallback& slow, const RunState& 
         where += QStringLiteral(" event for ") + slow.receiverClass;
     if (!slow.receiverName.isEmpty())
         where += QStringLiteral(" '") + slow.receiverName + u'\'';
-    QString message = QStringLiteral("A callback blocked the event loop for ") + formatDuration(slow.durationNs);
+    QString message =
+        QStringLiteral("A callback blocked the event loop for ") + formatDuration(slow.durationNs);
     if (slow.taskId)
         message += QStringLiteral(" in task '") + slow.taskName + u'\'';
     message += QStringLiteral(" (") + where + u')';
