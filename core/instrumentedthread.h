@@ -3,7 +3,7 @@
 #include "clock.h"
 #include "eventchannel.h"
 
-#include <QString>
+#include <QMetaObject>
 
 #include <atomic>
 #include <cstdint>
@@ -24,7 +24,7 @@ struct LoopPublication {
     std::atomic<Clock::Ticks> dispatchStart{0}; ///< 0 while idle / between dispatches
     std::atomic<std::uint64_t> dispatchSeq{0};
     std::atomic<std::uint64_t> runningTask{0};
-    std::atomic<const char*> receiverClass{nullptr};
+    std::atomic<const QMetaObject*> receiverMeta{nullptr};
     std::atomic<int> eventType{0};
     /// Written by the watchdog: the dispatch whose stack it captured. If that dispatch ends below
     /// the threshold after all (a nested loop slept in it), the loop says so, so no phantom
@@ -55,9 +55,8 @@ public:
     std::uint64_t dispatchSeq = 0;
     Clock::Ticks dispatchStart = 0;
     Clock::Ticks nestedIdle = 0; ///< time a nested event loop slept inside this dispatch
-    const char* receiverClass = nullptr;
+    const QMetaObject* receiverMeta = nullptr;
     int eventType = 0;
-    QString receiverName;
     std::uint64_t dominantTask = 0; ///< task with the most exclusive time in this dispatch
     Clock::Ticks dominantTicks = 0;
     Clock::Ticks idleSince = 0; ///< set by aboutToBlock, cleared when work resumes

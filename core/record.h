@@ -5,6 +5,8 @@
 #include <QString>
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 namespace coroscope {
 
@@ -25,7 +27,7 @@ enum class RecordKind : std::uint8_t {
     /// task; t0: the last handle to the task is gone, nobody can await it any more
     TaskReleased,
     /// a = dispatch seq; t0..t1 = dispatch; c = busy ticks (nested idle excluded); b = event type;
-    /// task = task with the most exclusive time; label = receiver class; text = objectName;
+    /// task = task with the most exclusive time; label = receiver class;
     /// state = 1: below the threshold after all, retract what the watchdog reported
     SlowCallback,
     /// a = dispatch seq; t0 = dispatch start; t1 = reported (captured and symbolized);
@@ -37,19 +39,31 @@ enum class RecordKind : std::uint8_t {
     MemorySample,
 };
 
-/// One event, moved through a lock-free ring. Plain fields so the hot path only stores integers;
-/// `text` stays a null QString (no allocation) on the hot kinds.
-struct Record {
-    RecordKind kind = RecordKind::TaskSegment;
-    std::uint8_t state = 0;
-    std::uint64_t task = 0;
+/// One event, moved through a lock-free ring: exactly one cache line, so a push touches one line
+/// (the producer and the collector run on different cores; every extra line is a cache miss on
+/// the measured loop). Plain integers on the hot kinds; text only on rare ones, behind a pointer
+/// that is null (no allocation) otherwise.
+struct alignas(64) Record {
+    RecordKind kind : 8 = RecordKind::TaskSegment;
+    std::uint8_t state : 8 = 0;
+    std::uint64_t task : 48 = 0; ///< task ids stay far below 2^48
     Clock::Ticks t0 = 0;
     Clock::Ticks t1 = 0;
     std::uint64_t a = 0;
     std::uint64_t b = 0;
     std::int64_t c = 0;
     const char* label = nullptr; ///< static storage only (literals, class names from metaobjects)
-    QString text;
+    std::unique_ptr<QString> text;
+
+    void setText(QString value) {
+        if (!value.isEmpty())
+            text = std::make_unique<QString>(std::move(value));
+    }
+    /// Moves the text out (empty if none). Touches the record only when there is text.
+    QString takeText() { return text ? std::move(*std::exchange(text, nullptr)) : QString(); }
+    bool hasText() const noexcept { return bool(text); }
 };
+
+static_assert(sizeof(Record) == 64, "a Record must fit one cache line");
 
 } // namespace coroscope

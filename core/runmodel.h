@@ -26,8 +26,12 @@ struct TaskInfo {
     std::int64_t schedNs = 0;     ///< ready but not yet running (scheduling delay)
     std::int64_t lastSuspendNs = 0;
     std::uint32_t resumes = 0;
-    QString awaiting; ///< what it waits for while suspended
-    QString error;    ///< failure message, for failed tasks
+    QString awaiting;                ///< what it waits for while suspended (formatted in snapshots)
+    const char* awaitKind = nullptr; ///< the same, structured: kind, argument, detail
+    std::int64_t awaitArg = 0;
+    QString awaitDetail;
+    std::uintptr_t coroutineAddress = 0; ///< names an unnamed task once symbols are loaded
+    QString error;                       ///< failure message, for failed tasks
     bool cancelRequested = false;
     bool released = false; ///< its last handle is gone: nobody can await it any more
     bool errorRetrieved = false;
@@ -56,7 +60,6 @@ struct SlowCallback {
     std::uint64_t taskId = 0;
     QString taskName;
     QString receiverClass;
-    QString receiverName;
     QString eventType;
     QString stack; ///< captured by the watchdog while the loop was blocked
     std::int64_t stackCapturedNs = -1;

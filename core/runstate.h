@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace coroscope {
 
@@ -29,9 +30,16 @@ public:
     };
     void setObserver(Observer observer) { m_observer = std::move(observer); }
 
-    void apply(Record&& record);
+    /// Takes what it keeps from `record` (its text is moved out; the rest is only read).
+    void apply(Record& record);
 
     const std::unordered_map<std::uint64_t, TaskInfo>& tasks() const { return m_tasks; }
+    /// Ids of the tasks not finished yet: rules that look at pending tasks walk only these.
+    const std::unordered_set<std::uint64_t>& unfinishedTasks() const { return m_unfinished; }
+    /// "sleep 50 ms", "task #12 (fetch)", "network http://…": what a suspended task waits for.
+    QString describeAwait(const TaskInfo& task) const;
+    /// Names tasks created before the symbolizer was warm (no-op until it is, unless `force`).
+    void resolvePendingNames(bool force);
     const TaskInfo* task(std::uint64_t id) const;
     std::uint64_t tasksInState(TaskState s) const { return m_byState[std::size_t(s)]; }
     DropCounters& drops() { return m_drops; }
@@ -41,7 +49,8 @@ public:
 private:
     TaskInfo& taskFor(std::uint64_t id, std::int64_t tNs);
     void setState(TaskInfo& task, TaskState state);
-    void onCreated(const Record& r);
+    void onCreated(Record& r);
+    void nameAfterCoroutine(TaskInfo& task);
     void onSegment(Record& r);
     void onFinished(Record& r);
     void onSlowCallback(Record& r);
@@ -52,7 +61,6 @@ private:
     void evictFinishedTasks();
     SlowCallback* slowCallbackFor(std::uint64_t dispatchSeq);
     void retractSlowCallback(std::uint64_t dispatchSeq);
-    QString describeAwait(const Record& r) const;
     /// Returns a shared copy of `text`: thousands of tasks named "fetch" keep one string.
     QString intern(const QString& text);
     QString taskName(std::uint64_t id) const;
@@ -60,7 +68,9 @@ private:
     const Settings& m_settings;
     Observer m_observer;
     std::unordered_map<std::uint64_t, TaskInfo> m_tasks;
-    QSet<QString> m_strings;                   ///< interned names, locations and await descriptions
+    QSet<QString> m_strings; ///< interned names and locations
+    std::unordered_set<std::uint64_t> m_unfinished;
+    std::vector<std::uint64_t> m_pendingNames; ///< unnamed tasks waiting for the symbolizer
     std::deque<std::uint64_t> m_finishedOrder; ///< eviction order of finished tasks
     std::array<std::uint64_t, kTaskStateCount> m_byState{};
     std::uint64_t m_tasksTotal = 0;

@@ -47,6 +47,8 @@ private:
     QTimer m_timer;
 };
 
-inline Sleep sleepFor(std::chrono::milliseconds duration) { return Sleep(duration); }
+inline Sleep sleepFor(std::chrono::milliseconds duration) {
+    return Sleep(duration);
+}
 
 } // namespace coroscope

@@ -39,8 +39,10 @@ public:
         return true;
     }
 
-    /// Consumer thread only: hands each available element to `fn` (by rvalue) and returns how
-    /// many were taken, at most `max`.
+    /// Consumer thread only: hands each available element to `fn` (as an lvalue it may move
+    /// from) and returns how many were taken, at most `max`. Slots are not reset: a consumer
+    /// that only reads a slot leaves its cache line clean, so the producer's next write to it
+    /// needs no write-back from this core.
     template <typename Fn>
     std::size_t drain(Fn&& fn, std::size_t max = SIZE_MAX) {
         const std::size_t tail = m_tail.load(std::memory_order_relaxed);
@@ -49,9 +51,7 @@ public:
         if (n > max)
             n = max;
         for (std::size_t i = 0; i < n; ++i) {
-            T& slot = m_slots[(tail + i) & m_mask];
-            fn(std::move(slot));
-            slot = T{};
+            fn(m_slots[(tail + i) & m_mask]);
         }
         m_tail.store(tail + n, std::memory_order_release);
         return n;

@@ -2,6 +2,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -44,8 +45,11 @@ public:
 
     static Symbolizer& instance();
 
-    /// Loads the executable's debug info now rather than on the first stall.
+    /// Loads the executable's debug info now rather than on the first stall. Concurrent callers
+    /// wait for the one load instead of loading twice.
     void warmUp();
+    /// True once warmUp() finished: lookups are then cheap (cached, or a few ms per new file).
+    bool isWarm() const noexcept { return m_warm.load(std::memory_order_acquire); }
 
     /// `isReturnAddress`: the PC points after a call, so the line of the call is at pc - 1.
     StackFrame resolve(std::uintptr_t pc, bool isReturnAddress);
@@ -64,6 +68,8 @@ private:
 
     backtrace_state* m_state = nullptr; // created once, never freed (libbacktrace has no free)
     std::mutex m_cacheMutex;
+    std::once_flag m_warmUpOnce;
+    std::atomic<bool> m_warm{false};
     std::unordered_map<std::uintptr_t, StackFrame> m_cache[2]; // [isReturnAddress][pc]
 };
 

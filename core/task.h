@@ -67,8 +67,8 @@ public:
 
     decltype(auto) await_resume() {
         if (m_suspended) {
-            m_context.takeDirectResume(Clock::now());
-            m_context.beginSegment(m_context.readyTicks());
+            m_context.takeDirectResume();
+            m_context.beginSegment(Clock::now());
         }
         if (m_context.takeCancellation())
             throw CancelledError();
@@ -102,7 +102,7 @@ private:
         } catch (...) {
             m_context.detachRelay();
             relay.handle.destroy();
-            m_context.beginSegment(0);
+            m_context.beginSegment(Clock::now());
             m_suspended = false;
             throw;
         }
@@ -129,7 +129,7 @@ public:
             TaskPromiseBase& promise;
             bool await_ready() const noexcept { return true; }
             void await_suspend(std::coroutine_handle<>) const noexcept {}
-            void await_resume() const noexcept { promise.beginSegment(0); }
+            void await_resume() const noexcept { promise.beginSegment(Clock::now()); }
         };
         return Start{*this};
     }

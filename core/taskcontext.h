@@ -62,7 +62,9 @@ public:
 
     // --- used by the promise and awaiters of Task<T> (hot path) -------------------------------
     void onCreated(std::coroutine_handle<> handle) noexcept;
-    void beginSegment(Clock::Ticks ready) noexcept;
+    /// Starts a resume segment at `now`; its ready time is the sleep's due time, the cancel time,
+    /// or `now` (resumed the moment it became ready).
+    void beginSegment(Clock::Ticks now) noexcept;
     void endSegment(const AwaitLabel* awaiting) noexcept;
     void recordOutcome(std::exception_ptr error) noexcept;
     void finish() noexcept;
@@ -73,14 +75,13 @@ public:
 
     void attachRelay(detail::RelayPromise* relay, const AwaitLabel& label) noexcept;
     void detachRelay() noexcept;
-    void relayFired(Clock::Ticks now) noexcept;
+    void relayFired() noexcept;
     /// A cancel-aware awaiter (one with await_cancel()) holds the task's own handle, no relay:
     /// cancelling calls `cancel(awaiter)` first, so it can never resume the task afterwards.
     using CancelHook = void (*)(void* awaiter) noexcept;
     void attachCancelHook(CancelHook cancel, void* awaiter, const AwaitLabel& label) noexcept;
     /// On resume: true if a cancel-aware awaiter (not the canceller) resumed us; detaches the hook.
-    bool takeDirectResume(Clock::Ticks now) noexcept;
-    Clock::Ticks readyTicks() const noexcept { return m_ready; }
+    bool takeDirectResume() noexcept;
 
 private:
     void pauseExclusive(Clock::Ticks now) noexcept;
@@ -97,6 +98,7 @@ private:
     Clock::Ticks m_exclusive = 0;
     Clock::Ticks m_ready = 0;
     Clock::Ticks m_due = 0;
+    Clock::Ticks m_cancelledAt = 0;       ///< ready time of a resume caused by cancellation
     TaskContext* m_interrupted = nullptr; ///< the task this segment runs nested inside
     detail::RelayPromise* m_relay = nullptr;
     CancelHook m_cancelHook = nullptr;

@@ -22,56 +22,54 @@ bool cpuHasInvariantTsc() {
     return false;
 }
 
-struct Calibration {
-    bool tsc = false;
-    double nanosPerTick = 1.0;
-    Clock::Ticks origin = 0;
-
-    Calibration() {
-        tsc = cpuHasInvariantTsc() && !steadyClockForced();
-        if (tsc) {
-#if defined(__x86_64__) || defined(__i386__)
-            // Measure the TSC rate against steady_clock over ~20 ms.
-            using namespace std::chrono;
-            const auto wall0 = steady_clock::now();
-            const auto tsc0 = __rdtsc();
-            std::this_thread::sleep_for(20ms);
-            const auto wall1 = steady_clock::now();
-            const auto tsc1 = __rdtsc();
-            nanosPerTick = double(duration_cast<nanoseconds>(wall1 - wall0).count()) / double(tsc1 - tsc0);
-            origin = __rdtsc();
-#endif
-        } else {
-            origin = Clock::Ticks(std::chrono::steady_clock::now().time_since_epoch().count());
-        }
-    }
-
-    // COROSCOPE_CLOCK=steady forces the portable clock (for comparisons and odd hardware).
-    static bool steadyClockForced() {
-        const char* forced = std::getenv("COROSCOPE_CLOCK");
-        return forced && std::string(forced) == "steady";
-    }
-};
-
-const Calibration& calibration() {
-    static const Calibration c;
-    return c;
+// COROSCOPE_CLOCK=steady forces the portable clock (for comparisons and odd hardware).
+bool steadyClockForced() {
+    const char* forced = std::getenv("COROSCOPE_CLOCK");
+    return forced && std::string(forced) == "steady";
 }
+
+Clock::Ticks readTicks(bool tsc) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (tsc)
+        return __rdtsc();
+#endif
+    return Clock::Ticks(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+// The TSC rate, measured against steady_clock over ~20 ms the first time it is needed (not during
+// static initialisation: every program linking the core would pay the 20 ms at start-up).
+double measureNanosPerTick(bool tsc) {
+    if (!tsc)
+        return 1.0; // steady_clock ticks are nanoseconds
+    using namespace std::chrono;
+    const auto wall0 = steady_clock::now();
+    const Clock::Ticks tsc0 = readTicks(true);
+    std::this_thread::sleep_for(20ms);
+    const auto wall1 = steady_clock::now();
+    const Clock::Ticks tsc1 = readTicks(true);
+    return double(duration_cast<nanoseconds>(wall1 - wall0).count()) / double(tsc1 - tsc0);
+}
+
+const bool g_tsc = cpuHasInvariantTsc() && !steadyClockForced();
+const Clock::Ticks g_origin = readTicks(g_tsc);
 
 } // namespace
 
 namespace detail {
-extern const bool g_clockUsesTsc = calibration().tsc;
+extern const bool g_clockUsesTsc = g_tsc;
 } // namespace detail
 
 Clock::Ticks Clock::origin() noexcept {
-    return calibration().origin;
+    return g_origin;
 }
+
 void Clock::calibrate() noexcept {
-    (void)calibration();
+    (void)nanosPerTick();
 }
+
 double Clock::nanosPerTick() noexcept {
-    return calibration().nanosPerTick;
+    static const double rate = measureNanosPerTick(g_tsc);
+    return rate;
 }
 
 } // namespace coroscope

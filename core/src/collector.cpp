@@ -1,5 +1,7 @@
 #include "collector.h"
 
+#include <pthread.h>
+
 namespace coroscope {
 namespace {
 constexpr auto kRuleTickInterval = std::chrono::milliseconds(250);
@@ -35,7 +37,10 @@ EventChannel& Collector::openChannel(std::string name, std::size_t capacity) {
 void Collector::start() {
     if (m_thread.joinable())
         return;
-    m_thread = std::jthread([this](std::stop_token stop) { run(stop); });
+    m_thread = std::jthread([this](std::stop_token stop) {
+        pthread_setname_np(pthread_self(), "coroscope-coll");
+        run(stop);
+    });
 }
 
 void Collector::stop() {
@@ -72,7 +77,8 @@ void Collector::drain() {
 
 void Collector::drainLocked() {
     for (auto& channel : m_channels)
-        channel->drain([this](Record&& record) { m_state.apply(std::move(record)); });
+        channel->drain([this](Record& record) { m_state.apply(record); });
+    m_state.resolvePendingNames(false);
 }
 
 void Collector::finish() {
@@ -81,6 +87,7 @@ void Collector::finish() {
     if (m_finished)
         return;
     m_finished = true;
+    m_state.resolvePendingNames(true); // the loop is done: loading symbols can stall nothing now
     const std::int64_t now = Clock::nanosNow();
     for (auto& rule : m_rules)
         rule->onShutdown(m_state, now, *this);

@@ -13,8 +13,7 @@ void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Cl
     r.state = busy < t.slowThreshold.load(std::memory_order_relaxed) ? 1 : 0;
     r.b = std::uint64_t(t.eventType);
     r.task = t.dominantTask;
-    r.label = t.receiverClass;
-    r.text = std::move(t.receiverName);
+    r.label = t.receiverMeta ? t.receiverMeta->className() : nullptr;
     t.emit(std::move(r));
 }
 

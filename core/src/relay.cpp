@@ -69,7 +69,7 @@ struct OwnPromise {
 Relay relayBody() {
     RelayPromise& self = co_await OwnPromise{};
     if (TaskContext* context = self.context) {
-        context->relayFired(Clock::now());
+        context->relayFired();
         self.target.resume();
     }
 }

@@ -7,7 +7,6 @@
 #include <QMetaEnum>
 
 #include <algorithm>
-#include <cstring>
 
 namespace coroscope {
 namespace {
@@ -92,6 +91,7 @@ TaskInfo& RunState::taskFor(std::uint64_t id, std::int64_t tNs) {
         it->second.state = TaskState::Running;
         ++m_byState[std::size_t(TaskState::Running)];
         ++m_tasksTotal;
+        m_unfinished.insert(id);
     }
     return it->second;
 }
@@ -104,7 +104,7 @@ void RunState::setState(TaskInfo& task, TaskState state) {
     task.state = state;
 }
 
-void RunState::apply(Record&& r) {
+void RunState::apply(Record& r) {
     switch (r.kind) {
     case RecordKind::TaskCreated:
         onCreated(r);
@@ -141,48 +141,79 @@ void RunState::apply(Record&& r) {
     }
 }
 
-void RunState::onCreated(const Record& r) {
+void RunState::onCreated(Record& r) {
     auto [it, inserted] = m_tasks.try_emplace(r.task);
     TaskInfo& t = it->second;
     if (inserted) {
         ++m_tasksTotal;
         ++m_byState[std::size_t(TaskState::Running)];
+        m_unfinished.insert(r.task);
     }
     t.id = r.task;
     t.parentId = r.a;
     t.createdNs = ns(r.t0);
     t.state = TaskState::Running; // eager: it runs as soon as it is created
+    t.coroutineAddress = std::uintptr_t(r.b);
     if (r.label)
         t.spawnLocation = intern(QString::fromUtf8(r.label).section(u'/', -1) + u':' + QString::number(r.c));
-    if (!r.text.isEmpty()) {
-        t.name = intern(bounded(r.text, kMaxNameChars));
-    } else if (r.b) {
-        // Unnamed: the coroutine function's name, resolved here (cached per address), off the loop.
-        const StackFrame frame = Symbolizer::instance().resolve(std::uintptr_t(r.b), false);
-        t.name = intern(bounded(shortFunctionName(frame.function), kMaxNameChars));
-        if (t.spawnLocation.isEmpty() && !frame.file.isEmpty())
-            t.spawnLocation = intern(frame.file.section(u'/', -1) + u':' + QString::number(frame.line));
+    if (r.hasText()) {
+        t.name = intern(bounded(r.takeText(), kMaxNameChars));
+        return;
     }
-    if (t.name.isEmpty())
-        t.name = QStringLiteral("task #") + QString::number(r.task);
+    t.name = QStringLiteral("task #") + QString::number(r.task);
+    // Unnamed: named after its coroutine function. Symbolizing may load debug info (~150 ms) and
+    // the collector must never stall that long (the loop's channel would overflow), so before the
+    // symbolizer is warm the task waits in a list.
+    if (t.coroutineAddress) {
+        if (Symbolizer::instance().isWarm())
+            nameAfterCoroutine(t);
+        else
+            m_pendingNames.push_back(t.id);
+    }
 }
 
-QString RunState::describeAwait(const Record& r) const {
-    const QString kind = QString::fromUtf8(r.label);
+void RunState::nameAfterCoroutine(TaskInfo& t) {
+    const StackFrame frame = Symbolizer::instance().resolve(t.coroutineAddress, false);
+    const QString name = shortFunctionName(frame.function);
+    if (!name.isEmpty())
+        t.name = intern(bounded(name, kMaxNameChars));
+    if (t.spawnLocation.isEmpty() && !frame.file.isEmpty())
+        t.spawnLocation = intern(frame.file.section(u'/', -1) + u':' + QString::number(frame.line));
+}
+
+void RunState::resolvePendingNames(bool force) {
+    if (m_pendingNames.empty())
+        return;
+    if (!Symbolizer::instance().isWarm()) {
+        if (!force)
+            return;
+        Symbolizer::instance().warmUp();
+    }
+    for (const std::uint64_t id : m_pendingNames) {
+        const auto it = m_tasks.find(id);
+        if (it != m_tasks.end())
+            nameAfterCoroutine(it->second);
+    }
+    m_pendingNames.clear();
+}
+
+QString RunState::describeAwait(const TaskInfo& task) const {
+    if (!task.awaitKind)
+        return {};
+    const QString kind = QString::fromUtf8(task.awaitKind);
     QString text;
-    if (kind == QLatin1String("sleep"))
-        text = QStringLiteral("sleep ") + formatDuration(r.c * 1'000'000);
-    else if (kind == QLatin1String("timer"))
-        text = QStringLiteral("timer ") + formatDuration(r.c * 1'000'000);
-    else if (kind == QLatin1String("task")) {
-        text = QStringLiteral("task #") + QString::number(r.c);
-        const QString name = taskName(std::uint64_t(r.c));
+    if (kind == QLatin1String("sleep") || kind == QLatin1String("timer")) {
+        text = kind + u' ' + formatDuration(task.awaitArg * 1'000'000);
+    } else if (kind == QLatin1String("task")) {
+        text = QStringLiteral("task #") + QString::number(task.awaitArg);
+        const QString name = taskName(std::uint64_t(task.awaitArg));
         if (!name.isEmpty())
             text += QStringLiteral(" (") + name + u')';
-    } else
+    } else {
         text = kind;
-    if (!r.text.isEmpty())
-        text += u' ' + r.text;
+    }
+    if (!task.awaitDetail.isEmpty())
+        text += u' ' + task.awaitDetail;
     return bounded(text, kMaxAwaitChars);
 }
 
@@ -200,9 +231,11 @@ void RunState::onSegment(Record& r) {
     }
     t.busyNs += Clock::toNanos(r.b);
     if (r.label) {
+        // Kept structured and formatted only when read: no string work per resume.
         t.lastSuspendNs = end;
-        // "task #N" is unique per awaited task: not worth a place in the intern table.
-        t.awaiting = std::strcmp(r.label, "task") == 0 ? describeAwait(r) : intern(describeAwait(r));
+        t.awaitKind = r.label;
+        t.awaitArg = r.c;
+        t.awaitDetail = r.hasText() ? r.takeText() : QString();
         if (!isFinished(t.state))
             setState(t, TaskState::Suspended);
     }
@@ -212,9 +245,11 @@ void RunState::onFinished(Record& r) {
     TaskInfo& t = taskFor(r.task, ns(r.t0));
     const auto state = TaskState(r.state);
     t.finishedNs = ns(r.t0);
-    t.awaiting = QString(); // releases it (clear() would keep the capacity)
-    if (!r.text.isEmpty())
-        t.error = bounded(std::move(r.text), 4096);
+    t.awaitKind = nullptr;
+    t.awaitDetail = QString(); // releases it (clear() would keep the capacity)
+    m_unfinished.erase(t.id);
+    if (r.hasText())
+        t.error = bounded(r.takeText(), 4096);
     setState(t, state);
     m_finishedOrder.push_back(t.id);
     if (m_observer.taskChanged)
@@ -274,7 +309,6 @@ void RunState::onSlowCallback(Record& r) {
         slow->taskName = taskName(r.task);
     }
     slow->receiverClass = r.label ? QString::fromLatin1(r.label) : QString();
-    slow->receiverName = bounded(std::move(r.text), kMaxNameChars);
     slow->eventType = eventTypeName(int(r.b));
     if (m_observer.slowCallback)
         m_observer.slowCallback(*slow);
@@ -299,7 +333,7 @@ void RunState::onBlockingStack(Record& r) {
         slow->receiverClass = r.label ? QString::fromLatin1(r.label) : QString();
         slow->eventType = eventTypeName(int(r.b));
     }
-    slow->stack = bounded(std::move(r.text), kMaxStackChars);
+    slow->stack = bounded(r.takeText(), kMaxStackChars);
     slow->stackCapturedNs = ns(r.t1);
 }
 
@@ -368,8 +402,11 @@ RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
     RunSnapshot s;
     s.nowNs = nowNs;
     s.tasks.reserve(m_tasks.size());
-    for (const auto& [id, info] : m_tasks)
+    for (const auto& [id, info] : m_tasks) {
         s.tasks.push_back(info);
+        if (info.awaitKind)
+            s.tasks.back().awaiting = describeAwait(info);
+    }
     std::sort(s.tasks.begin(), s.tasks.end(),
               [](const TaskInfo& a, const TaskInfo& b) { return a.id < b.id; });
     s.tasksByState = m_byState;

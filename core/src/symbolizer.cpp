@@ -108,7 +108,10 @@ void Symbolizer::warmUp() {
     // and build their address maps: 90–150 ms here (more with libc6-dbg installed, whose
     // separate debug file is read too). Function details are still parsed lazily per
     // compilation unit, so the first stall in a new .cpp file costs a few more ms (off the loop).
-    (void)lookUp(reinterpret_cast<std::uintptr_t>(&executableName), false);
+    std::call_once(m_warmUpOnce, [this] {
+        (void)lookUp(reinterpret_cast<std::uintptr_t>(&executableName), false);
+        m_warm.store(true, std::memory_order_release);
+    });
 }
 
 StackFrame Symbolizer::resolve(std::uintptr_t pc, bool isReturnAddress) {

@@ -113,7 +113,7 @@ void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
         // it names an unnamed task after its coroutine function.
         r.b = reinterpret_cast<std::uintptr_t>(*static_cast<void* const*>(handle.address()));
         if (t_pendingSpawn.file) {
-            r.text = std::move(t_pendingSpawn.name);
+            r.setText(std::move(t_pendingSpawn.name));
             r.label = t_pendingSpawn.file;
             r.c = t_pendingSpawn.line;
             clearNextTaskName();
@@ -124,12 +124,14 @@ void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
     }
 }
 
-void TaskContext::beginSegment(Clock::Ticks ready) noexcept {
-    const Clock::Ticks now = Clock::now();
+void TaskContext::beginSegment(Clock::Ticks now) noexcept {
     m_segmentStart = now;
     m_exclusiveStart = now;
     m_exclusive = 0;
-    m_ready = ready ? ready : now;
+    // Known due time (a sleep): the scheduling delay is how late the loop served it.
+    m_ready = m_cancelledAt ? m_cancelledAt : (m_due && m_due < now ? m_due : now);
+    m_cancelledAt = 0;
+    m_due = 0;
     m_state = TaskState::Running;
     m_interrupted = t_running;
     if (m_interrupted)
@@ -169,7 +171,7 @@ void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
         if (awaiting) {
             r.label = awaiting->kind;
             r.c = awaiting->arg;
-            r.text = awaiting->detail;
+            r.setText(awaiting->detail);
         }
         thread->emit(std::move(r));
     }
@@ -196,7 +198,7 @@ void TaskContext::finish() noexcept {
     r.task = m_id;
     r.t0 = Clock::now();
     r.state = std::uint8_t(m_state);
-    r.text = m_error;
+    r.setText(m_error);
     emitRecord(std::move(r));
 }
 
@@ -246,20 +248,18 @@ void TaskContext::attachCancelHook(CancelHook cancel, void* awaiter, const Await
     m_due = label.due;
 }
 
-bool TaskContext::takeDirectResume(Clock::Ticks now) noexcept {
+bool TaskContext::takeDirectResume() noexcept {
     if (!m_cancelHook)
         return false;
     m_cancelHook = nullptr;
     m_cancelHookAwaiter = nullptr;
-    relayFired(now);
+    relayFired();
     return true;
 }
 
-void TaskContext::relayFired(Clock::Ticks now) noexcept {
+void TaskContext::relayFired() noexcept {
     m_relay = nullptr;
     m_awaitedTask = nullptr;
-    // Known due time (a sleep): the scheduling delay is how late the loop served it.
-    m_ready = (m_due && m_due < now) ? m_due : now;
     m_state = TaskState::Scheduled;
 }
 
@@ -282,7 +282,7 @@ void TaskContext::requestCancel() {
     else
         return; // running now: the next await delivers it
     detachRelay();
-    m_ready = Clock::now();
+    m_cancelledAt = Clock::now();
     m_state = TaskState::Scheduled;
     // Resume from the loop, not from inside the canceller: cancel() returns at once and the
     // cancelled task runs its cleanup in a callback of its own.

@@ -2,6 +2,8 @@
 
 #include "symbolizer.h"
 
+#include <pthread.h>
+
 namespace coroscope {
 
 Watchdog::Watchdog(InstrumentedThread& loop, EventChannel& output, std::chrono::milliseconds pollInterval)
@@ -17,6 +19,7 @@ void Watchdog::start() {
     if (m_thread.joinable())
         return;
     m_thread = std::jthread([this](std::stop_token stop) {
+        pthread_setname_np(pthread_self(), "coroscope-wdog");
         // Load the executable's DWARF now (~90 ms once), so the first report is not late.
         Symbolizer::instance().warmUp();
         m_ready.store(true, std::memory_order_release);
@@ -61,9 +64,10 @@ void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
     r.t0 = start;
     r.t1 = Clock::now(); // reported: captured and symbolized
     r.task = pub.runningTask.load(std::memory_order_relaxed);
-    r.label = pub.receiverClass.load(std::memory_order_relaxed);
+    const QMetaObject* meta = pub.receiverMeta.load(std::memory_order_relaxed);
+    r.label = meta ? meta->className() : nullptr; // static data: safe to read from this thread
     r.b = std::uint64_t(pub.eventType.load(std::memory_order_relaxed));
-    r.text = std::move(stack);
+    r.setText(std::move(stack));
     m_output.push(std::move(r));
 }
 

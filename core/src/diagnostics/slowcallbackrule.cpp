@@ -8,8 +8,6 @@ void SlowCallbackRule::onSlowCallback(const SlowCallback& slow, const RunState& 
     QString where = slow.eventType;
     if (!slow.receiverClass.isEmpty())
         where += QStringLiteral(" event for ") + slow.receiverClass;
-    if (!slow.receiverName.isEmpty())
-        where += QStringLiteral(" '") + slow.receiverName + u'\'';
     QString message =
         QStringLiteral("A callback blocked the event loop for ") + formatDuration(slow.durationNs);
     if (slow.taskId)

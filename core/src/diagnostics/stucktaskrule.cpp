@@ -5,9 +5,11 @@
 namespace coroscope {
 
 void StuckTaskRule::onTick(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
-    for (const auto& [id, task] : state.tasks()) {
-        if (task.state != TaskState::Suspended || task.lastSuspendNs <= 0)
+    for (const std::uint64_t id : state.unfinishedTasks()) {
+        const TaskInfo* found = state.task(id);
+        if (!found || found->state != TaskState::Suspended || found->lastSuspendNs <= 0)
             continue;
+        const TaskInfo& task = *found;
         const std::int64_t waited = nowNs - task.lastSuspendNs;
         if (waited < m_threshold.count())
             continue;
@@ -19,7 +21,8 @@ void StuckTaskRule::onTick(const RunState& state, std::int64_t nowNs, Diagnostic
             it->second = task.lastSuspendNs;
         }
         sink.report(make(QStringLiteral("Task '") + task.name + QStringLiteral("' has been suspended for ") +
-                             formatDuration(waited) + QStringLiteral(" awaiting ") + task.awaiting,
+                             formatDuration(waited) + QStringLiteral(" awaiting ") +
+                             state.describeAwait(task),
                          &task, nowNs));
     }
 }

@@ -4,13 +4,15 @@
 namespace coroscope {
 
 void TaskLeakedRule::onShutdown(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
-    for (const auto& [id, task] : state.tasks()) {
-        if (isFinished(task.state))
+    for (const std::uint64_t id : state.unfinishedTasks()) {
+        const TaskInfo* found = state.task(id);
+        if (!found)
             continue;
+        const TaskInfo& task = *found;
         QString message =
             QStringLiteral("Task '") + task.name + QStringLiteral("' was still pending at shutdown");
-        if (!task.awaiting.isEmpty())
-            message += QStringLiteral(" (awaiting ") + task.awaiting + u')';
+        if (task.awaitKind)
+            message += QStringLiteral(" (awaiting ") + state.describeAwait(task) + u')';
         sink.report(make(message, &task, nowNs));
     }
 }

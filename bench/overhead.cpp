@@ -1,0 +1,677 @@
+// overhead: what Coroscope's instrumentation costs the loop it measures, raw vs instrumented, on
+// this machine, in one run. Every variant runs in a fresh child process (this binary with
+// `--child MODE`) so one variant's heap, caches and threads never disturb the next. Raw and
+// instrumented runs alternate in adjacent pairs; the headline ratio is the median of the per-pair
+// ratios, which cancels this machine's slow drifts in speed (the same child varies by up to 1.7x
+// from one second to the next). Minimum-based ratios are printed beside it. Timings are printed
+// as ratios, never asserted.
+//
+// Instrumented children start timing once the profiler is warm (the watchdog has loaded debug
+// info, ~0.1-0.3 s of CPU on its own thread, once per process): the ratios are the steady-state
+// cost per switch and per dispatch. The warm-up itself is printed as profiler_warmup_ms.
+#include "instrumentedapplication.h"
+#include "instrumentedthread.h"
+#include "profiler.h"
+#include "symbolizer.h"
+#include "task.h"
+
+#include <QAbstractEventDispatcher>
+#include <QCoreApplication>
+#include <QDir>
+#include <QEvent>
+#include <QFile>
+#include <QObject>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QStringList>
+#include <QTimer>
+#include <qcoro/qcorotask.h>
+#include <qcoro/qcorotimer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <malloc.h>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sys/resource.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Pairs per variant; `overhead --repetitions N` changes it. This machine's speed for memory-bound
+// code wanders by up to ~1.7x from second to second (a pure ALU loop stays constant), so more
+// repetitions give minima that agree better from one invocation to the next.
+int g_repetitions = 21;
+
+// Switch workload: the asyncio comparison of FOUNDATIONS.md (1 000 tasks x 200 sleep(0)).
+constexpr int kSwitchTasks = 1'000;
+constexpr int kSwitchesPerTask = 200;
+constexpr std::int64_t kSwitches = std::int64_t(kSwitchTasks) * kSwitchesPerTask;
+
+// Dispatch workload: half posted events, half zero-timer callbacks. Many short chains keep the
+// queues short, so we measure dispatch, not queue growth.
+constexpr int kPosters = 1'000;
+constexpr int kEventsPerPoster = 500;
+constexpr int kChains = 100;
+constexpr int kTimersPerChain = 5'000;
+constexpr std::int64_t kDispatches =
+    std::int64_t(kPosters) * kEventsPerPoster + std::int64_t(kChains) * kTimersPerChain;
+
+// Retention workload: many short tasks, in batches so that only one batch of frames lives at once.
+constexpr int kRetainedTasks = 100'000;
+constexpr int kRetainBatch = 1'000;
+
+const auto kPingType = QEvent::Type(QEvent::User + 1);
+
+// A traced child that measured but whose collector lost or miscounted records: its number is kept,
+// the whole run reports the failed check.
+constexpr int kExitChecksFailed = 3;
+
+std::int64_t nanosBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
+}
+
+// malloc heap in use, every arena (the collector allocates in its own).
+std::int64_t heapInUse() {
+    const struct mallinfo2 mi = ::mallinfo2();
+    return std::int64_t(mi.uordblks + mi.hblkhd);
+}
+
+const char* dispatcherName() {
+    const QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance();
+    return dispatcher ? dispatcher->metaObject()->className() : "none";
+}
+
+/// Prints the CPU time every thread of this process has used so far (schedstat, ns): on two
+/// cores the profiler's own threads compete with the loop, so their cost belongs in the report.
+void reportThreadCpu(std::int64_t wallNs) {
+    const QString pid = QString::number(::getpid());
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    QByteArray line = "thread cpu (ms):";
+    for (const QString& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        QFile sched(tasks.filePath(tid + QStringLiteral("/schedstat")));
+        if (!comm.open(QIODevice::ReadOnly) || !sched.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray name = tid == pid ? QByteArray("loop") : comm.readAll().trimmed();
+        const double ms = sched.readAll().split(' ').value(0).toDouble() / 1e6;
+        line += ' ' + name + ' ' + QByteArray::number(ms, 'f', 1) + ',';
+    }
+    line += " wall " + QByteArray::number(double(wallNs) / 1e6, 'f', 1);
+    std::fprintf(stderr, "%s\n", line.constData());
+}
+
+/// Counts finished workers; the last one stamps the end time and stops the loop.
+struct Countdown {
+    explicit Countdown(int count)
+        : remaining(count) {}
+    void done() {
+        if (--remaining == 0) {
+            end = SteadyClock::now();
+            QCoreApplication::quit();
+        }
+    }
+    int remaining;
+    SteadyClock::time_point end;
+};
+
+// One coroutine body for both task types, so raw and traced run the same code. Parameters are
+// pointers taken by value: the frame must not hold references to the caller's temporaries.
+template <typename TaskType>
+TaskType switcher(Countdown* countdown) {
+    for (int i = 0; i < kSwitchesPerTask; ++i)
+        co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    countdown->done();
+}
+
+/// Runs the switch workload on the current application; returns ns from the first task's
+/// creation to the last task's end.
+template <typename TaskType>
+std::int64_t runSwitches() {
+    Countdown countdown(kSwitchTasks);
+    SteadyClock::time_point start;
+    // Created from inside the loop, as an application would; the tasks are eager, so each runs up
+    // to its first co_await here.
+    QTimer::singleShot(0, qApp, [&] {
+        start = SteadyClock::now();
+        for (int i = 0; i < kSwitchTasks; ++i) {
+            // Dropping the handle detaches the task: its frame frees itself when the body ends.
+            TaskType task = switcher<TaskType>(&countdown);
+        }
+    });
+    QCoreApplication::exec();
+    return nanosBetween(start, countdown.end);
+}
+
+/// Re-posts a custom event to itself until it has received kEventsPerPoster of them.
+class Poster : public QObject {
+public:
+    explicit Poster(Countdown* countdown)
+        : m_countdown(countdown) {}
+
+    void kick() { QCoreApplication::postEvent(this, new QEvent(kPingType)); }
+
+    bool event(QEvent* event) override {
+        if (event->type() != kPingType)
+            return QObject::event(event);
+        if (++m_received < kEventsPerPoster)
+            kick();
+        else
+            m_countdown->done();
+        return true;
+    }
+
+private:
+    Countdown* m_countdown;
+    int m_received = 0;
+};
+
+/// A zero-timer re-armed from its own callback, kTimersPerChain times.
+class Chain {
+public:
+    explicit Chain(Countdown* countdown)
+        : m_countdown(countdown) {}
+
+    void arm() {
+        QTimer::singleShot(0, &m_context, [this] { fire(); });
+    }
+
+private:
+    void fire() {
+        if (--m_remaining > 0)
+            arm();
+        else
+            m_countdown->done();
+    }
+
+    QObject m_context;
+    Countdown* m_countdown;
+    int m_remaining = kTimersPerChain;
+};
+
+/// Runs the dispatch workload; returns ns from the first post to the last callback.
+std::int64_t runDispatches() {
+    Countdown countdown(kPosters + kChains);
+    std::vector<std::unique_ptr<Poster>> posters;
+    std::vector<std::unique_ptr<Chain>> chains;
+    for (int i = 0; i < kPosters; ++i)
+        posters.push_back(std::make_unique<Poster>(&countdown));
+    for (int i = 0; i < kChains; ++i)
+        chains.push_back(std::make_unique<Chain>(&countdown));
+    SteadyClock::time_point start;
+    QTimer::singleShot(0, qApp, [&] {
+        start = SteadyClock::now();
+        for (auto& poster : posters)
+            poster->kick();
+        for (auto& chain : chains)
+            chain->arm();
+    });
+    QCoreApplication::exec();
+    return nanosBetween(start, countdown.end);
+}
+
+/// Dispatches the instrumented loop timed (top-level notify() calls): the real count of timed
+/// dispatches, to compare with the nominal kDispatches.
+std::uint64_t timedDispatches() {
+    const coroscope::InstrumentedThread* thread = coroscope::InstrumentedThread::current();
+    return thread ? thread->dispatchSeq : 0;
+}
+
+/// Prints the collector's view of a traced run to stderr; false if it lost or miscounted anything.
+bool reportSnapshot(const coroscope::RunSnapshot& s, std::uint64_t tasks, std::uint64_t segments) {
+    const std::uint64_t completed = s.tasksByState[std::size_t(coroscope::TaskState::Completed)];
+    const bool ok =
+        s.tasksTotal == tasks && completed == tasks && s.segmentsTotal == segments && s.drops.records == 0;
+    std::fprintf(stderr,
+                 "check %s: tasksTotal %llu/%llu, completed %llu/%llu, segmentsTotal %llu/%llu, "
+                 "dropped records %llu (segments %llu), evicted tasks %llu\n",
+                 ok ? "ok" : "FAILED", static_cast<unsigned long long>(s.tasksTotal),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(completed),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(s.segmentsTotal),
+                 static_cast<unsigned long long>(segments), static_cast<unsigned long long>(s.drops.records),
+                 static_cast<unsigned long long>(s.drops.segments),
+                 static_cast<unsigned long long>(s.drops.evictedTasks));
+    return ok;
+}
+
+/// Runs the loop until the profiler's watchdog is ready; prints how long that took on stderr.
+void waitUntilWarm(const coroscope::Profiler& profiler) {
+    const auto start = SteadyClock::now();
+    while (!profiler.isWatchdogReady()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        usleep(1000);
+    }
+    std::fprintf(stderr, "warmup_ms %.1f\n", double(nanosBetween(start, SteadyClock::now())) / 1e6);
+}
+
+int childRawSwitch(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    const std::int64_t ns = runSwitches<QCoro::Task<>>();
+    reportThreadCpu(ns);
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+int childTracedSwitch(int argc, char** argv) {
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    coroscope::Profiler profiler;
+    profiler.start();
+    waitUntilWarm(profiler);
+    const std::int64_t ns = runSwitches<coroscope::Task<>>();
+    const std::uint64_t dispatches = timedDispatches();
+    reportThreadCpu(ns);
+    profiler.stop();
+    const bool ok = reportSnapshot(profiler.snapshot(), kSwitchTasks,
+                                   std::uint64_t(kSwitchTasks) * (kSwitchesPerTask + 1));
+    std::fprintf(stderr, "timed dispatches %llu\n", static_cast<unsigned long long>(dispatches));
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return ok ? 0 : kExitChecksFailed;
+}
+
+int childRawDispatch(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    std::fprintf(stderr, "dispatcher %s\n", dispatcherName());
+    const std::int64_t ns = runDispatches();
+    reportThreadCpu(ns);
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+/// The raw dispatch workload with one idle thread beside the loop, as every instrumented process
+/// has (collector, watchdog, sampler). With glib this alone costs: glibc's write() and malloc take
+/// their multi-threaded paths once a second thread exists, and glib writes its wake-up eventfd on
+/// every post. It separates "a process with threads" from "the hooks" in the overhead.
+int childRawThreadedDispatch(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stop = false;
+    std::thread idle([&] {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [&] { return stop; });
+    });
+    const std::int64_t ns = runDispatches();
+    {
+        std::lock_guard lock(mutex);
+        stop = true;
+    }
+    wake.notify_all();
+    idle.join();
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+int childTracedDispatch(int argc, char** argv) {
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    coroscope::Profiler profiler;
+    profiler.start();
+    waitUntilWarm(profiler);
+    const std::int64_t ns = runDispatches();
+    const std::uint64_t dispatches = timedDispatches();
+    reportThreadCpu(ns);
+    profiler.stop();
+    const coroscope::RunSnapshot s = profiler.snapshot();
+    std::fprintf(stderr, "dispatcher %s, timed dispatches %llu (nominal %lld), dropped records %llu\n",
+                 dispatcherName(), static_cast<unsigned long long>(dispatches),
+                 static_cast<long long>(kDispatches), static_cast<unsigned long long>(s.drops.records));
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+class ShortTaskRunner;
+coroscope::Task<> shortTask(ShortTaskRunner* runner);
+
+/// Runs short detached traced tasks kRetainBatch at a time, so only one batch of frames lives at
+/// once, and returns when all have ended (their frames freed).
+///
+/// A batch starts only once the loop's record channel is at most a quarter full: at full speed
+/// this workload makes ~1 M records/s in bursts, which sometimes outrun the collector (0 to 97 k
+/// records dropped per run here), and a dropped record is a task it does not keep, which would
+/// make the retention per task look smaller than it is.
+/// Returns how often it had to wait for the collector.
+class ShortTaskRunner {
+public:
+    explicit ShortTaskRunner(int count)
+        : m_left(count) {}
+
+    int run() {
+        QTimer::singleShot(0, qApp, [this] { startBatchWhenDrained(); });
+        QCoreApplication::exec();
+        return m_waits;
+    }
+
+    void taskDone() {
+        if (--m_running > 0)
+            return;
+        // Next batch from the loop, not from inside the body of the task that is ending now.
+        if (m_left > 0)
+            QTimer::singleShot(0, qApp, [this] { startBatchWhenDrained(); });
+        else
+            QCoreApplication::quit();
+    }
+
+private:
+    void startBatchWhenDrained() {
+        const coroscope::EventChannel& channel = coroscope::InstrumentedThread::current()->channel();
+        if (channel.queued() > channel.capacity() / 4) {
+            ++m_waits;
+            QTimer::singleShot(1, qApp, [this] { startBatchWhenDrained(); });
+            return;
+        }
+        const int n = std::min(kRetainBatch, m_left);
+        m_left -= n;
+        m_running = n;
+        for (int i = 0; i < n; ++i) {
+            // Dropping the handle detaches the task: its frame frees itself when the body ends.
+            coroscope::Task<> task = shortTask(this);
+        }
+    }
+
+    int m_left;
+    int m_running = 0;
+    int m_waits = 0;
+};
+
+coroscope::Task<> shortTask(ShortTaskRunner* runner) {
+    co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    runner->taskDone();
+}
+
+/// Heap in use once the collector has taken in everything queued, and how many finished tasks it
+/// knows. The snapshot (a copy of every task) is gone again before the heap is read.
+struct RetentionPoint {
+    std::int64_t heap = 0;
+    std::uint64_t finished = 0;
+    bool ok = true;
+};
+
+RetentionPoint retentionPoint(coroscope::Profiler& profiler, std::uint64_t expectedTasks) {
+    RetentionPoint point;
+    {
+        const coroscope::RunSnapshot s = profiler.snapshot();
+        point.finished = s.tasksByState[std::size_t(coroscope::TaskState::Completed)];
+        // Two segments per task: before and after its one await.
+        point.ok = reportSnapshot(s, expectedTasks, 2 * expectedTasks);
+    }
+    point.heap = heapInUse();
+    return point;
+}
+
+// Prints: bytes per finished task over kRetainedTasks, the same over the second half only
+// (marginal: what one more task adds), and the same including the one-off costs after start().
+int childBytesPerTask(int argc, char** argv) {
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    // The watchdog thread loads the executable's DWARF (megabytes, once) right after start():
+    // load it here first, or it lands before or after the baseline depending on thread timing.
+    coroscope::Symbolizer::instance().warmUp();
+    coroscope::Profiler profiler;
+    profiler.start();
+    const std::int64_t heapStarted = heapInUse();
+    // One batch first: what is allocated once per process (the symbol cache entry naming
+    // shortTask, the relay frame pool, Qt's timer bookkeeping) is not a cost per task.
+    int waits = ShortTaskRunner(kRetainBatch).run();
+    const RetentionPoint before = retentionPoint(profiler, kRetainBatch);
+    const auto start = SteadyClock::now();
+    waits += ShortTaskRunner(kRetainedTasks / 2).run();
+    const RetentionPoint half = retentionPoint(profiler, kRetainBatch + kRetainedTasks / 2);
+    waits += ShortTaskRunner(kRetainedTasks - kRetainedTasks / 2).run();
+    const RetentionPoint after = retentionPoint(profiler, kRetainBatch + kRetainedTasks);
+    reportThreadCpu(nanosBetween(start, SteadyClock::now()));
+    std::fprintf(stderr,
+                 "heap after start %lld, after warm-up batch %lld, half %lld, end %lld bytes; batches "
+                 "delayed for the collector %d times\n",
+                 static_cast<long long>(heapStarted), static_cast<long long>(before.heap),
+                 static_cast<long long>(half.heap), static_cast<long long>(after.heap), waits);
+    auto perTask = [](const RetentionPoint& from, const RetentionPoint& to) {
+        return to.finished > from.finished ? double(to.heap - from.heap) / double(to.finished - from.finished)
+                                           : 0.0;
+    };
+    std::printf("%.1f %.1f %.1f\n", perTask(before, after), perTask(half, after),
+                after.finished ? double(after.heap - heapStarted) / double(after.finished) : 0.0);
+    return before.ok && half.ok && after.ok ? 0 : kExitChecksFailed;
+}
+
+struct ChildMode {
+    const char* name;
+    int (*run)(int, char**);
+};
+
+constexpr ChildMode kChildModes[] = {
+    {"raw-switch", childRawSwitch},        {"traced-switch", childTracedSwitch},
+    {"raw-dispatch", childRawDispatch},    {"traced-dispatch", childTracedDispatch},
+    {"bytes-per-task", childBytesPerTask}, {"raw-threaded-dispatch", childRawThreadedDispatch},
+};
+
+// ------------------------------------------------------------------------------------------------
+// Parent: runs the children and prints the results.
+
+constexpr int kChildTimeoutMs = 300'000;
+
+/// What one child printed, or nothing if it failed. Its stderr is passed on, prefixed.
+struct ChildOutcome {
+    std::vector<double> values;
+    bool checksFailed = false;
+};
+
+/// Every instrumented child's warm-up (watchdog ready), in ms.
+std::vector<double> g_warmupsMs;
+
+std::optional<ChildOutcome> runChild(const char* mode, bool unixDispatcher, int run) {
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // Qt picks its dispatcher when the application object is created: only the environment
+    // of a fresh process can switch it.
+    if (unixDispatcher)
+        env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
+    else
+        env.remove(QStringLiteral("QT_NO_GLIB"));
+    child.setProcessEnvironment(env);
+    child.start(QCoreApplication::applicationFilePath(),
+                QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
+    const bool finished = child.waitForStarted() && child.waitForFinished(kChildTimeoutMs);
+    const char* variant = unixDispatcher ? " (unix dispatcher)" : "";
+    const QList<QByteArray> errLines = child.readAllStandardError().split('\n');
+    for (const QByteArray& line : errLines) {
+        if (line.startsWith("warmup_ms "))
+            g_warmupsMs.push_back(line.mid(10).toDouble());
+        if (!line.isEmpty())
+            std::fprintf(stderr, "# %s%s run %d: %s\n", mode, variant, run + 1, line.constData());
+    }
+    if (!finished) {
+        child.kill();
+        child.waitForFinished();
+        std::fprintf(stderr, "overhead: child %s%s did not finish\n", mode, variant);
+        return std::nullopt;
+    }
+    const int code = child.exitCode();
+    if (child.exitStatus() != QProcess::NormalExit || (code != 0 && code != kExitChecksFailed)) {
+        std::fprintf(stderr, "overhead: child %s%s failed (exit %d)\n", mode, variant, code);
+        return std::nullopt;
+    }
+    ChildOutcome outcome;
+    outcome.checksFailed = code == kExitChecksFailed;
+    const QList<QByteArray> fields = child.readAllStandardOutput().simplified().split(' ');
+    for (const QByteArray& field : fields) {
+        bool ok = false;
+        const double value = field.toDouble(&ok);
+        if (ok)
+            outcome.values.push_back(value);
+    }
+    if (outcome.values.empty()) {
+        std::fprintf(stderr, "overhead: child %s%s printed no number\n", mode, variant);
+        return std::nullopt;
+    }
+    return outcome;
+}
+
+/// CPU time the whole machine spent busy (all cores) and, separately, what the hypervisor stole,
+/// from /proc/stat; minus this process and its children it tells how loaded the machine was by
+/// others while we measured.
+struct MachineCpu {
+    std::int64_t busyNs = 0;
+    std::int64_t stealNs = 0;
+    std::int64_t ownNs = 0; ///< this process and its reaped children
+
+    static MachineCpu now() {
+        MachineCpu m;
+        QFile stat(QStringLiteral("/proc/stat"));
+        if (stat.open(QIODevice::ReadOnly)) {
+            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (USER_HZ ticks)
+            const QList<QByteArray> f = stat.readLine().simplified().split(' ');
+            const double nsPerTick = 1e9 / double(::sysconf(_SC_CLK_TCK));
+            auto ticks = [&](int i) { return f.value(i).toLongLong(); };
+            m.busyNs = std::int64_t(double(ticks(1) + ticks(2) + ticks(3) + ticks(6) + ticks(7)) * nsPerTick);
+            m.stealNs = std::int64_t(double(ticks(8)) * nsPerTick);
+        }
+        for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+            rusage u{};
+            ::getrusage(who, &u);
+            for (const timeval& t : {u.ru_utime, u.ru_stime})
+                m.ownNs += std::int64_t(t.tv_sec) * 1'000'000'000 + std::int64_t(t.tv_usec) * 1'000;
+        }
+        return m;
+    }
+};
+
+struct PairRuns {
+    std::vector<double> raw;
+    std::vector<double> traced;
+    double rawMin() const { return *std::min_element(raw.begin(), raw.end()); }
+    double tracedMin() const { return *std::min_element(traced.begin(), traced.end()); }
+    /// Median of traced/raw over adjacent pairs: the headline figure.
+    double pairRatio() const {
+        std::vector<double> ratios;
+        for (std::size_t i = 0; i < raw.size() && i < traced.size(); ++i)
+            ratios.push_back(traced[i] / raw[i]);
+        return median(ratios);
+    }
+    /// Median of traced - raw over adjacent pairs, in ns.
+    double pairDifference() const {
+        std::vector<double> differences;
+        for (std::size_t i = 0; i < raw.size() && i < traced.size(); ++i)
+            differences.push_back(traced[i] - raw[i]);
+        return median(differences);
+    }
+    double rawMedian() const { return median(raw); }
+    double tracedMedian() const { return median(traced); }
+
+private:
+    static double median(std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+};
+
+/// g_repetitions runs of each variant, alternating; the order flips every repetition so that a
+/// drift in machine load does not always favour the same variant.
+std::optional<PairRuns> measurePair(const char* rawMode, const char* tracedMode, bool unixDispatcher,
+                                    bool& checksFailed) {
+    PairRuns runs;
+    for (int rep = 0; rep < g_repetitions; ++rep) {
+        for (int k = 0; k < 2; ++k) {
+            const bool traced = (k == 0) == (rep % 2 == 1);
+            const auto outcome = runChild(traced ? tracedMode : rawMode, unixDispatcher, rep);
+            if (!outcome)
+                return std::nullopt;
+            checksFailed |= outcome->checksFailed;
+            (traced ? runs.traced : runs.raw).push_back(outcome->values.front());
+        }
+    }
+    return runs;
+}
+
+void printRuns(const char* name, const std::vector<double>& ns, double divisor) {
+    std::printf("%s:", name);
+    for (double v : ns)
+        std::printf(" %.1f", v / divisor);
+    std::printf("\n");
+}
+
+int runParent() {
+    bool checksFailed = false;
+    const MachineCpu cpuStart = MachineCpu::now();
+    const auto wallStart = SteadyClock::now();
+    // The runner uses the Unix dispatcher (QT_NO_GLIB=1): its figures are the headline; glib,
+    // Qt's default and the GUI's, is printed beside them.
+    const auto switches = measurePair("raw-switch", "traced-switch", true, checksFailed);
+    const auto switchesGlib = measurePair("raw-switch", "traced-switch", false, checksFailed);
+    const auto unixLoop = measurePair("raw-dispatch", "traced-dispatch", true, checksFailed);
+    const auto glib = measurePair("raw-dispatch", "traced-dispatch", false, checksFailed);
+    const auto glibThreads = measurePair("raw-dispatch", "raw-threaded-dispatch", false, checksFailed);
+    const auto bytes = runChild("bytes-per-task", false, 0);
+    const MachineCpu cpuEnd = MachineCpu::now();
+    const double wallNs = double(nanosBetween(wallStart, SteadyClock::now()));
+    if (!switches || !switchesGlib || !glib || !unixLoop || !glibThreads || !bytes ||
+        bytes->values.size() < 3)
+        return 1;
+    checksFailed |= bytes->checksFailed;
+
+    const double nsPerSecond = 1e9;
+    std::printf("switch_raw_per_s: %.0f\n", double(kSwitches) * nsPerSecond / switches->rawMedian());
+    std::printf("switch_traced_per_s: %.0f\n", double(kSwitches) * nsPerSecond / switches->tracedMedian());
+    std::printf("switch_overhead_ratio: %.3f\n", switches->pairRatio());
+    std::printf("switch_overhead_ratio_min: %.3f\n", switches->tracedMin() / switches->rawMin());
+    std::printf("ns_per_traced_switch: %.1f\n", switches->pairDifference() / double(kSwitches));
+    std::printf("switch_overhead_ratio_glib: %.3f\n", switchesGlib->pairRatio());
+    std::printf("dispatch_raw_ns: %.1f\n", unixLoop->rawMedian() / double(kDispatches));
+    std::printf("dispatch_traced_ns: %.1f\n", unixLoop->tracedMedian() / double(kDispatches));
+    std::printf("dispatch_overhead_ratio: %.3f\n", unixLoop->pairRatio());
+    std::printf("dispatch_overhead_ratio_min: %.3f\n", unixLoop->tracedMin() / unixLoop->rawMin());
+    std::printf("ns_per_timed_dispatch: %.1f\n", unixLoop->pairDifference() / double(kDispatches));
+    std::printf("dispatch_raw_ns_glib: %.1f\n", glib->rawMedian() / double(kDispatches));
+    std::printf("dispatch_traced_ns_glib: %.1f\n", glib->tracedMedian() / double(kDispatches));
+    std::printf("dispatch_overhead_ratio_glib: %.3f\n", glib->pairRatio());
+    std::printf("ns_per_timed_dispatch_glib: %.1f\n", glib->pairDifference() / double(kDispatches));
+    std::printf("glib_cost_of_one_idle_thread_ratio: %.3f\n", glibThreads->pairRatio());
+    std::sort(g_warmupsMs.begin(), g_warmupsMs.end());
+    std::printf("profiler_warmup_ms: %.0f\n",
+                g_warmupsMs.empty() ? 0.0 : g_warmupsMs[g_warmupsMs.size() / 2]);
+    std::printf("bytes_per_finished_task: %.0f\n", bytes->values[0]);
+    std::printf("bytes_per_finished_task_marginal: %.0f\n", bytes->values[1]);
+    std::printf("bytes_per_finished_task_with_startup: %.0f\n", bytes->values[2]);
+    // Every run, so the spread is visible next to the minima.
+    const double nsPerMs = 1e6;
+    printRuns("switch_raw_runs_ms", switches->raw, nsPerMs);
+    printRuns("switch_traced_runs_ms", switches->traced, nsPerMs);
+    printRuns("dispatch_raw_runs_ms", unixLoop->raw, nsPerMs);
+    printRuns("dispatch_traced_runs_ms", unixLoop->traced, nsPerMs);
+    printRuns("dispatch_raw_runs_ms_glib", glib->raw, nsPerMs);
+    printRuns("dispatch_traced_runs_ms_glib", glib->traced, nsPerMs);
+    // Average cores used by other processes meanwhile: well above 0, the minima above are suspect.
+    const double foreignNs = double((cpuEnd.busyNs - cpuStart.busyNs) - (cpuEnd.ownNs - cpuStart.ownNs));
+    std::printf("foreign_cpu_cores: %.2f\n", std::max(0.0, foreignNs) / wallNs);
+    std::printf("steal_cpu_cores: %.2f\n", double(cpuEnd.stealNs - cpuStart.stealNs) / wallNs);
+    std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
+    return checksFailed ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
+        for (const ChildMode& mode : kChildModes)
+            if (std::strcmp(argv[2], mode.name) == 0)
+                return mode.run(argc, argv);
+        std::fprintf(stderr, "overhead: unknown child mode '%s'\n", argv[2]);
+        return 2;
+    }
+    if (argc == 3 && std::strcmp(argv[1], "--repetitions") == 0)
+        g_repetitions = std::max(1, std::atoi(argv[2]));
+    else if (argc != 1) {
+        std::fprintf(stderr, "usage: overhead [--repetitions N]   (default %d)\n", g_repetitions);
+        return 2;
+    }
+    QCoreApplication app(argc, argv);
+    return runParent();
+}
