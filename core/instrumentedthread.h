@@ -47,7 +47,7 @@ public:
     /// Makes this the current thread's instrumentation (nullptr detaches).
     static void install(InstrumentedThread* state) noexcept;
 
-    void emit(Record&& record) noexcept { m_channel.push(std::move(record)); }
+    void send(Record&& record) noexcept { m_channel.push(std::move(record)); }
     EventChannel& channel() noexcept { return m_channel; }
 
     // --- loop dispatch state: touched only by the owning thread -------------------------------

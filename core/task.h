@@ -255,6 +255,12 @@ public:
             m_handle.promise().requestCancel();
     }
 
+    /// Somebody received this failed task's error another way (a script awaited its future).
+    void acknowledgeError() noexcept {
+        if (m_handle)
+            m_handle.promise().markErrorRetrieved();
+    }
+
     AwaitLabel awaitLabel() const {
         AwaitLabel label{.kind = "task", .arg = std::int64_t(id())};
         if (m_handle && !m_handle.done())

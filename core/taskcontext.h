@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <source_location>
+#include <stdexcept>
 
 namespace coroscope {
 
@@ -17,6 +18,13 @@ namespace coroscope {
 class CancelledError : public std::exception {
 public:
     const char* what() const noexcept override { return "task cancelled"; }
+};
+
+/// An error whose what() is already the whole message a user should read (a script's error with
+/// its JS stack): a failed task shows it as is, without the C++ exception type in front.
+class UserError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 class TaskContext;
@@ -113,6 +121,11 @@ private:
 /// Names the next traced task created on this thread and records where it was spawned.
 /// Prefer spawn(), which scopes the name to one call.
 void setNextTaskName(QString name, std::source_location where = std::source_location::current());
+/// The same with a location of the caller's choosing (a script line): `file` must stay valid for
+/// the life of the process (see internLocationFile()).
+void setNextTaskName(QString name, const char* file, int line);
+/// A stable copy of a file name for spawn locations: one per distinct name, never freed.
+const char* internLocationFile(const QString& file);
 void clearNextTaskName() noexcept;
 
 /// Calls `factory` (which creates a traced task) with `name` as the new task's name.

@@ -16,6 +16,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libgcc-12-dev            # libbacktrace: symbolized watchdog stacks
     qt6-base-dev qt6-base-dev-tools libgl-dev
+    qt6-declarative-dev      # QJSEngine: workload scripts
     qcoro-qt6-dev
 )
 

@@ -14,7 +14,7 @@ void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Cl
     r.b = std::uint64_t(t.eventType);
     r.task = t.dominantTask;
     r.label = t.receiverMeta ? t.receiverMeta->className() : nullptr;
-    t.emit(std::move(r));
+    t.send(std::move(r));
 }
 
 } // namespace coroscope

@@ -54,7 +54,7 @@ void LoopProbe::timerEvent(QTimerEvent* event) {
     r.a = std::uint64_t(lagNanos);
     r.b = m_thread.idleAccumulated - m_idleReported;
     m_idleReported = m_thread.idleAccumulated;
-    m_thread.emit(std::move(r));
+    m_thread.send(std::move(r));
     schedule(now);
 }
 

@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cxxabi.h>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 namespace coroscope {
 namespace {
@@ -29,6 +32,15 @@ constinit thread_local int t_liveCount = 0;
 constexpr qsizetype kMaxErrorChars = 4096;
 
 QString describeException(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const UserError& e) {
+        QString text = QString::fromUtf8(e.what());
+        if (text.size() > kMaxErrorChars)
+            text = text.left(kMaxErrorChars) + QStringLiteral("…");
+        return text;
+    } catch (...) {
+    }
     QString type;
     if (const std::type_info* info = abi::__cxa_current_exception_type()) {
         int status = 0;
@@ -52,7 +64,7 @@ QString describeException(std::exception_ptr error) {
 
 void emitRecord(Record&& record) noexcept {
     if (InstrumentedThread* thread = InstrumentedThread::current())
-        thread->emit(std::move(record));
+        thread->send(std::move(record));
 }
 
 } // namespace
@@ -61,6 +73,19 @@ void setNextTaskName(QString name, std::source_location where) {
     t_pendingSpawn.name = std::move(name);
     t_pendingSpawn.file = where.file_name();
     t_pendingSpawn.line = int(where.line());
+}
+
+void setNextTaskName(QString name, const char* file, int line) {
+    t_pendingSpawn.name = std::move(name);
+    t_pendingSpawn.file = file;
+    t_pendingSpawn.line = line;
+}
+
+const char* internLocationFile(const QString& file) {
+    static std::mutex mutex;
+    static std::set<std::string> files; // node-based: c_str() stays valid
+    const std::lock_guard lock(mutex);
+    return files.insert(file.toStdString()).first->c_str();
 }
 
 void clearNextTaskName() noexcept {
@@ -112,14 +137,14 @@ void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
         // GCC and Clang frames begin with the resume function's address: symbolized off the loop,
         // it names an unnamed task after its coroutine function.
         r.b = reinterpret_cast<std::uintptr_t>(*static_cast<void* const*>(handle.address()));
-        if (t_pendingSpawn.file) {
+        if (t_pendingSpawn.file || !t_pendingSpawn.name.isEmpty()) {
             r.setText(std::move(t_pendingSpawn.name));
             r.label = t_pendingSpawn.file;
             r.c = t_pendingSpawn.line;
             clearNextTaskName();
         }
-        thread->emit(std::move(r));
-    } else if (t_pendingSpawn.file) {
+        thread->send(std::move(r));
+    } else {
         clearNextTaskName();
     }
 }
@@ -173,7 +198,7 @@ void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
             r.c = awaiting->arg;
             r.setText(awaiting->detail);
         }
-        thread->emit(std::move(r));
+        thread->send(std::move(r));
     }
     m_interrupted = nullptr;
 }

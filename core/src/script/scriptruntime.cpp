@@ -1,0 +1,390 @@
+#include "script/scriptruntime.h"
+
+#include "script/prelude.h"
+#include "sleep.h"
+
+#include <QAbstractEventDispatcher>
+#include <QFile>
+#include <QRegularExpression>
+
+#include <chrono>
+#include <thread>
+
+namespace coroscope::script {
+namespace {
+
+constexpr int kOpSleep = 1;
+constexpr int kOpGather = 2;
+constexpr int kOpTask = 3;
+constexpr qsizetype kMaxLogLines = 10'000;
+
+/// A spawned script task starts on a later loop iteration, not inside spawn() (asyncio's
+/// create_task): the spawner's callback stays its own, and the scheduling delay is measured.
+class StartSoon {
+public:
+    AwaitLabel awaitLabel() const { return AwaitLabel{.kind = "start"}; }
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> waiting) {
+        m_slot = std::make_shared<WaitSlot>(WaitSlot{waiting, false});
+        QMetaObject::invokeMethod(
+            QAbstractEventDispatcher::instance(),
+            [slot = m_slot] {
+                if (slot->cancelled)
+                    return;
+                slot->cancelled = true;
+                slot->handle.resume();
+            },
+            Qt::QueuedConnection);
+    }
+    void await_resume() const noexcept {}
+    void await_cancel() noexcept { m_slot->cancelled = true; }
+
+private:
+    std::shared_ptr<WaitSlot> m_slot;
+};
+
+/// "func@file:///home/x/work.js:12" -> ("/home/x/work.js", 12)
+std::pair<QString, int> parseFrame(const QString& frame) {
+    static const QRegularExpression pattern(QStringLiteral("@(?:file://)?(.*):(\\d+)$"));
+    const QRegularExpressionMatch m = pattern.match(frame.trimmed());
+    if (!m.hasMatch())
+        return {QString(), 0};
+    return {m.captured(1), m.captured(2).toInt()};
+}
+
+} // namespace
+
+QString ScriptLoadError::toString() const {
+    QString where = file;
+    if (line > 0)
+        where += u':' + QString::number(line);
+    if (column > 0)
+        where += u':' + QString::number(column);
+    return where + QStringLiteral(": ") + message;
+}
+
+ScriptRuntime::ScriptRuntime()
+    : m_startNs(Clock::nanosNow()) {
+    // The engine must never garbage-collect its host.
+    QJSEngine::setObjectOwnership(this, QJSEngine::CppOwnership);
+    m_engine.evaluate(QString::fromUtf8(kPrelude), QStringLiteral("coroscope:prelude.js"));
+    Q_ASSERT(!m_engine.hasError());
+    m_engine.globalObject().setProperty(QStringLiteral("__host"), m_engine.newQObject(this));
+    const QJSValue methods = m_engine.evaluate(QStringLiteral(
+        "(function () { var p = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));"
+        " return [p.next, p.throw]; })()"));
+    m_next = methods.property(0);
+    m_throw = methods.property(1);
+}
+
+ScriptRuntime::~ScriptRuntime() = default;
+
+std::optional<ScriptLoadError> ScriptRuntime::load(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return ScriptLoadError{path, 0, 0, QStringLiteral("cannot read the script: ") + file.errorString()};
+    return loadSource(QString::fromUtf8(file.readAll()), path);
+}
+
+std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, const QString& fileName) {
+    QJSValue result = m_engine.evaluate(source, fileName, 1);
+    if (m_engine.hasError())
+        result = m_engine.catchError();
+    if (result.isError()) {
+        // QJSEngine 6.4 reports the line of a syntax error, not its column.
+        return ScriptLoadError{fileName, result.property(QStringLiteral("lineNumber")).toInt(), 0,
+                               result.toString()};
+    }
+    const QJSValue mainFunction = m_engine.globalObject().property(QStringLiteral("main"));
+    if (!mainFunction.isCallable())
+        return ScriptLoadError{fileName, 0, 0, QStringLiteral("the script defines no `function* main()`")};
+    return std::nullopt;
+}
+
+std::shared_ptr<ScriptFuture> ScriptRuntime::startMain() {
+    const QJSValue generator = m_engine.globalObject().property(QStringLiteral("main")).call();
+    if (m_engine.hasError() || !generator.property(QStringLiteral("next")).isCallable()) {
+        auto future = std::make_shared<ScriptFuture>();
+        future->fail(m_engine.hasError()
+                         ? m_engine.catchError()
+                         : makeError(QStringLiteral("TypeError"),
+                                     QStringLiteral("main must be a generator function (function*)")));
+        return future;
+    }
+    const std::uint64_t id = startTask(QStringLiteral("main"), generator, QString());
+    return m_tasks.at(id).future;
+}
+
+int ScriptRuntime::cancelAll() {
+    int cancelled = 0;
+    for (auto& [id, entry] : m_tasks) {
+        if (!entry.future->isDone()) {
+            entry.task.cancel();
+            ++cancelled;
+        }
+    }
+    return cancelled;
+}
+
+double ScriptRuntime::spawn(const QString& name, const QJSValue& function, const QJSValue& arguments,
+                            const QString& where) {
+    QJSValueList args;
+    const int count = arguments.property(QStringLiteral("length")).toInt();
+    for (int i = 0; i < count; ++i)
+        args << arguments.property(quint32(i));
+    const QJSValue generator = QJSValue(function).call(args); // a generator function only creates it
+    if (m_engine.hasError())
+        return 0; // the exception propagates to the spawning script
+    if (!generator.property(QStringLiteral("next")).isCallable()) {
+        m_engine.throwError(QJSValue::TypeError,
+                            QStringLiteral("spawn: '%1' is not a generator function (function*)").arg(name));
+        return 0;
+    }
+    return double(startTask(name, generator, where));
+}
+
+double ScriptRuntime::spawnGenerator(const QString& name, const QJSValue& generator, const QString& where) {
+    return double(startTask(name, generator, where));
+}
+
+std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, const QString& where) {
+    auto future = std::make_shared<ScriptFuture>();
+    const auto [file, line] = parseFrame(where);
+    setNextTaskName(name, file.isEmpty() ? nullptr : internLocationFile(file), line);
+    Task<> task = drive(future, std::move(generator)); // runs up to StartSoon, then returns
+    clearNextTaskName();
+    const std::uint64_t id = task.id();
+    future->setTaskId(id);
+    m_tasks.emplace(id, Entry{future, std::move(task)});
+    return id;
+}
+
+Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue generator) {
+    try {
+        co_await StartSoon{};
+    } catch (const CancelledError&) {
+        future->cancel();
+        throw;
+    }
+    // Generators this task runs inline (`yield otherGenerator`), innermost last.
+    std::vector<QJSValue> stack{std::move(generator)};
+    QJSValue sent;
+    QJSValue error;
+    bool throwing = false;
+    for (;;) {
+        QJSValue step = throwing ? m_throw.callWithInstance(stack.back(), {error})
+                                 : m_next.callWithInstance(stack.back(), {sent});
+        throwing = false;
+        sent = QJSValue();
+        if (m_engine.hasError() || step.isError()) {
+            const QJSValue thrown = m_engine.hasError() ? m_engine.catchError() : step;
+            stack.pop_back();
+            if (!stack.empty()) { // rethrown into the generator that yielded this one
+                error = thrown;
+                throwing = true;
+                continue;
+            }
+            if (thrown.property(QStringLiteral("name")).toString() == QLatin1String("CancelledError")) {
+                future->cancel();
+                throw CancelledError();
+            }
+            future->fail(thrown);
+            throw UserError(describeError(thrown).toStdString());
+        }
+        if (step.property(QStringLiteral("done")).toBool()) {
+            const QJSValue value = step.property(QStringLiteral("value"));
+            stack.pop_back();
+            if (!stack.empty()) {
+                sent = value;
+                continue;
+            }
+            future->resolve(value);
+            co_return;
+        }
+
+        const QJSValue awaited = step.property(QStringLiteral("value"));
+        const int op = awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0;
+        try {
+            if (op == kOpSleep) {
+                const double ms = awaited.property(QStringLiteral("ms")).toNumber();
+                co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
+            } else if (op == kOpTask) {
+                const std::shared_ptr<ScriptFuture> awaitedFuture = futureOf(awaited);
+                if (!awaitedFuture) {
+                    error =
+                        makeError(QStringLiteral("TypeError"), QStringLiteral("not a task of this script"));
+                    throwing = true;
+                    continue;
+                }
+                co_await ScriptFuture::Awaiter(awaitedFuture);
+                switch (awaitedFuture->status()) {
+                case ScriptFuture::Status::Resolved:
+                    sent = awaitedFuture->value();
+                    break;
+                case ScriptFuture::Status::Failed:
+                    awaitedFuture->markErrorObserved();
+                    m_tasks.at(awaitedFuture->taskId()).task.acknowledgeError();
+                    error = awaitedFuture->value();
+                    throwing = true;
+                    break;
+                default:
+                    error = makeError(QStringLiteral("CancelledError"),
+                                      QStringLiteral("the awaited task was cancelled"));
+                    throwing = true;
+                }
+            } else if (op == kOpGather) {
+                const QJSValue items = awaited.property(QStringLiteral("tasks"));
+                const bool settled = awaited.property(QStringLiteral("settled")).toBool();
+                std::vector<std::shared_ptr<ScriptFuture>> futures;
+                const int count = items.property(QStringLiteral("length")).toInt();
+                for (int i = 0; i < count; ++i)
+                    futures.push_back(futureOf(items.property(quint32(i))));
+                std::shared_ptr<ScriptFuture> firstFailure;
+                for (;;) {
+                    std::vector<std::shared_ptr<ScriptFuture>> pending;
+                    for (const auto& f : futures) {
+                        if (!f->isDone())
+                            pending.push_back(f);
+                        else if (!settled && f->status() != ScriptFuture::Status::Resolved && !firstFailure)
+                            firstFailure = f; // fails fast; the others keep running, as in asyncio
+                    }
+                    if (pending.empty() || firstFailure)
+                        break;
+                    co_await ScriptFuture::AnyAwaiter(std::move(pending));
+                }
+                if (firstFailure) {
+                    if (firstFailure->status() == ScriptFuture::Status::Failed) {
+                        firstFailure->markErrorObserved();
+                        m_tasks.at(firstFailure->taskId()).task.acknowledgeError();
+                        error = firstFailure->value();
+                    } else {
+                        error = makeError(QStringLiteral("CancelledError"),
+                                          QStringLiteral("a gathered task was cancelled"));
+                    }
+                    throwing = true;
+                } else {
+                    QJSValue results = m_engine.newArray(quint32(futures.size()));
+                    for (std::size_t i = 0; i < futures.size(); ++i) {
+                        const auto& f = futures[i];
+                        if (!settled) {
+                            results.setProperty(quint32(i), f->value());
+                            continue;
+                        }
+                        QJSValue entry = m_engine.newObject();
+                        const bool ok = f->status() == ScriptFuture::Status::Resolved;
+                        entry.setProperty(QStringLiteral("ok"), ok);
+                        if (ok) {
+                            entry.setProperty(QStringLiteral("value"), f->value());
+                        } else {
+                            if (f->status() == ScriptFuture::Status::Failed) {
+                                f->markErrorObserved();
+                                m_tasks.at(f->taskId()).task.acknowledgeError();
+                            }
+                            entry.setProperty(QStringLiteral("error"),
+                                              f->status() == ScriptFuture::Status::Failed
+                                                  ? f->value()
+                                                  : makeError(QStringLiteral("CancelledError"),
+                                                              QStringLiteral("task cancelled")));
+                        }
+                        results.setProperty(quint32(i), entry);
+                    }
+                    sent = results;
+                }
+            } else if (awaited.property(QStringLiteral("next")).isCallable() &&
+                       awaited.property(QStringLiteral("throw")).isCallable()) {
+                stack.push_back(awaited); // `yield gen()`: run it inline, in this task
+            } else {
+                error =
+                    makeError(QStringLiteral("TypeError"),
+                              QStringLiteral("yielded a value that is not awaitable: ") + awaited.toString());
+                throwing = true;
+            }
+        } catch (const CancelledError&) {
+            // Delivered into the script at its yield: it may catch it and clean up.
+            error = makeError(QStringLiteral("CancelledError"), QStringLiteral("task cancelled"));
+            throwing = true;
+        }
+    }
+}
+
+std::shared_ptr<ScriptFuture> ScriptRuntime::futureOf(const QJSValue& taskObject) const {
+    const auto it = m_tasks.find(std::uint64_t(taskObject.property(QStringLiteral("id")).toNumber()));
+    return it == m_tasks.end() ? nullptr : it->second.future;
+}
+
+void ScriptRuntime::cancelTask(double id) {
+    const auto it = m_tasks.find(std::uint64_t(id));
+    if (it != m_tasks.end() && !it->second.future->isDone())
+        it->second.task.cancel();
+}
+
+bool ScriptRuntime::taskDone(double id) const {
+    const auto it = m_tasks.find(std::uint64_t(id));
+    return it == m_tasks.end() || it->second.future->isDone();
+}
+
+QString ScriptRuntime::taskState(double id) const {
+    const auto it = m_tasks.find(std::uint64_t(id));
+    if (it == m_tasks.end())
+        return QStringLiteral("unknown");
+    switch (it->second.future->status()) {
+    case ScriptFuture::Status::Resolved:
+        return QStringLiteral("completed");
+    case ScriptFuture::Status::Failed:
+        return QStringLiteral("failed");
+    case ScriptFuture::Status::Cancelled:
+        return QStringLiteral("cancelled");
+    case ScriptFuture::Status::Pending:
+        break;
+    }
+    return QString::fromLatin1(taskStateName(it->second.task.state()).data());
+}
+
+void ScriptRuntime::blockFor(double ms, const QString&) {
+    // Synchronous, on the loop thread: the seeds' time.sleep() inside a coroutine.
+    std::this_thread::sleep_for(std::chrono::microseconds(std::int64_t(ms * 1000)));
+}
+
+void ScriptRuntime::burn(double ms, const QString&) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(std::int64_t(ms * 1000));
+    volatile std::uint64_t sink = 0;
+    while (std::chrono::steady_clock::now() < end)
+        for (int i = 0; i < 1000; ++i)
+            sink = sink + std::uint64_t(i);
+}
+
+void ScriptRuntime::log(const QString& line) {
+    if (m_log.size() < kMaxLogLines)
+        m_log << line.left(4096);
+    Q_EMIT logged(line);
+}
+
+double ScriptRuntime::now() const {
+    return double(Clock::nanosNow() - m_startNs) / 1e6;
+}
+
+QJSValue ScriptRuntime::makeError(const QString& name, const QString& message) {
+    QJSValue error = m_engine.newErrorObject(QJSValue::GenericError, message);
+    error.setProperty(QStringLiteral("name"), name);
+    return error;
+}
+
+QString ScriptRuntime::describeError(const QJSValue& error) const {
+    if (!error.isError() && !error.isObject())
+        return QStringLiteral("uncaught value: ") + error.toString(); // `throw 42`
+    QString text = error.property(QStringLiteral("name")).toString() + QStringLiteral(": ") +
+                   error.property(QStringLiteral("message")).toString();
+    const QStringList frames =
+        error.property(QStringLiteral("stack")).toString().split(u'\n', Qt::SkipEmptyParts);
+    for (const QString& frame : frames) {
+        const auto [file, line] = parseFrame(frame);
+        if (file.isEmpty() || file.startsWith(QLatin1String("coroscope:")))
+            continue;
+        const QString function = frame.section(u'@', 0, 0);
+        text += QStringLiteral("\n    at ") + (function.isEmpty() ? QStringLiteral("<script>") : function) +
+                QStringLiteral(" (") + file.section(u'/', -1) + u':' + QString::number(line) + u')';
+    }
+    return text;
+}
+
+} // namespace coroscope::script

@@ -1,0 +1,249 @@
+// Workload scripts: generator functions are coroutines on the instrumented loop.
+#include "script/scriptruntime.h"
+#include "testsupport.h"
+
+using namespace coroscope;
+using namespace coroscope::script;
+using namespace coroscope::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ScriptRun {
+    std::unique_ptr<ScriptRuntime> runtime; // owns the JS engine the results live in
+    std::shared_ptr<ScriptFuture> main;
+    RunSnapshot snapshot;
+    QStringList log;
+};
+
+ScriptRun runScript(const QString& source, Settings settings = {}) {
+    Profiler profiler(settings);
+    profiler.start();
+    spinUntil([&] { return profiler.isWatchdogReady(); });
+    ScriptRun run;
+    run.runtime = std::make_unique<ScriptRuntime>();
+    const auto error = run.runtime->loadSource(source, QStringLiteral("/scripts/test.js"));
+    if (error)
+        qFatal("load failed: %s", qPrintable(error->toString()));
+    run.main = run.runtime->startMain();
+    spinUntil([&] { return run.main->isDone(); }, 10s);
+    run.runtime->cancelAll();
+    spinUntil([] { return false; }, 20ms); // let cancelled tasks unwind
+    profiler.stop();
+    run.snapshot = profiler.snapshot();
+    run.log = run.runtime->logLines();
+    return run;
+}
+
+const TaskInfo* taskNamed(const RunSnapshot& s, const QString& name) {
+    for (const TaskInfo& t : s.tasks)
+        if (t.name == name)
+            return &t;
+    return nullptr;
+}
+
+} // namespace
+
+class TestScript : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void syntaxErrorNamesFileAndLine();
+    void missingMainIsAnError();
+    void mainReturnsItsValue();
+    void spawnedTasksAreTracedWithParentsAndNames();
+    void gatherKeepsOrderAndFailsFast();
+    void gatherSettledReportsEachOutcome();
+    void failureCarriesTheJsStackAndIsCatchable();
+    void unawaitedFailureIsNeverRetrieved();
+    void cancelDeliversCancelledErrorAtTheYield();
+    void blockForIsASlowCallbackOfItsTask();
+    void yieldingAGeneratorRunsItInline();
+    void yieldingANonAwaitableThrowsTypeError();
+};
+
+void TestScript::syntaxErrorNamesFileAndLine() {
+    ScriptRuntime runtime;
+    const auto error =
+        runtime.loadSource(QStringLiteral("function* main() {\n  let x = 1;\n  yield x +;\n}\n"),
+                           QStringLiteral("/scripts/bad.js"));
+    QVERIFY(error);
+    QCOMPARE(error->file, QStringLiteral("/scripts/bad.js"));
+    QCOMPARE(error->line, 3);
+    QVERIFY2(error->message.startsWith(QStringLiteral("SyntaxError")), qPrintable(error->message));
+    QVERIFY(error->toString().startsWith(QStringLiteral("/scripts/bad.js:3")));
+}
+
+void TestScript::missingMainIsAnError() {
+    ScriptRuntime runtime;
+    const auto error = runtime.loadSource(QStringLiteral("function helper() {}\n"), QStringLiteral("x.js"));
+    QVERIFY(error);
+    QVERIFY(error->message.contains(QStringLiteral("main")));
+}
+
+void TestScript::mainReturnsItsValue() {
+    const ScriptRun run =
+        runScript(QStringLiteral("function* main() { yield sleep(5); yield sleep(5); return 42; }"));
+    QCOMPARE(run.main->status(), ScriptFuture::Status::Resolved);
+    QCOMPARE(run.main->value().toInt(), 42);
+    const TaskInfo* main = taskNamed(run.snapshot, QStringLiteral("main"));
+    QVERIFY(main);
+    QCOMPARE(main->state, TaskState::Completed);
+    QCOMPARE(main->resumes, 3u); // start, two sleeps
+}
+
+void TestScript::spawnedTasksAreTracedWithParentsAndNames() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* fetch(i) { yield sleep(10 * i); return i * i; }
+function* main() {
+    const tasks = [];
+    for (let i = 1; i <= 3; ++i)
+        tasks.push(spawn('fetch-' + i, fetch, i));
+    let sum = 0;
+    for (const t of tasks) sum += yield t;
+    const unnamed = spawn(fetch, 4);
+    sum += yield unnamed;
+    return sum;
+}
+)"));
+    QCOMPARE(run.main->value().toInt(), 1 + 4 + 9 + 16);
+    const TaskInfo* main = taskNamed(run.snapshot, QStringLiteral("main"));
+    QVERIFY(main);
+    for (const QString& name :
+         {QStringLiteral("fetch-1"), QStringLiteral("fetch-2"), QStringLiteral("fetch-3")}) {
+        const TaskInfo* t = taskNamed(run.snapshot, name);
+        QVERIFY2(t, qPrintable(name));
+        QCOMPARE(t->parentId, main->id);
+        QCOMPARE(t->state, TaskState::Completed);
+        QCOMPARE(t->spawnLocation, QStringLiteral("test.js:6")); // the spawn() line
+    }
+    QVERIFY(taskNamed(run.snapshot, QStringLiteral("fetch"))); // named after the function
+    QCOMPARE(run.snapshot.tasksTotal, std::uint64_t(5));
+}
+
+void TestScript::gatherKeepsOrderAndFailsFast() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* value(ms, v) { yield sleep(ms); return v; }
+function* boom(ms) { yield sleep(ms); throw new Error('boom'); }
+function* main() {
+    const results = yield gather(value(30, 'a'), value(10, 'b'), spawn(value, 20, 'c'));
+    const started = now();
+    let failedAfter = -1;
+    try {
+        yield gather([value(300, 'slow'), boom(10)]);
+    } catch (e) {
+        failedAfter = now() - started;
+        log('caught', e.message);
+    }
+    return results.join(',') + '|' + (failedAfter < 200 ? 'fast' : 'slow:' + failedAfter);
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("a,b,c|fast"));
+    QVERIFY(run.log.contains(QStringLiteral("caught boom")));
+    QCOMPARE(countDiagnostics(run.snapshot, QStringLiteral("exception-never-retrieved")), 0);
+}
+
+void TestScript::gatherSettledReportsEachOutcome() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* ok() { yield sleep(1); return 1; }
+function* bad() { yield sleep(1); throw new Error('nope'); }
+function* main() {
+    const r = yield gatherSettled(ok(), bad());
+    return [r[0].ok, r[0].value, r[1].ok, r[1].error.message].join(',');
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("true,1,false,nope"));
+    QCOMPARE(countDiagnostics(run.snapshot, QStringLiteral("exception-never-retrieved")), 0);
+}
+
+void TestScript::failureCarriesTheJsStackAndIsCatchable() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* parse() {
+    yield sleep(1);
+    throw new Error('bad input');
+}
+function* main() {
+    try { yield spawn('parser', parse); } catch (e) { log('caught:', e.message); }
+    return 'done';
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("done"));
+    QVERIFY(run.log.contains(QStringLiteral("caught: bad input")));
+    const TaskInfo* parser = taskNamed(run.snapshot, QStringLiteral("parser"));
+    QVERIFY(parser);
+    QCOMPARE(parser->state, TaskState::Failed);
+    QVERIFY2(parser->error.startsWith(QStringLiteral("Error: bad input")), qPrintable(parser->error));
+    QVERIFY2(parser->error.contains(QStringLiteral("at parse (test.js:4)")), qPrintable(parser->error));
+    QCOMPARE(countDiagnostics(run.snapshot, QStringLiteral("exception-never-retrieved")), 0);
+}
+
+void TestScript::unawaitedFailureIsNeverRetrieved() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* validate() { yield sleep(1); throw new TypeError('schema mismatch'); }
+function* main() { spawn('validator', validate); yield sleep(30); }
+)"));
+    QCOMPARE(run.main->status(), ScriptFuture::Status::Resolved); // the run goes on
+    QCOMPARE(countDiagnostics(run.snapshot, QStringLiteral("exception-never-retrieved")), 1);
+    const Diagnostic* d = findDiagnostic(run.snapshot, QStringLiteral("exception-never-retrieved"));
+    QVERIFY2(d->message.contains(QStringLiteral("TypeError: schema mismatch")), qPrintable(d->message));
+    QCOMPARE(d->taskName, QStringLiteral("validator"));
+}
+
+void TestScript::cancelDeliversCancelledErrorAtTheYield() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* sleeper() {
+    try { yield sleep(10000); log('woke'); }
+    catch (e) { log('got', e.name); throw e; }
+    finally { log('cleanup'); }
+}
+function* main() {
+    const t = spawn('sleeper', sleeper);
+    yield sleep(10);
+    t.cancel();
+    try { yield t; } catch (e) { log('awaiting it:', e.name); }
+    return t.state;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("cancelled"));
+    QCOMPARE(run.log, (QStringList{QStringLiteral("got CancelledError"), QStringLiteral("cleanup"),
+                                   QStringLiteral("awaiting it: CancelledError")}));
+    const TaskInfo* t = taskNamed(run.snapshot, QStringLiteral("sleeper"));
+    QVERIFY(t);
+    QCOMPARE(t->state, TaskState::Cancelled);
+}
+
+void TestScript::blockForIsASlowCallbackOfItsTask() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* parser() { yield sleep(5); blockFor(300); yield sleep(5); }
+function* main() { yield spawn('parser', parser); }
+)"));
+    QCOMPARE(run.snapshot.slowCallbacks.size(), std::size_t(1));
+    const SlowCallback& slow = run.snapshot.slowCallbacks.front();
+    QCOMPARE(slow.taskName, QStringLiteral("parser"));
+    QVERIFY2(slow.durationNs >= 270'000'000 && slow.durationNs <= 330'000'000,
+             qPrintable(QString::number(slow.durationNs)));
+    QVERIFY2(slow.stack.contains(QStringLiteral("ScriptRuntime::blockFor")), qPrintable(slow.stack));
+}
+
+void TestScript::yieldingAGeneratorRunsItInline() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* helper(x) { yield sleep(1); if (x < 0) throw new RangeError('negative'); return x * 2; }
+function* main() {
+    const a = yield helper(21);
+    let b = 0;
+    try { yield helper(-1); } catch (e) { b = e.name; }
+    return a + ':' + b;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("42:RangeError"));
+    QCOMPARE(run.snapshot.tasksTotal, std::uint64_t(1)); // inline: no task of its own
+}
+
+void TestScript::yieldingANonAwaitableThrowsTypeError() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* main() { try { yield 42; } catch (e) { return e.name; } }
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("TypeError"));
+}
+
+COROSCOPE_TEST_MAIN(TestScript)
+#include "test_script.moc"
