@@ -78,6 +78,7 @@ private:
 
     std::vector<SlowCallback> m_slowCallbacks;
     std::unordered_map<std::uint64_t, std::size_t> m_slowBySeq;
+    std::unordered_set<std::uint64_t> m_retractedSeqs; ///< bounded: recent retractions only
 
     Histogram m_lag;
     Histogram m_lagThisSecond;

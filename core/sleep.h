@@ -33,7 +33,9 @@ public:
     void await_suspend(std::coroutine_handle<> awaiting) {
         // Resuming may finish the task and destroy this timer from inside its own timeout signal;
         // QTimer allows that (QCoro::sleepFor relies on it too).
-        QObject::connect(&m_timer, &QTimer::timeout, [awaiting] { awaiting.resume(); });
+        // Single-shot: awaiting the same Sleep again must not leave a second resume behind.
+        QObject::connect(
+            &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); }, Qt::SingleShotConnection);
         m_timer.start(m_duration);
     }
     void await_resume() const noexcept {}

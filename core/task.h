@@ -8,6 +8,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -19,11 +20,35 @@ class Task;
 
 namespace detail {
 
+/// Awaits a QTimer's next timeout, like QCoro's awaiter, but cancel-aware: QCoro 0.8's keeps a
+/// connection whose lambda captures the awaiter, which a cancelled task frees (a use-after-free
+/// on the next timeout; test_cancellation guards it).
+class TimerAwaiter {
+public:
+    explicit TimerAwaiter(QTimer* timer) noexcept
+        : m_timer(timer) {}
+    bool await_ready() const noexcept { return !m_timer || !m_timer->isActive(); }
+    void await_suspend(std::coroutine_handle<> awaiting) {
+        m_connection = QObject::connect(
+            m_timer, &QTimer::timeout, m_timer, [awaiting] { awaiting.resume(); }, Qt::SingleShotConnection);
+    }
+    void await_resume() const noexcept {}
+    void await_cancel() noexcept { QObject::disconnect(m_connection); }
+
+private:
+    QTimer* m_timer;
+    QMetaObject::Connection m_connection;
+};
+
 /// The awaiter QCoro would use for `A`: its operator co_await, QCoro's awaiter_type for Qt
-/// types (QTimer, QNetworkReply*, QFuture, ...), or the awaitable itself.
+/// types (QNetworkReply*, QFuture, ...), or the awaitable itself; our own for QTimer.
 template <typename A>
 decltype(auto) innerAwaiter(A&& awaitable) {
-    if constexpr (requires { std::forward<A>(awaitable).operator co_await(); })
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, QTimer*>)
+        return TimerAwaiter(awaitable);
+    else if constexpr (std::is_same_v<std::remove_cvref_t<A>, QTimer>)
+        return TimerAwaiter(&awaitable);
+    else if constexpr (requires { std::forward<A>(awaitable).operator co_await(); })
         return std::forward<A>(awaitable).operator co_await();
     else if constexpr (requires { operator co_await(std::forward<A>(awaitable)); })
         return operator co_await(std::forward<A>(awaitable));
@@ -160,6 +185,7 @@ public:
     }
 
     void setContinuation(std::coroutine_handle<> continuation) noexcept { m_continuation = continuation; }
+    bool hasContinuation() const noexcept { return bool(m_continuation); }
     void detach() noexcept { m_detached = true; }
 
 protected:
@@ -274,7 +300,16 @@ public:
 private:
     struct Awaiter {
         std::coroutine_handle<promise_type> handle;
-        bool await_ready() const noexcept { return !handle || handle.done(); }
+        bool await_ready() const {
+            if (!handle || handle.done())
+                return true;
+            // One awaiter at a time (a second would replace the first, which would then never
+            // resume); script tasks that many await share a ScriptFuture instead. Thrown here, before
+            // any suspension, so the awaiting coroutine's own try/catch sees it.
+            if (handle.promise().hasContinuation())
+                throw std::logic_error("a coroscope::Task is already awaited by another coroutine");
+            return false;
+        }
         void await_suspend(std::coroutine_handle<> awaiting) noexcept {
             handle.promise().setContinuation(awaiting);
         }

@@ -74,6 +74,7 @@ private Q_SLOTS:
     void retrievedExceptionIsNotReported();
     void stuckTaskIsReportedWithWhatItAwaits();
     void pendingTaskAtShutdownIsLeaked();
+    void evictedTasksDoNotComeBackAsGhosts();
 };
 
 void TestTasks::tenThousandShortTasksAreCountedExactly() {
@@ -228,6 +229,29 @@ void TestTasks::pendingTaskAtShutdownIsLeaked() {
     QCOMPARE(infoOf(s, pending.id()).state, TaskState::Suspended);
     pending.cancel(); // let the frame finish before the loop goes away
     QVERIFY(spinUntil([&] { return pending.isDone(); }));
+}
+
+// Regression (review): a TaskReleased record arriving after eviction recreated the task as
+// running, inflating the total and reporting it as leaked.
+void TestTasks::evictedTasksDoNotComeBackAsGhosts() {
+    Settings settings;
+    settings.maxRetainedFinishedTasks = 2;
+    Profiler profiler(settings);
+    profiler.start();
+    std::vector<Task<>> tasks;
+    for (int i = 0; i < 5; ++i)
+        tasks.push_back(shortTask());
+    QVERIFY(spinUntil(
+        [&] { return std::all_of(tasks.begin(), tasks.end(), [](auto& t) { return t.isDone(); }); }));
+    profiler.snapshot(); // the finishes are applied (and 3 evicted) before the releases arrive
+    tasks.clear();
+    profiler.stop();
+    const RunSnapshot s = profiler.snapshot();
+    QCOMPARE(s.tasksTotal, std::uint64_t(5));
+    QCOMPARE(s.tasksByState[std::size_t(TaskState::Completed)], std::uint64_t(5));
+    QCOMPARE(s.tasks.size(), std::size_t(2));
+    QCOMPARE(s.drops.evictedTasks, std::uint64_t(3));
+    QCOMPARE(countDiagnostics(s, QStringLiteral("task-leaked")), 0);
 }
 
 COROSCOPE_TEST_MAIN(TestTasks)

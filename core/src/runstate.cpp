@@ -120,7 +120,11 @@ void RunState::apply(Record& r) {
         break;
     case RecordKind::TaskErrorRetrieved:
     case RecordKind::TaskReleased: {
-        TaskInfo& t = taskFor(r.task, ns(r.t0));
+        // Usually after the task finished: an evicted task must not come back as a ghost.
+        const auto it = m_tasks.find(r.task);
+        if (it == m_tasks.end())
+            break;
+        TaskInfo& t = it->second;
         (r.kind == RecordKind::TaskReleased ? t.released : t.errorRetrieved) = true;
         if (m_observer.taskChanged)
             m_observer.taskChanged(t);
@@ -289,6 +293,10 @@ void RunState::retractSlowCallback(std::uint64_t dispatchSeq) {
 void RunState::onSlowCallback(Record& r) {
     if (r.state == 1) {
         retractSlowCallback(r.a);
+        // The watchdog's stack for it may still be on its way (its channel is drained later).
+        if (m_retractedSeqs.size() > 1024)
+            m_retractedSeqs.clear();
+        m_retractedSeqs.insert(r.a);
         return;
     }
     SlowCallback* slow = slowCallbackFor(r.a);
@@ -315,6 +323,8 @@ void RunState::onSlowCallback(Record& r) {
 }
 
 void RunState::onBlockingStack(Record& r) {
+    if (m_retractedSeqs.count(r.a))
+        return; // that dispatch ended below the threshold after all
     SlowCallback* slow = slowCallbackFor(r.a);
     if (!slow) {
         if (m_slowCallbacks.size() >= m_settings.maxSlowCallbacks) {

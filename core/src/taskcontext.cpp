@@ -298,15 +298,19 @@ void TaskContext::requestCancel() {
     r.t0 = Clock::now();
     emitRecord(std::move(r));
 
-    if (m_awaitedTask)
-        m_awaitedTask->requestCancel();
+    // Detach from what we await *before* cancelling an awaited task: without a dispatcher that task
+    // finishes at once and would resume us through a relay still armed.
+    TaskContext* awaited = m_awaitedTask;
+    const bool suspended = m_cancelHook || m_relay;
     if (m_cancelHook)
         m_cancelHook(m_cancelHookAwaiter); // stops it: it will never resume us now
     else if (m_relay)
         m_relay->abandon();
-    else
-        return; // running now: the next await delivers it
     detachRelay();
+    if (awaited)
+        awaited->requestCancel();
+    if (!suspended)
+        return; // running now: the next await delivers it
     m_cancelledAt = Clock::now();
     m_state = TaskState::Scheduled;
     // Resume from the loop, not from inside the canceller: cancel() returns at once and the

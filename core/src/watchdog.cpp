@@ -55,7 +55,9 @@ void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
     m_loop.published.capturedSeq.store(seq, std::memory_order_relaxed);
     const std::vector<std::uintptr_t> pcs = m_sampler.capture();
     // The dispatch ended while we were capturing: the stack may belong to the next one.
-    if (pcs.empty() || pub.dispatchSeq.load(std::memory_order_relaxed) != seq)
+    // Same seq is not enough: the dispatch may have ended and the loop gone idle (seq unchanged).
+    if (pcs.empty() || pub.dispatchSeq.load(std::memory_order_relaxed) != seq ||
+        pub.dispatchStart.load(std::memory_order_relaxed) == 0)
         return;
     QString stack = Symbolizer::format(Symbolizer::instance().resolve(pcs));
     Record r;
