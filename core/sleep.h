@@ -35,7 +35,8 @@ public:
         // QTimer allows that (QCoro::sleepFor relies on it too).
         // Single-shot: awaiting the same Sleep again must not leave a second resume behind.
         QObject::connect(
-            &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); }, Qt::SingleShotConnection);
+            &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); },
+            Qt::SingleShotConnection);
         m_timer.start(m_duration);
     }
     void await_resume() const noexcept {}

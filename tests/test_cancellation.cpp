@@ -268,7 +268,8 @@ void TestCancellation::secondConcurrentAwaitIsRefused() {
     Task<> first = awaitsShared(&shared, &firstThrew);
     Task<> second = awaitsShared(&shared, &secondThrew);
     spinUntil([&] { return first.isDone() && second.isDone(); }, 2s);
-    qWarning("DEBUG shared %d first %d second %d firstThrew %d secondThrew %d", shared.isDone(), first.isDone(), second.isDone(), firstThrew, secondThrew);
+    qWarning("DEBUG shared %d first %d second %d firstThrew %d secondThrew %d", shared.isDone(),
+             first.isDone(), second.isDone(), firstThrew, secondThrew);
     QVERIFY(!firstThrew);
     QVERIFY(secondThrew);
 }
