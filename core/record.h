@@ -37,6 +37,8 @@ enum class RecordKind : std::uint8_t {
     LoopTick,
     /// t0 = sample time (ns since origin); a = RSS bytes; b = heap bytes
     MemorySample,
+    /// label = metric name (interned, see internMetricName()); a = value in ns; task = recorder
+    MetricSample,
 };
 
 /// One event, moved through a lock-free ring: exactly one cache line, so a push touches one line

@@ -94,6 +94,12 @@ struct DropCounters {
     std::uint64_t diagnosticsOverLimit = 0;
 };
 
+/// One latency metric (recorded by measure()/record() in scripts, or recordMetric() in C++).
+struct LatencyMetric {
+    QString name;
+    Histogram micros; ///< values in µs
+};
+
 /// An immutable copy of the collected state, safe to hand to any thread.
 struct RunSnapshot {
     std::int64_t nowNs = 0;
@@ -104,6 +110,7 @@ struct RunSnapshot {
     std::vector<SlowCallback> slowCallbacks;
     std::vector<Diagnostic> diagnostics;
     Histogram loopLagMicros;
+    std::vector<LatencyMetric> latency; ///< by name
     std::vector<LoopSecond> loopSeconds;
     double loopUtilization = 0; ///< over the whole run
     std::vector<MemorySample> memory;

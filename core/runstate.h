@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,6 +58,7 @@ private:
     void onBlockingStack(Record& r);
     void onLoopTick(const Record& r);
     void onMemorySample(const Record& r);
+    void onMetricSample(const Record& r);
     void closeLoopSecond(std::int64_t nowNs);
     void evictFinishedTasks();
     SlowCallback* slowCallbackFor(std::uint64_t dispatchSeq);
@@ -80,6 +82,7 @@ private:
     std::unordered_map<std::uint64_t, std::size_t> m_slowBySeq;
     std::unordered_set<std::uint64_t> m_retractedSeqs; ///< bounded: recent retractions only
 
+    std::map<QString, Histogram> m_metrics; ///< bounded by the metric names a run uses
     Histogram m_lag;
     Histogram m_lagThisSecond;
     std::vector<LoopSecond> m_loopSeconds;

@@ -5,6 +5,7 @@
 
 #include <QString>
 
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
@@ -122,10 +123,15 @@ private:
 /// Prefer spawn(), which scopes the name to one call.
 void setNextTaskName(QString name, std::source_location where = std::source_location::current());
 /// The same with a location of the caller's choosing (a script line): `file` must stay valid for
-/// the life of the process (see internLocationFile()).
+/// the life of the process (see internStableString()).
 void setNextTaskName(QString name, const char* file, int line);
-/// A stable copy of a file name for spawn locations: one per distinct name, never freed.
-const char* internLocationFile(const QString& file);
+/// A stable copy of a string (spawn file names, metric names): one per distinct value, never
+/// freed, so records can carry it as a static label.
+const char* internStableString(const QString& file);
+
+/// Records one value of latency metric `name` (a duration) from the current thread; it shows in
+/// RunSnapshot::latency with its percentiles. Names are interned: a run should use a few.
+void recordMetric(const QString& name, std::chrono::nanoseconds value);
 void clearNextTaskName() noexcept;
 
 /// Calls `factory` (which creates a traced task) with `name` as the new task's name.

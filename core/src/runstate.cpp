@@ -408,6 +408,20 @@ void RunState::onMemorySample(const Record& r) {
     }
 }
 
+void RunState::onMetricSample(const Record& r) {
+    if (!r.label)
+        return;
+    constexpr std::size_t kMaxMetrics = 1000;
+    const QString name = QString::fromUtf8(r.label);
+    auto it = m_metrics.find(name);
+    if (it == m_metrics.end()) {
+        if (m_metrics.size() >= kMaxMetrics)
+            return;
+        it = m_metrics.emplace(name, Histogram()).first;
+    }
+    it->second.record(std::int64_t(r.a / 1000));
+}
+
 RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
     RunSnapshot s;
     s.nowNs = nowNs;
@@ -427,6 +441,8 @@ RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
         if (slow.ongoing)
             slow.durationNs = std::max(slow.durationNs, nowNs - slow.startNs);
     s.loopLagMicros = m_lag;
+    for (const auto& [name, histogram] : m_metrics)
+        s.latency.push_back(LatencyMetric{name, histogram});
     s.loopSeconds = m_loopSeconds;
     s.loopUtilization = m_totalWallNs > 0 ? 1.0 - double(m_totalIdleNs) / double(m_totalWallNs) : 0.0;
     s.memory = m_memory;

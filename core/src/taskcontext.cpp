@@ -81,11 +81,24 @@ void setNextTaskName(QString name, const char* file, int line) {
     t_pendingSpawn.line = line;
 }
 
-const char* internLocationFile(const QString& file) {
+const char* internStableString(const QString& file) {
     static std::mutex mutex;
     static std::set<std::string> files; // node-based: c_str() stays valid
     const std::lock_guard lock(mutex);
     return files.insert(file.toStdString()).first->c_str();
+}
+
+void recordMetric(const QString& name, std::chrono::nanoseconds value) {
+    InstrumentedThread* thread = InstrumentedThread::current();
+    if (!thread)
+        return;
+    Record r;
+    r.kind = RecordKind::MetricSample;
+    r.t0 = Clock::now();
+    r.label = internStableString(name);
+    r.a = std::uint64_t(std::max<std::int64_t>(0, value.count()));
+    r.task = t_running ? t_running->id() : 0;
+    thread->send(std::move(r));
 }
 
 void clearNextTaskName() noexcept {

@@ -150,7 +150,7 @@ double ScriptRuntime::spawnGenerator(const QString& name, const QJSValue& genera
 std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, const QString& where) {
     auto future = std::make_shared<ScriptFuture>();
     const auto [file, line] = parseFrame(where);
-    setNextTaskName(name, file.isEmpty() ? nullptr : internLocationFile(file), line);
+    setNextTaskName(name, file.isEmpty() ? nullptr : internStableString(file), line);
     Task<> task = drive(future, std::move(generator)); // runs up to StartSoon, then returns
     clearNextTaskName();
     const std::uint64_t id = task.id();
