@@ -26,6 +26,8 @@ struct TaskInfo {
     std::int64_t schedNs = 0;     ///< ready but not yet running (scheduling delay)
     std::int64_t lastSuspendNs = 0;
     std::uint32_t resumes = 0;
+    std::int64_t allocatedBytes = 0; ///< heap bytes allocated, attributed to this task
+    std::int64_t liveBytes = 0;      ///< of those, still live
     QString awaiting;                ///< what it waits for while suspended (formatted in snapshots)
     const char* awaitKind = nullptr; ///< the same, structured: kind, argument, detail
     std::int64_t awaitArg = 0;

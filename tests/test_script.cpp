@@ -2,6 +2,8 @@
 #include "script/scriptruntime.h"
 #include "testsupport.h"
 
+#include <functional>
+
 using namespace coroscope;
 using namespace coroscope::script;
 using namespace coroscope::test;
@@ -16,12 +18,15 @@ struct ScriptRun {
     QStringList log;
 };
 
-ScriptRun runScript(const QString& source, Settings settings = {}) {
+ScriptRun runScript(const QString& source, Settings settings = {},
+                    std::function<void(ScriptRuntime&)> setup = {}) {
     Profiler profiler(settings);
     profiler.start();
     spinUntil([&] { return profiler.isWatchdogReady(); });
     ScriptRun run;
     run.runtime = std::make_unique<ScriptRuntime>();
+    if (setup)
+        setup(*run.runtime);
     const auto error = run.runtime->loadSource(source, QStringLiteral("/scripts/test.js"));
     if (error)
         qFatal("load failed: %s", qPrintable(error->toString()));
@@ -59,6 +64,15 @@ private Q_SLOTS:
     void blockForIsASlowCallbackOfItsTask();
     void yieldingAGeneratorRunsItInline();
     void yieldingANonAwaitableThrowsTypeError();
+    void queueWorkersProcessEverythingAndJoin();
+    void cancelledGetterDoesNotSwallowAnItem();
+    void semaphoreLimitsConcurrency();
+    void lockAndEvent();
+    void timeoutCancelsTheInnerTask();
+    void raceGivesTheFirstOutcome();
+    void measureRecordsLatencyWithoutATask();
+    void randomIsSeededAndParamsArePassed();
+    void offloadDoesNotBlockTheLoop();
 };
 
 void TestScript::syntaxErrorNamesFileAndLine() {
@@ -243,6 +257,157 @@ void TestScript::yieldingANonAwaitableThrowsTypeError() {
 function* main() { try { yield 42; } catch (e) { return e.name; } }
 )"));
     QCOMPARE(run.main->value().toString(), QStringLiteral("TypeError"));
+}
+
+void TestScript::queueWorkersProcessEverythingAndJoin() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* worker(q, out) {
+    for (;;) { const item = yield q.get(); out.push(item * 2); yield sleep(0); q.taskDone(); }
+}
+function* main() {
+    const q = new Queue(10), out = [], workers = [];
+    for (let i = 0; i < 5; ++i) workers.push(spawn('worker-' + i, worker, q, out));
+    for (let i = 0; i < 200; ++i) yield q.put(i);
+    yield q.join();
+    for (const w of workers) w.cancel();
+    yield gatherSettled(workers);
+    return out.length + ':' + out.reduce((a, b) => a + b, 0) + ':' + q.size;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("200:39800:0"));
+    QCOMPARE(run.snapshot.tasksByState[std::size_t(TaskState::Cancelled)], std::uint64_t(5));
+}
+
+// Regression guard: a getter cancelled while waiting must not take the next item with it.
+void TestScript::cancelledGetterDoesNotSwallowAnItem() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* getter(q) { return yield q.get(); }
+function* main() {
+    const q = new Queue();
+    const doomed = spawn(getter, q);
+    const survivor = spawn(getter, q);
+    yield sleep(5);
+    doomed.cancel();
+    q.putNowait('only');
+    return yield survivor;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("only"));
+}
+
+void TestScript::semaphoreLimitsConcurrency() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+let active = 0, peak = 0;
+function* crawl(sem) {
+    yield sem.acquire();
+    try { active++; peak = Math.max(peak, active); yield sleep(5); } finally { active--; sem.release(); }
+}
+function* main() {
+    const sem = new Semaphore(3), tasks = [];
+    for (let i = 0; i < 20; ++i) tasks.push(spawn(crawl, sem));
+    yield gather(tasks);
+    return peak + ':' + sem.value;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("3:3"));
+}
+
+void TestScript::lockAndEvent() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+const order = [];
+function* user(lock, name) { yield lock.acquire(); order.push(name + '+'); yield sleep(2); order.push(name + '-'); lock.release(); }
+function* waiter(ev) { yield ev.wait(); order.push('woke'); }
+function* main() {
+    const lock = new Lock(), ev = new Event();
+    const w = spawn(waiter, ev);
+    yield gather(user(lock, 'a'), user(lock, 'b'));
+    ev.set();
+    yield w;
+    return order.join(' ') + '|' + lock.locked + '|' + ev.isSet;
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("a+ a- b+ b- woke|false|true"));
+}
+
+void TestScript::timeoutCancelsTheInnerTask() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* slow() { try { yield sleep(5000); } finally { log('inner cleanup'); } }
+function* quick() { yield sleep(1); return 'in time'; }
+function* main() {
+    const ok = yield timeout(500, quick());
+    let name = '';
+    const started = now();
+    try { yield timeout(30, spawn('slow', slow)); } catch (e) { name = e.name; }
+    yield sleep(5);
+    return ok + '|' + name + '|' + (now() - started < 400);
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("in time|TimeoutError|true"));
+    QVERIFY(run.log.contains(QStringLiteral("inner cleanup")));
+    const TaskInfo* slow = taskNamed(run.snapshot, QStringLiteral("slow"));
+    QVERIFY(slow);
+    QCOMPARE(slow->state, TaskState::Cancelled);
+}
+
+void TestScript::raceGivesTheFirstOutcome() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* after(ms, v) { yield sleep(ms); return v; }
+function* main() { return yield race(after(50, 'slow'), after(5, 'fast')); }
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("fast"));
+}
+
+void TestScript::measureRecordsLatencyWithoutATask() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* main() {
+    for (let i = 0; i < 10; ++i) yield measure('fetch', sleep(20));
+    record('direct', 7.5);
+}
+)"));
+    QCOMPARE(run.snapshot.tasksTotal, std::uint64_t(1)); // measure() ran inline in main
+    QCOMPARE(run.snapshot.latency.size(), std::size_t(2));
+    const LatencyMetric& direct = run.snapshot.latency[0];
+    const LatencyMetric& fetch = run.snapshot.latency[1];
+    QCOMPARE(direct.name, QStringLiteral("direct"));
+    QCOMPARE(direct.micros.count(), std::uint64_t(1));
+    QVERIFY(std::abs(direct.micros.max() - 7500) <= 8);
+    QCOMPARE(fetch.name, QStringLiteral("fetch"));
+    QCOMPARE(fetch.micros.count(), std::uint64_t(10));
+    QVERIFY2(fetch.micros.percentile(50) >= 19'000 && fetch.micros.percentile(50) < 40'000,
+             qPrintable(QString::number(fetch.micros.percentile(50))));
+}
+
+void TestScript::randomIsSeededAndParamsArePassed() {
+    const QString source = QStringLiteral("function* main() { return [randint(1, 1000), randint(1, 1000), "
+                                          "random() < 1, params.workers, params.mode].join(','); }");
+    auto seeded = [](std::uint64_t seed) {
+        return [seed](ScriptRuntime& runtime) {
+            runtime.setSeed(seed);
+            runtime.setParams({{QStringLiteral("workers"), QStringLiteral("8")},
+                               {QStringLiteral("mode"), QStringLiteral("fast")}});
+        };
+    };
+    const QString a = runScript(source, {}, seeded(7)).main->value().toString();
+    const QString b = runScript(source, {}, seeded(7)).main->value().toString();
+    const QString c = runScript(source, {}, seeded(8)).main->value().toString();
+    QCOMPARE(a, b);
+    QVERIFY(a != c);
+    QVERIFY2(a.endsWith(QStringLiteral(",true,8,fast")), qPrintable(a));
+}
+
+void TestScript::offloadDoesNotBlockTheLoop() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* main() { burn(150); yield sleep(1); yield offload(150); }
+)"));
+    // burn() on the loop thread is a slow callback; the same work offloaded is not.
+    QCOMPARE(run.snapshot.slowCallbacks.size(), std::size_t(1));
+    const QString& stack = run.snapshot.slowCallbacks.front().stack;
+    QVERIFY2(stack.contains(QStringLiteral("spinFor")) ||
+                 stack.contains(QStringLiteral("ScriptRuntime::burn")),
+             qPrintable(stack));
+    const TaskInfo* main = taskNamed(run.snapshot, QStringLiteral("main"));
+    QVERIFY(main);
+    QVERIFY2(main->idleNs >= 140'000'000, qPrintable(QString::number(main->idleNs))); // waited for the worker
 }
 
 COROSCOPE_TEST_MAIN(TestScript)

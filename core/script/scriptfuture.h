@@ -41,10 +41,12 @@ public:
     /// Awaiter: cancel-aware (removes itself when the awaiting task is cancelled).
     class Awaiter {
     public:
-        explicit Awaiter(std::shared_ptr<ScriptFuture> future)
-            : m_future(std::move(future)) {}
+        /// `kind`: what the task waits for ("task", or a primitive's "queue.get"); static storage.
+        explicit Awaiter(std::shared_ptr<ScriptFuture> future, const char* kind = "task")
+            : m_future(std::move(future))
+            , m_kind(kind) {}
         AwaitLabel awaitLabel() const {
-            return AwaitLabel{.kind = "task", .arg = std::int64_t(m_future->taskId())};
+            return AwaitLabel{.kind = m_kind, .arg = std::int64_t(m_future->taskId())};
         }
         bool await_ready() const noexcept { return m_future->isDone(); }
         void await_suspend(std::coroutine_handle<> waiting) {
@@ -56,20 +58,27 @@ public:
             // The resume may already be queued (settled just before the cancel): disarm it.
             m_slot->cancelled = true;
             m_future->removeWaiter(m_slot);
+            m_future->m_abandoned = true;
         }
 
     private:
         std::shared_ptr<ScriptFuture> m_future;
+        const char* m_kind;
         std::shared_ptr<WaitSlot> m_slot;
     };
+
+    /// Its only waiter was cancelled: a queue must hand its item to somebody else.
+    bool isAbandoned() const noexcept { return m_abandoned; }
 
     /// Resumes when the first of `futures` is done (any already done: no suspension).
     class AnyAwaiter {
     public:
-        explicit AnyAwaiter(std::vector<std::shared_ptr<ScriptFuture>> futures)
-            : m_futures(std::move(futures)) {}
+        /// `kind`: "gather", "race", "timeout" (static storage).
+        explicit AnyAwaiter(std::vector<std::shared_ptr<ScriptFuture>> futures, const char* kind = "gather")
+            : m_futures(std::move(futures))
+            , m_kind(kind) {}
         AwaitLabel awaitLabel() const {
-            return AwaitLabel{.kind = "gather", .arg = std::int64_t(m_futures.size())};
+            return AwaitLabel{.kind = m_kind, .arg = std::int64_t(m_futures.size())};
         }
         bool await_ready() const noexcept {
             for (const auto& f : m_futures)
@@ -97,6 +106,7 @@ public:
                 f->removeWaiter(m_slot);
         }
         std::vector<std::shared_ptr<ScriptFuture>> m_futures;
+        const char* m_kind;
         std::shared_ptr<WaitSlot> m_slot;
     };
 
@@ -108,6 +118,7 @@ private:
     QJSValue m_value;
     std::uint64_t m_taskId = 0;
     bool m_errorObserved = false;
+    bool m_abandoned = false;
     std::vector<std::shared_ptr<WaitSlot>> m_waiters;
 };
 

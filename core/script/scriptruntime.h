@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 #include <unordered_map>
 
 namespace coroscope::script {
@@ -56,6 +57,19 @@ public:
     Q_INVOKABLE void burn(double ms, const QString& where);
     Q_INVOKABLE void log(const QString& line);
     Q_INVOKABLE double now() const;
+    /// A pending value for the script's own primitives (Queue, Lock, Event, ...): yielded as
+    /// {__op: 4, id, label}, delivered by wake(). Returns its id.
+    Q_INVOKABLE double newWaiter();
+    /// Delivers `value` to waiter `id`; false if nobody waits for it any more (its task was
+    /// cancelled), so the primitive gives the value to the next waiter instead.
+    Q_INVOKABLE bool wake(double id, const QJSValue& value);
+    Q_INVOKABLE double random();
+    Q_INVOKABLE void record(const QString& metric, double ms);
+
+    /// `params` in the script: --param k=v (values are strings). Call before load().
+    void setParams(const std::vector<std::pair<QString, QString>>& params);
+    /// Seeds random()/randint() (--seed).
+    void setSeed(std::uint64_t seed);
 
 Q_SIGNALS:
     void logged(const QString& line);
@@ -67,6 +81,8 @@ private:
     };
     std::uint64_t startTask(const QString& name, QJSValue generator, const QString& where);
     Task<> drive(std::shared_ptr<ScriptFuture> future, QJSValue generator);
+    /// Turns a settled future into what the yield gives the script: a value, or an error to throw.
+    bool takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJSValue& value, QJSValue& error);
     QJSValue makeError(const QString& name, const QString& message);
     QString describeError(const QJSValue& error) const;
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
@@ -75,6 +91,9 @@ private:
     QJSValue m_next;  ///< Generator.prototype.next
     QJSValue m_throw; ///< Generator.prototype.throw
     std::unordered_map<std::uint64_t, Entry> m_tasks;
+    std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;
+    std::uint64_t m_nextWaiter = 1;
+    std::mt19937_64 m_random{0};
     QStringList m_log;
     qint64 m_startNs = 0;
 };

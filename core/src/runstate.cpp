@@ -142,6 +142,9 @@ void RunState::apply(Record& r) {
     case RecordKind::MemorySample:
         onMemorySample(r);
         break;
+    case RecordKind::MetricSample:
+        onMetricSample(r);
+        break;
     }
 }
 

@@ -3,8 +3,10 @@
 namespace coroscope::script {
 
 // The script API, in JavaScript, on top of the host object (`__host`, a ScriptRuntime).
-// Awaitables are plain objects with an `__op`: 1 sleep, 2 gather, 3 a Task. Yielding a generator
-// object runs it inline, in the same task (like `await coro()` in Python).
+// Awaitables are plain objects with an `__op`: 1 sleep, 2 gather, 3 a Task, 4 a waiter of the
+// primitives below, 5 a value ready now (no suspension), 6 timeout, 7 race, 9 offload. Yielding a
+// generator object runs it inline, in the same task (like `await coro()` in Python): measure()
+// is such a generator, so it creates no task of its own.
 const char* const kPrelude = R"JS(
 var __host;
 function __where() {
@@ -47,6 +49,107 @@ function burn(ms) { __host.burn(Number(ms) || 0, __where()); }
 function log(...args) { __host.log(args.map(function (a) { return String(a); }).join(' ')); }
 var console = { log: log, info: log, warn: log, error: log, debug: log };
 function now() { return __host.now(); }
+function random() { return __host.random(); }
+function randint(a, b) { a = Math.ceil(a); b = Math.floor(b); return a + Math.floor(__host.random() * (b - a + 1)); }
+function record(name, ms) { __host.record(String(name), Number(ms)); }
+function* __measured(name, awaitable) {
+    var start = __host.now();
+    try { return yield awaitable; } finally { __host.record(name, __host.now() - start); }
+}
+function measure(name, awaitable) { return __measured(String(name), awaitable); }
+function timeout(ms, awaitable) { return { __op: 6, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where()) }; }
+function race(...items) {
+    if (items.length === 1 && Array.isArray(items[0])) items = items[0];
+    var where = __where();
+    return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where); }) };
+}
+function offload(ms) { return { __op: 9, ms: Number(ms) || 0 }; }
+function __ready(value) { return { __op: 5, value: value }; }
+function __waitFor(list, label, extra) {
+    var id = __host.newWaiter();
+    list.push(extra === undefined ? id : { id: id, extra: extra });
+    return { __op: 4, id: id, label: label };
+}
+
+class QueueEmpty extends Error { constructor() { super('queue is empty'); this.name = 'QueueEmpty'; } }
+class QueueFull extends Error { constructor() { super('queue is full'); this.name = 'QueueFull'; } }
+class Queue {
+    constructor(maxsize = 0) {
+        this.maxsize = Number(maxsize) || 0;
+        this._items = []; this._getters = []; this._putters = []; this._joiners = []; this._unfinished = 0;
+    }
+    get size() { return this._items.length; }
+    _full() { return this.maxsize > 0 && this._items.length >= this.maxsize; }
+    _wakeGetters() {
+        while (this._getters.length && this._items.length) {
+            // A cancelled getter refuses the item: it stays for the next one.
+            if (__host.wake(this._getters.shift(), this._items[0])) { this._items.shift(); this._wakePutters(); }
+        }
+    }
+    _wakePutters() {
+        while (this._putters.length && !this._full()) {
+            var p = this._putters.shift();
+            if (__host.wake(p.id, undefined)) { this._items.push(p.extra); this._unfinished++; this._wakeGetters(); }
+        }
+    }
+    putNowait(item) {
+        if (this._full()) throw new QueueFull();
+        this._items.push(item); this._unfinished++; this._wakeGetters();
+    }
+    getNowait() {
+        if (!this._items.length) throw new QueueEmpty();
+        var item = this._items.shift(); this._wakePutters(); return item;
+    }
+    put(item) {
+        if (!this._full() && !this._putters.length) { this.putNowait(item); return __ready(undefined); }
+        return __waitFor(this._putters, 'queue.put', item);
+    }
+    get() {
+        if (this._items.length && !this._getters.length) return __ready(this.getNowait());
+        return __waitFor(this._getters, 'queue.get');
+    }
+    taskDone() {
+        if (this._unfinished <= 0) throw new Error('taskDone() called more times than there were items');
+        if (--this._unfinished === 0) { for (var id of this._joiners) __host.wake(id, undefined); this._joiners = []; }
+    }
+    join() { return this._unfinished === 0 ? __ready(undefined) : __waitFor(this._joiners, 'queue.join'); }
+}
+class Semaphore {
+    constructor(value = 1) { this._value = Number(value); this._waiters = []; }
+    get value() { return this._value; }
+    _acquire(label) {
+        if (this._value > 0 && !this._waiters.length) { this._value--; return __ready(true); }
+        return __waitFor(this._waiters, label);
+    }
+    acquire() { return this._acquire('semaphore.acquire'); }
+    release() {
+        while (this._waiters.length) if (__host.wake(this._waiters.shift(), true)) return; // handed over
+        this._value++;
+    }
+}
+class Lock extends Semaphore {
+    constructor() { super(1); }
+    get locked() { return this._value === 0; }
+    acquire() { return this._acquire('lock.acquire'); }
+}
+class Event {
+    constructor() { this._set = false; this._waiters = []; }
+    get isSet() { return this._set; }
+    set() {
+        if (this._set) return;
+        this._set = true;
+        for (var id of this._waiters) __host.wake(id, true);
+        this._waiters = [];
+    }
+    clear() { this._set = false; }
+    wait() { return this._set ? __ready(true) : __waitFor(this._waiters, 'event.wait'); }
+}
+// Class declarations are lexical: QJSEngine does not show them to scripts evaluated later, so
+// the API's classes are published on the global object.
+(function (global) {
+    global.Task = Task; global.Queue = Queue; global.QueueEmpty = QueueEmpty; global.QueueFull = QueueFull;
+    global.Semaphore = Semaphore; global.Lock = Lock; global.Event = Event;
+})(this);
 )JS";
 
 } // namespace coroscope::script

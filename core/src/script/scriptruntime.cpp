@@ -6,6 +6,9 @@
 #include <QAbstractEventDispatcher>
 #include <QFile>
 #include <QRegularExpression>
+#include <QTimer>
+#include <QtConcurrent>
+#include <qcoro/qcorofuture.h>
 
 #include <chrono>
 #include <thread>
@@ -16,6 +19,20 @@ namespace {
 constexpr int kOpSleep = 1;
 constexpr int kOpGather = 2;
 constexpr int kOpTask = 3;
+constexpr int kOpWaiter = 4;
+constexpr int kOpReady = 5;
+constexpr int kOpTimeout = 6;
+constexpr int kOpRace = 7;
+constexpr int kOpOffload = 9;
+
+// CPU work for burn() and offload(): spins on the calling thread for `ms`.
+void spinFor(double ms) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(std::int64_t(ms * 1000));
+    volatile std::uint64_t sink = 0;
+    while (std::chrono::steady_clock::now() < end)
+        for (int i = 0; i < 1000; ++i)
+            sink = sink + std::uint64_t(i);
+}
 constexpr qsizetype kMaxLogLines = 10'000;
 
 /// A spawned script task starts on a later loop iteration, not inside spawn() (asyncio's
@@ -75,6 +92,7 @@ ScriptRuntime::ScriptRuntime()
         " return [p.next, p.throw]; })()"));
     m_next = methods.property(0);
     m_throw = methods.property(1);
+    setParams({});
 }
 
 ScriptRuntime::~ScriptRuntime() = default;
@@ -208,30 +226,82 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
             if (op == kOpSleep) {
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
                 co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
-            } else if (op == kOpTask) {
-                const std::shared_ptr<ScriptFuture> awaitedFuture = futureOf(awaited);
+            } else if (op == kOpTask || op == kOpWaiter) {
+                std::shared_ptr<ScriptFuture> awaitedFuture;
+                const char* kind = "task";
+                if (op == kOpTask) {
+                    awaitedFuture = futureOf(awaited);
+                } else {
+                    const auto it =
+                        m_waiters.find(std::uint64_t(awaited.property(QStringLiteral("id")).toNumber()));
+                    if (it != m_waiters.end())
+                        awaitedFuture = it->second;
+                    kind = internStableString(awaited.property(QStringLiteral("label")).toString());
+                }
                 if (!awaitedFuture) {
-                    error =
-                        makeError(QStringLiteral("TypeError"), QStringLiteral("not a task of this script"));
+                    error = makeError(QStringLiteral("TypeError"),
+                                      QStringLiteral("not an awaitable of this script"));
                     throwing = true;
                     continue;
                 }
-                co_await ScriptFuture::Awaiter(awaitedFuture);
-                switch (awaitedFuture->status()) {
-                case ScriptFuture::Status::Resolved:
-                    sent = awaitedFuture->value();
-                    break;
-                case ScriptFuture::Status::Failed:
-                    awaitedFuture->markErrorObserved();
-                    m_tasks.at(awaitedFuture->taskId()).task.acknowledgeError();
-                    error = awaitedFuture->value();
+                co_await ScriptFuture::Awaiter(awaitedFuture, kind);
+                if (op == kOpWaiter)
+                    m_waiters.erase(std::uint64_t(awaited.property(QStringLiteral("id")).toNumber()));
+                throwing = !takeOutcome(awaitedFuture, sent, error);
+            } else if (op == kOpReady) {
+                sent = awaited.property(QStringLiteral("value"));
+            } else if (op == kOpTimeout || op == kOpRace) {
+                std::vector<std::shared_ptr<ScriptFuture>> futures;
+                if (op == kOpTimeout) {
+                    futures.push_back(futureOf(awaited.property(QStringLiteral("task"))));
+                } else {
+                    const QJSValue items = awaited.property(QStringLiteral("tasks"));
+                    const int count = items.property(QStringLiteral("length")).toInt();
+                    for (int i = 0; i < count; ++i)
+                        futures.push_back(futureOf(items.property(quint32(i))));
+                }
+                std::erase(futures, nullptr);
+                if (futures.empty()) {
+                    error = makeError(QStringLiteral("TypeError"), QStringLiteral("nothing to await"));
                     throwing = true;
-                    break;
-                default:
-                    error = makeError(QStringLiteral("CancelledError"),
-                                      QStringLiteral("the awaited task was cancelled"));
+                    continue;
+                }
+                // The deadline is one more future, settled by a timer that dies with this scope.
+                auto deadline = std::make_shared<ScriptFuture>();
+                QTimer timer;
+                if (op == kOpTimeout) {
+                    timer.setSingleShot(true);
+                    timer.setTimerType(Qt::PreciseTimer);
+                    QObject::connect(&timer, &QTimer::timeout, [deadline] { deadline->resolve(QJSValue()); });
+                    timer.start(std::chrono::milliseconds(
+                        std::int64_t(awaited.property(QStringLiteral("ms")).toNumber())));
+                }
+                std::vector<std::shared_ptr<ScriptFuture>> waitOn = futures;
+                if (op == kOpTimeout)
+                    waitOn.push_back(deadline);
+                try {
+                    co_await ScriptFuture::AnyAwaiter(std::move(waitOn),
+                                                      op == kOpTimeout ? "timeout" : "race");
+                } catch (const CancelledError&) {
+                    if (op == kOpTimeout)
+                        cancelTask(double(futures.front()->taskId())); // nobody will want its result
+                    throw;
+                }
+                const auto first =
+                    std::find_if(futures.begin(), futures.end(), [](const auto& f) { return f->isDone(); });
+                if (first != futures.end()) {
+                    throwing = !takeOutcome(*first, sent, error);
+                } else {
+                    cancelTask(double(futures.front()->taskId()));
+                    error = makeError(QStringLiteral("TimeoutError"),
+                                      QStringLiteral("timed out after %1 ms")
+                                          .arg(awaited.property(QStringLiteral("ms")).toNumber()));
                     throwing = true;
                 }
+            } else if (op == kOpOffload) {
+                // run_in_executor: the same CPU work on a worker thread, awaited through QCoro.
+                const double ms = awaited.property(QStringLiteral("ms")).toNumber();
+                co_await QtConcurrent::run([ms] { spinFor(ms); });
             } else if (op == kOpGather) {
                 const QJSValue items = awaited.property(QStringLiteral("tasks"));
                 const bool settled = awaited.property(QStringLiteral("settled")).toBool();
@@ -307,6 +377,60 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     }
 }
 
+bool ScriptRuntime::takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJSValue& value,
+                                QJSValue& error) {
+    switch (future->status()) {
+    case ScriptFuture::Status::Resolved:
+        value = future->value();
+        return true;
+    case ScriptFuture::Status::Failed:
+        future->markErrorObserved();
+        if (const auto it = m_tasks.find(future->taskId()); it != m_tasks.end())
+            it->second.task.acknowledgeError();
+        error = future->value();
+        return false;
+    default:
+        error = makeError(QStringLiteral("CancelledError"), QStringLiteral("the awaited task was cancelled"));
+        return false;
+    }
+}
+
+double ScriptRuntime::newWaiter() {
+    const std::uint64_t id = m_nextWaiter++;
+    m_waiters.emplace(id, std::make_shared<ScriptFuture>());
+    return double(id);
+}
+
+bool ScriptRuntime::wake(double id, const QJSValue& value) {
+    const auto it = m_waiters.find(std::uint64_t(id));
+    if (it == m_waiters.end() || it->second->isAbandoned() || it->second->isDone()) {
+        if (it != m_waiters.end())
+            m_waiters.erase(it);
+        return false;
+    }
+    it->second->resolve(value);
+    return true;
+}
+
+double ScriptRuntime::random() {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(m_random);
+}
+
+void ScriptRuntime::record(const QString& metric, double ms) {
+    recordMetric(metric.left(128), std::chrono::nanoseconds(std::int64_t(ms * 1e6)));
+}
+
+void ScriptRuntime::setParams(const std::vector<std::pair<QString, QString>>& params) {
+    QJSValue object = m_engine.newObject();
+    for (const auto& [key, value] : params)
+        object.setProperty(key, value);
+    m_engine.globalObject().setProperty(QStringLiteral("params"), object);
+}
+
+void ScriptRuntime::setSeed(std::uint64_t seed) {
+    m_random.seed(seed);
+}
+
 std::shared_ptr<ScriptFuture> ScriptRuntime::futureOf(const QJSValue& taskObject) const {
     const auto it = m_tasks.find(std::uint64_t(taskObject.property(QStringLiteral("id")).toNumber()));
     return it == m_tasks.end() ? nullptr : it->second.future;
@@ -346,11 +470,7 @@ void ScriptRuntime::blockFor(double ms, const QString&) {
 }
 
 void ScriptRuntime::burn(double ms, const QString&) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(std::int64_t(ms * 1000));
-    volatile std::uint64_t sink = 0;
-    while (std::chrono::steady_clock::now() < end)
-        for (int i = 0; i < 1000; ++i)
-            sink = sink + std::uint64_t(i);
+    spinFor(ms);
 }
 
 void ScriptRuntime::log(const QString& line) {

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QString>
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace coroscope {
+
+/// How a profiled run ended; reports show it next to the script name.
+enum class RunStatus { Completed, Failed, DurationElapsed, Interrupted, MemoryLimit, TaskLimit };
+
+/// "completed", "failed", "duration-elapsed", "interrupted", "memory-limit", "task-limit": the
+/// spelling the JSON report uses, so it must never change within one report schema.
+inline QString runStatusName(RunStatus status) {
+    switch (status) {
+    case RunStatus::Completed:
+        return QStringLiteral("completed");
+    case RunStatus::Failed:
+        return QStringLiteral("failed");
+    case RunStatus::DurationElapsed:
+        return QStringLiteral("duration-elapsed");
+    case RunStatus::Interrupted:
+        return QStringLiteral("interrupted");
+    case RunStatus::MemoryLimit:
+        return QStringLiteral("memory-limit");
+    case RunStatus::TaskLimit:
+        return QStringLiteral("task-limit");
+    }
+    return QStringLiteral("unknown");
+}
+
+/// What a report needs to know about the run besides the collected RunSnapshot.
+struct RunInfo {
+    QString script;       ///< path as given on the command line
+    QString scriptSource; ///< the script text (the HTML report shows it; the JSON report does not)
+    RunStatus status = RunStatus::Completed;
+    std::int64_t startNs =
+        0; ///< ns since the origin when the workload started; report times are relative to it
+    std::int64_t durationNs = 0;
+    std::int64_t slowThresholdNs = 100'000'000;
+    std::uint64_t seed = 0;
+    std::vector<std::pair<QString, QString>> params; ///< --param k=v, in command-line order
+    QString coroscopeVersion;                        ///< COROSCOPE_VERSION of the binary that ran it
+};
+
+} // namespace coroscope
