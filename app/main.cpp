@@ -1,6 +1,7 @@
 // coroscope: the command-line entry point. Subcommands run headless; the GUI arrives with the
 // desktop app and will be the default.
 #include "demo.h"
+#include "runcommand.h"
 
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,9 @@ constexpr const char* kUsage = R"(Usage: coroscope <command> [options]
 Profiler and debugger for asynchronous Qt / QCoro code.
 
 Commands:
+  run SCRIPT [options]         Run a workload script (JavaScript) headless on the instrumented
+                               event loop; print a summary, write --report FILE (.json, .html).
+                               See coroscope run --help.
   demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
                                headless, and print what Coroscope found.
 
@@ -31,6 +35,8 @@ int main(int argc, char** argv) {
         std::printf("coroscope %s\n", COROSCOPE_VERSION);
         return 0;
     }
+    if (std::strcmp(argv[1], "run") == 0)
+        return coroscope::app::runCommand(argc, argv);
     if (std::strcmp(argv[1], "demo") == 0)
         return coroscope::app::runDemo(argc - 1, argv + 1);
     std::fprintf(stderr, "coroscope: unknown command '%s' (see coroscope --help)\n", argv[1]);

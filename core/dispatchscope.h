@@ -41,6 +41,7 @@ private:
         t.nestedIdle = 0;
         t.dominantTask = 0;
         t.dominantTicks = 0;
+        t.scriptLocation = nullptr;
         t.receiverMeta = receiver ? receiver->metaObject() : nullptr; // its className() only when slow
         t.eventType = event ? int(event->type()) : 0;
         t.published.dispatchSeq.store(++t.dispatchSeq, std::memory_order_relaxed);

@@ -2,7 +2,9 @@
 
 #include <QString>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace coroscope {
 
@@ -10,5 +12,10 @@ namespace coroscope {
 QString formatDuration(std::int64_t nanos);
 /// "512 B", "1.5 KiB", "64.0 MiB".
 QString formatBytes(double bytes);
+
+/// "500ms", "10s", "2m", "1h", "250us" (a bare number is seconds); nullopt if malformed.
+std::optional<std::chrono::nanoseconds> parseDuration(const QString& text);
+/// "1048576", "512KiB", "64MiB", "2GiB" (also K/M/G and KB/MB/GB, all powers of 1024).
+std::optional<std::int64_t> parseBytes(const QString& text);
 
 } // namespace coroscope

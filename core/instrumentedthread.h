@@ -30,6 +30,8 @@ struct LoopPublication {
     /// the threshold after all (a nested loop slept in it), the loop says so, so no phantom
     /// "ongoing" block is left behind.
     std::atomic<std::uint64_t> capturedSeq{0};
+    /// "file.js:12": the script line running now (a blocking call), or nullptr. Interned string.
+    std::atomic<const char*> scriptLocation{nullptr};
 };
 
 /// Per-thread instrumentation state of one measured thread (normally the loop thread).
@@ -56,6 +58,7 @@ public:
     Clock::Ticks dispatchStart = 0;
     Clock::Ticks nestedIdle = 0; ///< time a nested event loop slept inside this dispatch
     const QMetaObject* receiverMeta = nullptr;
+    const char* scriptLocation = nullptr; ///< set by the script runtime while a line blocks
     int eventType = 0;
     std::uint64_t dominantTask = 0; ///< task with the most exclusive time in this dispatch
     Clock::Ticks dominantTicks = 0;

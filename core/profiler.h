@@ -38,6 +38,9 @@ public:
     /// Everything recorded so far (drains queued records first).
     RunSnapshot snapshot();
     const Settings& settings() const noexcept { return m_settings; }
+    /// What the measured loop publishes (dispatch in progress, running task): for guards that
+    /// watch the loop from other threads.
+    const LoopPublication& published() const noexcept { return m_thread.published; }
     Collector& collector() noexcept { return m_collector; }
 
 private:

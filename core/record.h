@@ -28,10 +28,12 @@ enum class RecordKind : std::uint8_t {
     TaskReleased,
     /// a = dispatch seq; t0..t1 = dispatch; c = busy ticks (nested idle excluded); b = event type;
     /// task = task with the most exclusive time; label = receiver class;
-    /// state = 1: below the threshold after all, retract what the watchdog reported
+    /// state = 1: below the threshold after all, retract what the watchdog reported;
+    /// text = the script line that blocked ("file.js:12"), if the script runtime set one
     SlowCallback,
     /// a = dispatch seq; t0 = dispatch start; t1 = reported (captured and symbolized);
-    /// task = running task; label = receiver class; b = event type; text = symbolized stack
+    /// task = running task; label = receiver class; b = event type; text = symbolized stack;
+    /// c = the script line running then (an interned const char*, 0 if none)
     BlockingStack,
     /// t0 = probe time; a = lag ns; b = idle ticks since the previous tick
     LoopTick,

@@ -11,7 +11,11 @@
 #include <qcoro/qcorotask.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace coroscope::script;
@@ -223,6 +227,30 @@ private Q_SLOTS:
             many += "X-H" + QByteArray::number(i) + ": v\r\n";
         const QByteArray reply2 = rawExchange(m_server.port(), {many + "\r\n"});
         QVERIFY2(reply2.startsWith("HTTP/1.1 431 "), reply2.left(200).constData());
+    }
+
+    // Guards the close after an error: the 431 must be flushed, and must reach a client that reads
+    // only after the server closed with input still unread (the kernel then sends RST). A plain
+    // POSIX socket reads only when told to, unlike QTcpSocket.
+    void errorReplySurvivesUnreadInput() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_server.port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        const QByteArray request = "GET / HTTP/1.1\r\nX-Big: " + QByteArray(200 * 1024, 'a') + "\r\n\r\n";
+        QCOMPARE(::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL),
+                 ssize_t(request.size()));
+        QTest::qWait(300); // the server answers and closes meanwhile
+        QByteArray received;
+        char chunk[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT)) > 0)
+            received.append(chunk, n);
+        ::close(fd);
+        QVERIFY2(received.startsWith("HTTP/1.1 431 "), received.left(200).constData());
     }
 
     void requestSplitAcrossReads() {

@@ -70,6 +70,10 @@ public:
     void setParams(const std::vector<std::pair<QString, QString>>& params);
     /// Seeds random()/randint() (--seed).
     void setSeed(std::uint64_t seed);
+    /// Past this many unfinished script tasks spawn() throws and taskLimitHit() turns true.
+    void setMaxTasks(std::uint64_t maxTasks) { m_maxTasks = maxTasks; }
+    bool taskLimitHit() const noexcept { return m_taskLimitHit; }
+    std::uint64_t unfinishedTasks() const noexcept { return m_unfinished; }
 
 Q_SIGNALS:
     void logged(const QString& line);
@@ -93,6 +97,9 @@ private:
     std::unordered_map<std::uint64_t, Entry> m_tasks;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;
     std::uint64_t m_nextWaiter = 1;
+    std::uint64_t m_maxTasks = 1'000'000;
+    std::uint64_t m_unfinished = 0;
+    bool m_taskLimitHit = false;
     std::mt19937_64 m_random{0};
     QStringList m_log;
     qint64 m_startNs = 0;

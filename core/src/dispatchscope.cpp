@@ -14,6 +14,8 @@ void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Cl
     r.b = std::uint64_t(t.eventType);
     r.task = t.dominantTask;
     r.label = t.receiverMeta ? t.receiverMeta->className() : nullptr;
+    if (t.scriptLocation)
+        r.setText(QString::fromUtf8(t.scriptLocation)); // the script line that blocked
     t.send(std::move(r));
 }
 

@@ -321,6 +321,8 @@ void RunState::onSlowCallback(Record& r) {
     }
     slow->receiverClass = r.label ? QString::fromLatin1(r.label) : QString();
     slow->eventType = eventTypeName(int(r.b));
+    if (r.hasText())
+        slow->location = r.takeText();
     if (m_observer.slowCallback)
         m_observer.slowCallback(*slow);
 }
@@ -347,6 +349,8 @@ void RunState::onBlockingStack(Record& r) {
         slow->eventType = eventTypeName(int(r.b));
     }
     slow->stack = bounded(r.takeText(), kMaxStackChars);
+    if (r.c && slow->location.isEmpty())
+        slow->location = QString::fromUtf8(reinterpret_cast<const char*>(std::uintptr_t(r.c)));
     slow->stackCapturedNs = ns(r.t1);
 }
 

@@ -66,6 +66,7 @@ void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
     r.t0 = start;
     r.t1 = Clock::now(); // reported: captured and symbolized
     r.task = pub.runningTask.load(std::memory_order_relaxed);
+    r.c = std::int64_t(reinterpret_cast<std::uintptr_t>(pub.scriptLocation.load(std::memory_order_relaxed)));
     const QMetaObject* meta = pub.receiverMeta.load(std::memory_order_relaxed);
     r.label = meta ? meta->className() : nullptr; // static data: safe to read from this thread
     r.b = std::uint64_t(pub.eventType.load(std::memory_order_relaxed));

@@ -14,6 +14,7 @@ namespace {
 constexpr qsizetype kCellLimit = 4 * 1024;      // characters per cell or sentence part
 constexpr qsizetype kSourceLimit = 1024 * 1024; // characters of script source shown
 constexpr std::size_t kDiagnosticRows = 500;
+constexpr std::size_t kParamRows = 100;
 constexpr std::size_t kSlowCallbackRows = 200;
 constexpr std::size_t kTaskRows = 100;
 constexpr std::size_t kMemoryTaskRows = 20;
@@ -131,7 +132,7 @@ QString header(const RunInfo& run, const RunSnapshot& s) {
     row("Slow-callback threshold", formatDuration(run.slowThresholdNs));
     row("Seed", QString::number(run.seed));
     QString params;
-    for (std::size_t i = 0; i < run.params.size() && i < kDiagnosticRows; ++i)
+    for (std::size_t i = 0; i < run.params.size() && i < kParamRows; ++i)
         params += (i ? QStringLiteral("<br>") : QString()) + esc(run.params[i].first) +
                   QStringLiteral(" = ") + esc(run.params[i].second);
     row("Parameters", run.params.empty() ? dash() : params);
@@ -149,7 +150,8 @@ QString verdicts(const RunSnapshot& s) {
     QString h = QStringLiteral("<h2>Verdicts</h2>\n");
     if (sorted.empty())
         h += QStringLiteral("<p>No diagnostic rule found a problem.</p>\n");
-    h += QStringLiteral("<ul class=\"verdicts\">\n");
+    else
+        h += QStringLiteral("<ul class=\"verdicts\">\n");
     for (std::size_t i = 0; i < sorted.size() && i < kDiagnosticRows; ++i) {
         const Diagnostic& d = *sorted[i];
         const QString severity = QString::fromLatin1(severityName(d.severity));
@@ -159,11 +161,12 @@ QString verdicts(const RunSnapshot& s) {
         if (!d.location.isEmpty())
             where += QStringLiteral("At ") + esc(d.location) + QStringLiteral(". ");
         where += QStringLiteral("Rule: ") + esc(d.rule) + u'.';
-        h += QStringLiteral("<li class=\"") + severity + QStringLiteral("\"><strong>") + severity +
-             QStringLiteral(":</strong> ") + esc(d.message) + QStringLiteral(" <span class=\"where\">") +
-             where + QStringLiteral("</span></li>\n");
+        h += QStringLiteral("<li class=\"") + severity + QStringLiteral("\"><strong>") +
+             severity.left(1).toUpper() + severity.mid(1) + QStringLiteral(":</strong> ") + esc(d.message) +
+             QStringLiteral(" <span class=\"where\">") + where + QStringLiteral("</span></li>\n");
     }
-    h += QStringLiteral("</ul>\n");
+    if (!sorted.empty())
+        h += QStringLiteral("</ul>\n");
     if (sorted.size() > kDiagnosticRows)
         h += QStringLiteral("<p class=\"note\">") + QString::number(sorted.size() - kDiagnosticRows) +
              QStringLiteral(" more findings are in the JSON report.</p>\n");
@@ -187,7 +190,7 @@ QString slowCallbacks(const RunInfo& run, const RunSnapshot& s) {
          th("Location") + th("Stack") + QStringLiteral("</tr>\n");
     for (std::size_t i = 0; i < s.slowCallbacks.size() && i < kSlowCallbackRows; ++i) {
         const SlowCallback& c = s.slowCallbacks[i];
-        QString event = esc(c.eventType);
+        QString event = c.eventType.isEmpty() ? dash() : esc(c.eventType);
         if (!c.receiverClass.isEmpty())
             event += QStringLiteral(" → ") + esc(c.receiverClass);
         h += QStringLiteral("<tr>") + num(QStringLiteral("+") + formatDuration(c.startNs - run.startNs)) +
@@ -292,7 +295,9 @@ QString source(const RunInfo& run) {
         return h + QStringLiteral("<p>The script source was not recorded.</p>\n");
     const QString shown = bounded(run.scriptSource, kSourceLimit);
     h += QStringLiteral("<pre class=\"source\">");
-    const QStringList lines = shown.split(u'\n');
+    QStringList lines = shown.split(u'\n');
+    if (lines.size() > 1 && lines.back().isEmpty())
+        lines.removeLast(); // the newline ending the last line does not start another
     for (qsizetype i = 0; i < lines.size(); ++i) {
         // A line of the source may be huge; the whole-source bound already holds, so no cell bound here.
         h += QStringLiteral("<span class=\"ln\">") + QString::number(i + 1) + QStringLiteral("</span>") +

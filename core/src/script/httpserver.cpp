@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <sys/socket.h>
 
 namespace coroscope::script {
 
@@ -22,10 +21,6 @@ constexpr qint64 kFillerChunkBytes = 6553 * 10;
 // A streamed body is written while the socket holds less than this: a 64 MiB reply never
 // sits in memory at once.
 constexpr qint64 kMaxQueuedBytes = 2 * kFillerChunkBytes;
-// After an error reply we stop writing but keep draining what the client still sends, then
-// close: closing with unread input makes the kernel send RST, which can destroy the reply
-// before the client has read it.
-constexpr int kLingerMs = 2000;
 
 const QByteArray& fillerChunk() {
     static const QByteArray chunk = QByteArrayLiteral("coroscope\n").repeated(kFillerChunkBytes / 10);
@@ -144,12 +139,10 @@ private:
     void continueBody();
     void finishReply();
     void beginClose();
-    void shutDownWriting();
 
     LoopbackHttpServer* m_server;
     QTcpSocket* m_socket;
     QTimer m_delay;
-    QTimer m_linger;
     Phase m_phase = Phase::ReadingHead;
     QByteArray m_buffer;        ///< unparsed input, at most kMaxHeaderBytes + 1
     qsizetype m_lineStart = 0;  ///< where the head-end search resumes
@@ -176,21 +169,16 @@ HttpConnection::HttpConnection(LoopbackHttpServer* server, QTcpSocket* socket)
         send(m_pending);
         pump();
     });
-    m_linger.setSingleShot(true);
-    connect(&m_linger, &QTimer::timeout, this, [this] { m_socket->abort(); });
 
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::pump);
     connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_phase == Phase::Replying && m_fillerToSend > 0) {
             continueBody();
             pump();
-        } else if (m_phase == Phase::Closing) {
-            shutDownWriting();
         }
     });
     connect(m_socket, &QTcpSocket::disconnected, this, [this] {
         m_delay.stop();
-        m_linger.stop();
         m_socket->deleteLater();
     });
 }
@@ -401,16 +389,9 @@ void HttpConnection::finishReply() {
 void HttpConnection::beginClose() {
     m_phase = Phase::Closing;
     m_buffer.clear();
-    m_linger.start(kLingerMs);
-    shutDownWriting();
-}
-
-/// Half-closes once the reply has left the socket: the client sees the end of the stream while
-/// we keep draining its input (see kLingerMs), and closes in turn.
-void HttpConnection::shutDownWriting() {
-    if (m_socket->bytesToWrite() > 0 || m_socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    // Flushes the reply first. Input left unread makes Linux answer with RST, but a client still
+    // reads the reply queued before it (errorReplySurvivesUnreadInput).
+    m_socket->disconnectFromHost();
 }
 
 LoopbackHttpServer::LoopbackHttpServer(QObject* parent)

@@ -1,5 +1,6 @@
 #include "script/scriptruntime.h"
 
+#include "instrumentedthread.h"
 #include "script/prelude.h"
 #include "sleep.h"
 
@@ -166,6 +167,14 @@ double ScriptRuntime::spawnGenerator(const QString& name, const QJSValue& genera
 }
 
 std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, const QString& where) {
+    if (m_unfinished >= m_maxTasks) {
+        m_taskLimitHit = true;
+        m_engine.throwError(
+            QJSValue::RangeError,
+            QStringLiteral("task limit reached: %1 unfinished tasks (--max-tasks)").arg(m_maxTasks));
+        return 0;
+    }
+    ++m_unfinished;
     auto future = std::make_shared<ScriptFuture>();
     const auto [file, line] = parseFrame(where);
     setNextTaskName(name, file.isEmpty() ? nullptr : internStableString(file), line);
@@ -178,6 +187,10 @@ std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, 
 }
 
 Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue generator) {
+    struct CountDown {
+        std::uint64_t& unfinished;
+        ~CountDown() { --unfinished; }
+    } countDown{m_unfinished};
     try {
         co_await StartSoon{};
     } catch (const CancelledError&) {
@@ -464,12 +477,40 @@ QString ScriptRuntime::taskState(double id) const {
     return QString::fromLatin1(taskStateName(it->second.task.state()).data());
 }
 
-void ScriptRuntime::blockFor(double ms, const QString&) {
+/// Marks a script line as the one running on the loop while it blocks: the slow callback (and
+/// the watchdog's report of one still running) names it.
+class ScriptLocationScope {
+public:
+    explicit ScriptLocationScope(const QString& where)
+        : m_thread(InstrumentedThread::current()) {
+        const auto [file, line] = parseFrame(where);
+        if (!m_thread || file.isEmpty()) {
+            m_thread = nullptr;
+            return;
+        }
+        const char* location = internStableString(file.section(u'/', -1) + u':' + QString::number(line));
+        m_thread->scriptLocation = location;
+        m_thread->published.scriptLocation.store(location, std::memory_order_relaxed);
+    }
+    ~ScriptLocationScope() {
+        if (m_thread)
+            m_thread->published.scriptLocation.store(nullptr, std::memory_order_relaxed);
+    }
+    ScriptLocationScope(const ScriptLocationScope&) = delete;
+    ScriptLocationScope& operator=(const ScriptLocationScope&) = delete;
+
+private:
+    InstrumentedThread* m_thread;
+};
+
+void ScriptRuntime::blockFor(double ms, const QString& where) {
     // Synchronous, on the loop thread: the seeds' time.sleep() inside a coroutine.
+    const ScriptLocationScope location(where);
     std::this_thread::sleep_for(std::chrono::microseconds(std::int64_t(ms * 1000)));
 }
 
-void ScriptRuntime::burn(double ms, const QString&) {
+void ScriptRuntime::burn(double ms, const QString& where) {
+    const ScriptLocationScope location(where);
     spinFor(ms);
 }
 

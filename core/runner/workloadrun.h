@@ -1,0 +1,67 @@
+#pragma once
+
+#include "profiler.h"
+#include "report/runinfo.h"
+#include "script/scriptruntime.h"
+
+#include <QObject>
+#include <qcoro/qcorotask.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+namespace coroscope {
+
+/// The options of `coroscope run` (and of a run started from the GUI).
+struct RunOptions {
+    QString script;
+    std::chrono::nanoseconds duration{0}; ///< 0: until main returns
+    std::chrono::nanoseconds slowThreshold = std::chrono::milliseconds(100);
+    std::uint64_t seed = 0;
+    std::vector<std::pair<QString, QString>> params;
+    std::chrono::nanoseconds scriptTimeout = std::chrono::seconds(30);
+    std::int64_t memoryLimitBytes = std::int64_t(2) << 30;
+    std::uint64_t maxTasks = 1'000'000;
+};
+
+/// One profiled run of a workload script on this thread's (instrumented) event loop: loads the
+/// script, runs `main` until it returns or a limit ends the run, and keeps what reports need.
+///
+/// Limits are watched from a guard thread, because the cases they exist for (a script that never
+/// yields, an allocation loop) never give the loop a chance to check anything: past
+/// --script-timeout or --memory-limit the guard interrupts the JS engine.
+class WorkloadRun {
+public:
+    explicit WorkloadRun(RunOptions options);
+    ~WorkloadRun();
+
+    /// Reads and evaluates the script. On error nothing runs.
+    std::optional<script::ScriptLoadError> load();
+
+    /// Runs to the end; the status tells how it ended. Call once, after load().
+    QCoro::Task<RunStatus> run();
+
+    const RunInfo& info() const noexcept { return m_info; }
+    RunSnapshot snapshot() { return m_profiler.snapshot(); }
+    script::ScriptRuntime& runtime() noexcept { return *m_runtime; }
+    Profiler& profiler() noexcept { return m_profiler; }
+    /// The failure of `main`, when the status is Failed.
+    QString mainError() const { return m_mainError; }
+
+private:
+    void startGuard();
+    void stopGuard();
+
+    RunOptions m_options;
+    RunInfo m_info;
+    Profiler m_profiler;
+    std::unique_ptr<script::ScriptRuntime> m_runtime;
+    QString m_mainError;
+    std::atomic<int> m_guardVerdict{0}; ///< 0 none, else a RunStatus the guard ended the run with
+    std::jthread m_guard;
+};
+
+} // namespace coroscope

@@ -1,0 +1,133 @@
+#include "runner/workloadrun.h"
+
+#include "memoryprobe.h"
+
+#include <QFile>
+#include <qcoro/qcorotimer.h>
+
+#include <pthread.h>
+
+namespace coroscope {
+namespace {
+
+Settings settingsFor(const RunOptions& options) {
+    Settings settings;
+    settings.slowCallbackThreshold = options.slowThreshold;
+    return settings;
+}
+
+} // namespace
+
+WorkloadRun::WorkloadRun(RunOptions options)
+    : m_options(std::move(options))
+    , m_profiler(settingsFor(m_options))
+    , m_runtime(std::make_unique<script::ScriptRuntime>()) {
+    m_info.script = m_options.script;
+    m_info.slowThresholdNs = m_options.slowThreshold.count();
+    m_info.seed = m_options.seed;
+    m_info.params = m_options.params;
+    m_info.coroscopeVersion = QStringLiteral(COROSCOPE_VERSION);
+    m_runtime->setSeed(m_options.seed);
+    m_runtime->setParams(m_options.params);
+    m_runtime->setMaxTasks(m_options.maxTasks);
+}
+
+WorkloadRun::~WorkloadRun() {
+    stopGuard();
+}
+
+std::optional<script::ScriptLoadError> WorkloadRun::load() {
+    QFile file(m_options.script);
+    if (!file.open(QIODevice::ReadOnly))
+        return script::ScriptLoadError{m_options.script, 0, 0,
+                                       QStringLiteral("cannot read: ") + file.errorString()};
+    m_info.scriptSource = QString::fromUtf8(file.readAll());
+    return m_runtime->loadSource(m_info.scriptSource, m_options.script);
+}
+
+void WorkloadRun::startGuard() {
+    const LoopPublication* published = &m_profiler.published();
+    QJSEngine* engine = &m_runtime->engine();
+    const Clock::Ticks timeoutTicks = Clock::fromDuration(m_options.scriptTimeout);
+    const std::int64_t memoryLimit = m_options.memoryLimitBytes;
+    m_guard = std::jthread([this, published, engine, timeoutTicks, memoryLimit](std::stop_token stop) {
+        pthread_setname_np(pthread_self(), "coroscope-guard");
+        const MemoryProbe memory;
+        while (!stop.stop_requested()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            RunStatus verdict = RunStatus::Completed;
+            const Clock::Ticks start = published->dispatchStart.load(std::memory_order_relaxed);
+            if (start != 0 && Clock::now() - start > timeoutTicks)
+                verdict = RunStatus::Interrupted;
+            else if (memory.rssBytes() > memoryLimit)
+                verdict = RunStatus::MemoryLimit;
+            if (verdict == RunStatus::Completed)
+                continue;
+            // setInterrupted is thread-safe: the engine stops the running script (~ms) with
+            // "Error: Interrupted"; the run then ends with this verdict.
+            int expected = 0;
+            if (m_guardVerdict.compare_exchange_strong(expected, int(verdict)))
+                engine->setInterrupted(true);
+            return;
+        }
+    });
+}
+
+void WorkloadRun::stopGuard() {
+    if (m_guard.joinable()) {
+        m_guard.request_stop();
+        m_guard.join();
+    }
+}
+
+QCoro::Task<RunStatus> WorkloadRun::run() {
+    m_profiler.start();
+    startGuard();
+    m_info.startNs = Clock::nanosNow();
+    const std::shared_ptr<script::ScriptFuture> main = m_runtime->startMain();
+    const auto deadline = m_options.duration.count() > 0
+                              ? std::chrono::steady_clock::now() + m_options.duration
+                              : std::chrono::steady_clock::time_point::max();
+    RunStatus status = RunStatus::Completed;
+    // Checked every 10 ms on the loop: cheap, and every limit that can wait for the loop is here.
+    while (true) {
+        if (const int verdict = m_guardVerdict.load()) {
+            status = RunStatus(verdict);
+            break;
+        }
+        if (m_runtime->taskLimitHit()) {
+            status = RunStatus::TaskLimit;
+            break;
+        }
+        if (main->isDone()) {
+            status = main->status() == script::ScriptFuture::Status::Failed ? RunStatus::Failed
+                                                                            : RunStatus::Completed;
+            break;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            status = RunStatus::DurationElapsed;
+            break;
+        }
+        co_await QCoro::sleepFor(std::chrono::milliseconds(10));
+    }
+    stopGuard();
+    m_runtime->engine().setInterrupted(false);
+    if (main->status() == script::ScriptFuture::Status::Failed) {
+        const TaskInfo* mainTask = nullptr;
+        const RunSnapshot s = m_profiler.snapshot();
+        for (const TaskInfo& t : s.tasks)
+            if (t.id == main->taskId())
+                mainTask = &t;
+        m_mainError = mainTask ? mainTask->error : main->value().toString();
+    }
+    // Let every task end: cancelled tasks run their cleanup in callbacks of their own.
+    m_runtime->cancelAll();
+    for (int i = 0; i < 50 && m_runtime->unfinishedTasks() > 0; ++i)
+        co_await QCoro::sleepFor(std::chrono::milliseconds(2));
+    m_info.durationNs = Clock::nanosNow() - m_info.startNs;
+    m_info.status = status;
+    m_profiler.stop();
+    co_return status;
+}
+
+} // namespace coroscope

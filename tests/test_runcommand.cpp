@@ -1,0 +1,195 @@
+// `coroscope run`: the real binary, as a user runs it: exit codes, errors, limits, reports.
+#include "report/jsonreport.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+class TestRunCommand : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+
+    QString script(const QString& name, const QString& source) {
+        const QString path = m_dir.filePath(name);
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(path));
+        file.write(source.toUtf8());
+        return path;
+    }
+
+    Result run(const QStringList& arguments, int timeoutMs = 60'000) {
+        QProcess process;
+        process.start(QStringLiteral(COROSCOPE_BINARY), QStringList{QStringLiteral("run")} + arguments);
+        if (!process.waitForFinished(timeoutMs))
+            qFatal("coroscope run did not finish");
+        return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
+                QString::fromUtf8(process.readAllStandardError())};
+    }
+
+    QJsonObject readReport(const QString& path) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        const QByteArray bytes = file.readAll();
+        if (const auto problem = coroscope::validateJsonReport(bytes))
+            qWarning("invalid report: %s", qPrintable(*problem));
+        return QJsonDocument::fromJson(bytes).object();
+    }
+
+private Q_SLOTS:
+    void completedRunWritesAValidReport();
+    void syntaxErrorIsBadInputAndRunsNothing();
+    void badOptionsAndPathsAreBadInput_data();
+    void badOptionsAndPathsAreBadInput();
+    void mainThatThrowsExitsOne();
+    void scriptThatNeverYieldsIsInterrupted();
+    void taskLimitEndsTheRun();
+    void durationEndsTheRun();
+};
+
+void TestRunCommand::completedRunWritesAValidReport() {
+    const QString path = script(QStringLiteral("ok.js"), QStringLiteral(R"(
+function* fetch(i) { yield measure('fetch', sleep(5)); return i; }
+function* main() {
+    const r = yield gather([1, 2, 3].map(i => spawn('fetch', fetch, i)));
+    log('sum', r.reduce((a, b) => a + b, 0), params.who, randint(1, 6));
+}
+)"));
+    const QString report = m_dir.filePath(QStringLiteral("ok.json"));
+    const Result r = run({path, QStringLiteral("--report"), report, QStringLiteral("--param"),
+                          QStringLiteral("who=me"), QStringLiteral("--seed"), QStringLiteral("3")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.startsWith(QStringLiteral("sum 6 me ")), qPrintable(r.out));
+    QVERIFY2(r.err.contains(QStringLiteral("completed")), qPrintable(r.err));
+    const QJsonObject json = readReport(report);
+    QVERIFY(!coroscope::validateJsonReport(QJsonDocument(json).toJson()));
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("status")].toString(), QStringLiteral("completed"));
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("seed")].toInt(), 3);
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("params")][QStringLiteral("who")].toString(),
+             QStringLiteral("me"));
+    QCOMPARE(json[QStringLiteral("tasks")][QStringLiteral("total")].toInt(), 4);
+    QCOMPARE(json[QStringLiteral("latency")].toArray().size(), 1);
+    QCOMPARE(json[QStringLiteral("latency")][0][QStringLiteral("count")].toInt(), 3);
+}
+
+void TestRunCommand::syntaxErrorIsBadInputAndRunsNothing() {
+    const QString path = script(QStringLiteral("bad.js"),
+                                QStringLiteral("function* main() {\n  log('ran');\n  yield +;\n}\n"));
+    const Result r = run({path});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.startsWith(path + QStringLiteral(":3")), qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("SyntaxError")));
+    QVERIFY(r.out.isEmpty()); // nothing ran
+}
+
+void TestRunCommand::badOptionsAndPathsAreBadInput_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    const QString ok = script(QStringLiteral("fine.js"), QStringLiteral("function* main() {}"));
+    QTest::newRow("unknown option") << QStringList{ok, QStringLiteral("--bogus")} << QStringLiteral("bogus");
+    QTest::newRow("missing file") << QStringList{m_dir.filePath(QStringLiteral("absent.js"))}
+                                  << QStringLiteral("no such script");
+    QTest::newRow("bad duration") << QStringList{ok, QStringLiteral("--duration"), QStringLiteral("soon")}
+                                  << QStringLiteral("is not a duration");
+    QTest::newRow("bad size") << QStringList{ok, QStringLiteral("--memory-limit"), QStringLiteral("lots")}
+                              << QStringLiteral("is not a size");
+    QTest::newRow("unwritable report")
+        << QStringList{ok, QStringLiteral("--report"), QStringLiteral("/nonexistent/dir/r.json")}
+        << QStringLiteral("cannot write the report");
+    QTest::newRow("unknown report format")
+        << QStringList{ok, QStringLiteral("--report"), m_dir.filePath(QStringLiteral("r.pdf"))}
+        << QStringLiteral("unknown format");
+    QTest::newRow("no main") << QStringList{script(QStringLiteral("nomain.js"), QStringLiteral("var x = 1;"))}
+                             << QStringLiteral("main");
+}
+
+void TestRunCommand::badOptionsAndPathsAreBadInput() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    const Result r = run(arguments);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QCOMPARE(r.err.trimmed().count(u'\n'), 0); // one line
+}
+
+void TestRunCommand::mainThatThrowsExitsOne() {
+    const QString path = script(QStringLiteral("throws.js"), QStringLiteral(R"(
+function* main() {
+    yield sleep(1);
+    throw new Error('workload broke');
+}
+)"));
+    const QString report = m_dir.filePath(QStringLiteral("throws.json"));
+    const Result r = run({path, QStringLiteral("--report"), report});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("Error: workload broke")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("throws.js:4")), qPrintable(r.err));
+    QCOMPARE(readReport(report)[QStringLiteral("run")][QStringLiteral("status")].toString(),
+             QStringLiteral("failed"));
+}
+
+void TestRunCommand::scriptThatNeverYieldsIsInterrupted() {
+    const QString path = script(QStringLiteral("spin.js"), QStringLiteral(R"(
+function* spinner() { yield sleep(1); while (true) {} }
+function* main() { yield spawn('spinner', spinner); }
+)"));
+    const QString report = m_dir.filePath(QStringLiteral("spin.json"));
+    const Result r = run({path, QStringLiteral("--script-timeout"), QStringLiteral("600ms"),
+                          QStringLiteral("--report"), report});
+    QCOMPARE(r.exitCode, 4);
+    const QJsonObject json = readReport(report);
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("status")].toString(), QStringLiteral("interrupted"));
+    const QJsonArray slow = json[QStringLiteral("slow_callbacks")].toArray();
+    QCOMPARE(slow.size(), 1);
+    QCOMPARE(slow[0][QStringLiteral("task")].toString(), QStringLiteral("spinner"));
+    QVERIFY(slow[0][QStringLiteral("duration_ms")].toDouble() >= 550);
+    QVERIFY(!slow[0][QStringLiteral("stack")].toArray().isEmpty()); // captured while it spun
+}
+
+void TestRunCommand::taskLimitEndsTheRun() {
+    const QString path = script(QStringLiteral("fork.js"), QStringLiteral(R"(
+function* idle() { yield sleep(60000); }
+function* main() { for (;;) { spawn(idle); yield sleep(0); } }
+)"));
+    const QString report = m_dir.filePath(QStringLiteral("fork.json"));
+    const Result r =
+        run({path, QStringLiteral("--max-tasks"), QStringLiteral("50"), QStringLiteral("--report"), report});
+    QCOMPARE(r.exitCode, 4);
+    QCOMPARE(readReport(report)[QStringLiteral("run")][QStringLiteral("status")].toString(),
+             QStringLiteral("task-limit"));
+}
+
+void TestRunCommand::durationEndsTheRun() {
+    const QString path = script(QStringLiteral("forever.js"),
+                                QStringLiteral("function* main() { for (;;) yield sleep(10); }"));
+    const QString report = m_dir.filePath(QStringLiteral("forever.json"));
+    QElapsedTimer timer;
+    timer.start();
+    const Result r = run(
+        {path, QStringLiteral("--duration"), QStringLiteral("300ms"), QStringLiteral("--report"), report});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(timer.elapsed() < 10'000);
+    const QJsonObject json = readReport(report);
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("status")].toString(),
+             QStringLiteral("duration-elapsed"));
+    QVERIFY(json[QStringLiteral("run")][QStringLiteral("duration_ms")].toDouble() >= 290);
+}
+
+} // namespace
+
+QTEST_GUILESS_MAIN(TestRunCommand)
+#include "test_runcommand.moc"
