@@ -73,6 +73,7 @@ private Q_SLOTS:
     void measureRecordsLatencyWithoutATask();
     void randomIsSeededAndParamsArePassed();
     void offloadDoesNotBlockTheLoop();
+    void httpGetTalksToTheLoopbackServer();
 };
 
 void TestScript::syntaxErrorNamesFileAndLine() {
@@ -408,6 +409,33 @@ function* main() { burn(150); yield sleep(1); yield offload(150); }
     const TaskInfo* main = taskNamed(run.snapshot, QStringLiteral("main"));
     QVERIFY(main);
     QVERIFY2(main->idleNs >= 140'000'000, qPrintable(QString::number(main->idleNs))); // waited for the worker
+}
+
+void TestScript::httpGetTalksToTheLoopbackServer() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* slowFetch() { return yield http.get('/slow?delay=5000'); }
+function* main() {
+    const r = yield http.get('/items?delay=30&status=201&bytes=5');
+    let refused = '';
+    try { yield http.get('https://example.com/'); } catch (e) { refused = e.name + ': ' + e.message; }
+    const pending = spawn('slow-fetch', slowFetch);
+    yield sleep(20);
+    pending.cancel();
+    let cancelled = '';
+    try { yield pending; } catch (e) { cancelled = e.name; }
+    return [r.status, r.body.length, refused, cancelled].join('|');
+}
+)"));
+    const QStringList parts = run.main->value().toString().split(u'|');
+    QCOMPARE(parts.size(), 4);
+    QCOMPARE(parts[0], QStringLiteral("201"));
+    QCOMPARE(parts[1], QStringLiteral("5"));
+    QVERIFY2(parts[2].startsWith(QStringLiteral("HttpError: http.get: refused https://example.com/")),
+             qPrintable(parts[2]));
+    QCOMPARE(parts[3], QStringLiteral("CancelledError"));
+    const TaskInfo* slow = taskNamed(run.snapshot, QStringLiteral("slow-fetch"));
+    QVERIFY(slow);
+    QCOMPARE(slow->state, TaskState::Cancelled);
 }
 
 COROSCOPE_TEST_MAIN(TestScript)

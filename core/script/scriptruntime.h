@@ -4,7 +4,9 @@
 #include "task.h"
 
 #include <QJSEngine>
+#include <QNetworkAccessManager>
 #include <QObject>
+#include <QUrl>
 
 #include <memory>
 #include <optional>
@@ -44,6 +46,8 @@ public:
     int cancelAll();
 
     QJSEngine& engine() { return m_engine; }
+    /// The base URL of the loopback server (started on demand) that relative URLs go to.
+    QUrl httpBaseUrl();
     QStringList logLines() const { return m_log; }
 
     // --- the host API the prelude calls ------------------------------------------------------
@@ -95,6 +99,9 @@ private:
     QJSValue m_next;  ///< Generator.prototype.next
     QJSValue m_throw; ///< Generator.prototype.throw
     std::unordered_map<std::uint64_t, Entry> m_tasks;
+    /// The loopback server http.get() talks to, started on first use; and its client.
+    std::unique_ptr<class LoopbackHttpServer> m_http;
+    std::unique_ptr<QNetworkAccessManager> m_network;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;
     std::uint64_t m_nextWaiter = 1;
     std::uint64_t m_maxTasks = 1'000'000;

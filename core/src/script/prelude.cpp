@@ -4,9 +4,9 @@ namespace coroscope::script {
 
 // The script API, in JavaScript, on top of the host object (`__host`, a ScriptRuntime).
 // Awaitables are plain objects with an `__op`: 1 sleep, 2 gather, 3 a Task, 4 a waiter of the
-// primitives below, 5 a value ready now (no suspension), 6 timeout, 7 race, 9 offload. Yielding a
-// generator object runs it inline, in the same task (like `await coro()` in Python): measure()
-// is such a generator, so it creates no task of its own.
+// primitives below, 5 a value ready now (no suspension), 6 timeout, 7 race, 9 offload, 10 http.get. Yielding
+// a generator object runs it inline, in the same task (like `await coro()` in Python): measure() is such a
+// generator, so it creates no task of its own.
 const char* const kPrelude = R"JS(
 var __host;
 function __where() {
@@ -64,6 +64,7 @@ function race(...items) {
     return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where); }) };
 }
 function offload(ms) { return { __op: 9, ms: Number(ms) || 0 }; }
+var http = { get: function (url) { return { __op: 10, url: String(url) }; } };
 function __ready(value) { return { __op: 5, value: value }; }
 function __waitFor(list, label, extra) {
     var id = __host.newWaiter();

@@ -1,11 +1,13 @@
 #include "script/scriptruntime.h"
 
 #include "instrumentedthread.h"
+#include "script/httpserver.h"
 #include "script/prelude.h"
 #include "sleep.h"
 
 #include <QAbstractEventDispatcher>
 #include <QFile>
+#include <QNetworkReply>
 #include <QRegularExpression>
 #include <QTimer>
 #include <QtConcurrent>
@@ -25,6 +27,33 @@ constexpr int kOpReady = 5;
 constexpr int kOpTimeout = 6;
 constexpr int kOpRace = 7;
 constexpr int kOpOffload = 9;
+constexpr int kOpHttpGet = 10;
+
+/// Awaits a QNetworkReply, cancel-aware: cancelling the task aborts the request and drops the
+/// connection to it, so nothing can resume the task afterwards.
+class ReplyAwaiter {
+public:
+    explicit ReplyAwaiter(QNetworkReply* reply)
+        : m_reply(reply) {}
+    AwaitLabel awaitLabel() const {
+        return AwaitLabel{.kind = "http", .detail = QStringLiteral("GET ") + m_reply->url().toString()};
+    }
+    bool await_ready() const noexcept { return m_reply->isFinished(); }
+    void await_suspend(std::coroutine_handle<> awaiting) {
+        m_connection = QObject::connect(
+            m_reply, &QNetworkReply::finished, m_reply, [awaiting] { awaiting.resume(); },
+            Qt::SingleShotConnection);
+    }
+    void await_resume() const noexcept {}
+    void await_cancel() noexcept {
+        QObject::disconnect(m_connection);
+        m_reply->abort();
+    }
+
+private:
+    QNetworkReply* m_reply;
+    QMetaObject::Connection m_connection;
+};
 
 // CPU work for burn() and offload(): spins on the calling thread for `ms`.
 void spinFor(double ms) {
@@ -311,6 +340,31 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                                           .arg(awaited.property(QStringLiteral("ms")).toNumber()));
                     throwing = true;
                 }
+            } else if (op == kOpHttpGet) {
+                const auto resolved =
+                    resolveScriptUrl(awaited.property(QStringLiteral("url")).toString(), httpBaseUrl());
+                if (const QString* refusal = std::get_if<QString>(&resolved)) {
+                    error = makeError(QStringLiteral("HttpError"), *refusal);
+                    throwing = true;
+                    continue;
+                }
+                QNetworkReply* reply = m_network->get(QNetworkRequest(std::get<QUrl>(resolved)));
+                // Freed later, never from inside its own finished() (QCoro 0.8 resumes there).
+                const std::unique_ptr<QNetworkReply, void (*)(QNetworkReply*)> owner(
+                    reply, [](QNetworkReply* r) { r->deleteLater(); });
+                co_await ReplyAwaiter(reply);
+                const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+                if (!status.isValid()) { // no HTTP answer at all: a transport error
+                    error = makeError(
+                        QStringLiteral("HttpError"),
+                        QStringLiteral("http.get %1: %2").arg(reply->url().toString(), reply->errorString()));
+                    throwing = true;
+                    continue;
+                }
+                QJSValue response = m_engine.newObject();
+                response.setProperty(QStringLiteral("status"), status.toInt());
+                response.setProperty(QStringLiteral("body"), QString::fromUtf8(reply->readAll()));
+                sent = response;
             } else if (op == kOpOffload) {
                 // run_in_executor: the same CPU work on a worker thread, awaited through QCoro.
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
@@ -406,6 +460,17 @@ bool ScriptRuntime::takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJS
         error = makeError(QStringLiteral("CancelledError"), QStringLiteral("the awaited task was cancelled"));
         return false;
     }
+}
+
+QUrl ScriptRuntime::httpBaseUrl() {
+    if (!m_http) {
+        m_http = std::make_unique<LoopbackHttpServer>();
+        if (!m_http->listen())
+            qWarning("coroscope: the loopback HTTP server could not listen: %s",
+                     qPrintable(m_http->errorString()));
+        m_network = std::make_unique<QNetworkAccessManager>();
+    }
+    return m_http->baseUrl();
 }
 
 double ScriptRuntime::newWaiter() {
