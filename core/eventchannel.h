@@ -37,7 +37,7 @@ public:
     std::size_t capacity() const noexcept { return m_ring.capacity(); }
     std::size_t queued() const noexcept { return m_ring.size(); }
 
-    static constexpr std::size_t kKinds = std::size_t(RecordKind::MetricSample) + 1;
+    static constexpr std::size_t kKinds = std::size_t(RecordKind::Allocation) + 1;
 
 private:
     std::string m_name;

@@ -39,8 +39,10 @@ enum class RecordKind : std::uint8_t {
     LoopTick,
     /// t0 = sample time (ns since origin); a = RSS bytes; b = heap bytes
     MemorySample,
-    /// label = metric name (interned, see internMetricName()); a = value in ns; task = recorder
+    /// label = metric name (interned, see internStableString()); a = value in ns; task = recorder
     MetricSample,
+    /// task = owner; a = bytes; state = 0 allocated, 1 freed (attributed to the allocating task)
+    Allocation,
 };
 
 /// One event, moved through a lock-free ring: exactly one cache line, so a push touches one line

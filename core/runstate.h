@@ -59,6 +59,7 @@ private:
     void onLoopTick(const Record& r);
     void onMemorySample(const Record& r);
     void onMetricSample(const Record& r);
+    void onAllocation(const Record& r);
     void closeLoopSecond(std::int64_t nowNs);
     void evictFinishedTasks();
     SlowCallback* slowCallbackFor(std::uint64_t dispatchSeq);

@@ -14,6 +14,10 @@ struct Settings {
     std::chrono::milliseconds memorySampleInterval{100};
     std::chrono::milliseconds watchdogPollInterval{10};
     std::chrono::milliseconds collectorInterval{5};
+    /// memory-growth: a task whose live heap grew by this much over growthWindow (and kept it),
+    /// like the seeds' MemoryMonitor 10 MB warning.
+    std::int64_t memoryGrowthBytes = std::int64_t(10) << 20;
+    std::chrono::milliseconds memoryGrowthWindow{2000};
     /// Records the loop thread can queue before the collector catches up; beyond it they are
     /// dropped and counted, never waited for.
     std::size_t loopChannelCapacity = std::size_t(1) << 16;

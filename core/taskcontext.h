@@ -132,6 +132,9 @@ const char* internStableString(const QString& file);
 /// Records one value of latency metric `name` (a duration) from the current thread; it shows in
 /// RunSnapshot::latency with its percentiles. Names are interned: a run should use a few.
 void recordMetric(const QString& name, std::chrono::nanoseconds value);
+
+/// Attributes `bytes` of heap to task `taskId` (allocated) or takes them back (freed).
+void recordAllocation(std::uint64_t taskId, std::int64_t bytes, bool freed);
 void clearNextTaskName() noexcept;
 
 /// Calls `factory` (which creates a traced task) with `name` as the new task's name.

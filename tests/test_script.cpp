@@ -74,6 +74,7 @@ private Q_SLOTS:
     void randomIsSeededAndParamsArePassed();
     void offloadDoesNotBlockTheLoop();
     void httpGetTalksToTheLoopbackServer();
+    void memoryGrowthNamesTheLeakingTaskOnly();
 };
 
 void TestScript::syntaxErrorNamesFileAndLine() {
@@ -436,6 +437,30 @@ function* main() {
     const TaskInfo* slow = taskNamed(run.snapshot, QStringLiteral("slow-fetch"));
     QVERIFY(slow);
     QCOMPARE(slow->state, TaskState::Cancelled);
+}
+
+// The seeds' leaking cache: one task keeps every buffer, another allocates and frees as much.
+void TestScript::memoryGrowthNamesTheLeakingTaskOnly() {
+    Settings settings;
+    settings.memoryGrowthBytes = 5 << 20;
+    settings.memoryGrowthWindow = 1000ms;
+    const ScriptRun run = runScript(QStringLiteral(R"(
+const cache = [];
+function* leakyCache() { for (let i = 0; i < 40; ++i) { cache.push(alloc(256 * 1024)); yield sleep(40); } }
+function* churner() { for (let i = 0; i < 40; ++i) { const b = alloc(256 * 1024); yield sleep(40); b.free(); } }
+function* main() { yield gather(spawn('leaky-cache', leakyCache), spawn('churner', churner)); }
+)"),
+                                    settings);
+    QCOMPARE(countDiagnostics(run.snapshot, QStringLiteral("memory-growth")), 1);
+    const Diagnostic* d = findDiagnostic(run.snapshot, QStringLiteral("memory-growth"));
+    QCOMPARE(d->taskName, QStringLiteral("leaky-cache"));
+    const TaskInfo* leaky = taskNamed(run.snapshot, QStringLiteral("leaky-cache"));
+    const TaskInfo* churner = taskNamed(run.snapshot, QStringLiteral("churner"));
+    QVERIFY(leaky && churner);
+    QCOMPARE(leaky->liveBytes, std::int64_t(40 * 256 * 1024));
+    QCOMPARE(leaky->allocatedBytes, std::int64_t(40 * 256 * 1024));
+    QCOMPARE(churner->liveBytes, std::int64_t(0));
+    QCOMPARE(churner->allocatedBytes, std::int64_t(40 * 256 * 1024));
 }
 
 COROSCOPE_TEST_MAIN(TestScript)

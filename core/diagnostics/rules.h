@@ -3,6 +3,7 @@
 #include "diagnostics/diagnosticrule.h"
 
 #include <chrono>
+#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -37,6 +38,27 @@ public:
     QString name() const override { return QStringLiteral("task-leaked"); }
     Severity severity() const override { return Severity::Warning; }
     void onShutdown(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) override;
+};
+
+/// A task whose live heap keeps growing: it grew by the threshold over the window and never gave
+/// it back within it. A task that allocates and frees stays quiet.
+class MemoryGrowthRule final : public DiagnosticRule {
+public:
+    MemoryGrowthRule(std::int64_t thresholdBytes, std::chrono::milliseconds window)
+        : m_threshold(thresholdBytes)
+        , m_window(window) {}
+    QString name() const override { return QStringLiteral("memory-growth"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onTick(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) override;
+
+private:
+    struct History {
+        std::deque<std::pair<std::int64_t, std::int64_t>> samples; ///< (t, live bytes)
+        bool reported = false;
+    };
+    std::int64_t m_threshold;
+    std::chrono::milliseconds m_window;
+    std::unordered_map<std::uint64_t, History> m_history;
 };
 
 /// A task suspended on one await for longer than the stuck-task threshold (default 10 s).

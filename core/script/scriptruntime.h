@@ -69,6 +69,10 @@ public:
     Q_INVOKABLE bool wake(double id, const QJSValue& value);
     Q_INVOKABLE double random();
     Q_INVOKABLE void record(const QString& metric, double ms);
+    /// Real heap memory, touched so it is resident, attributed to the running task; freed only
+    /// by release(id). Returns its id (0 if refused: the script gets a RangeError).
+    Q_INVOKABLE double alloc(double bytes);
+    Q_INVOKABLE void release(double id);
 
     /// `params` in the script: --param k=v (values are strings). Call before load().
     void setParams(const std::vector<std::pair<QString, QString>>& params);
@@ -104,6 +108,13 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_network;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;
     std::uint64_t m_nextWaiter = 1;
+    struct Buffer {
+        std::unique_ptr<char[]> data;
+        std::int64_t size = 0;
+        std::uint64_t owner = 0;
+    };
+    std::unordered_map<std::uint64_t, Buffer> m_buffers;
+    std::uint64_t m_nextBuffer = 1;
     std::uint64_t m_maxTasks = 1'000'000;
     std::uint64_t m_unfinished = 0;
     bool m_taskLimitHit = false;

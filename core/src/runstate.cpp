@@ -145,6 +145,9 @@ void RunState::apply(Record& r) {
     case RecordKind::MetricSample:
         onMetricSample(r);
         break;
+    case RecordKind::Allocation:
+        onAllocation(r);
+        break;
     }
 }
 
@@ -412,6 +415,20 @@ void RunState::onMemorySample(const Record& r) {
             thinned.push_back(m_memory[i]);
         m_memory = std::move(thinned);
         m_memoryStride *= 2;
+    }
+}
+
+void RunState::onAllocation(const Record& r) {
+    const auto it = m_tasks.find(r.task);
+    if (it == m_tasks.end())
+        return; // evicted, or allocated outside any task
+    TaskInfo& t = it->second;
+    const auto bytes = std::int64_t(r.a);
+    if (r.state == 0) {
+        t.allocatedBytes += bytes;
+        t.liveBytes += bytes;
+    } else {
+        t.liveBytes -= bytes;
     }
 }
 

@@ -101,6 +101,19 @@ void recordMetric(const QString& name, std::chrono::nanoseconds value) {
     thread->send(std::move(r));
 }
 
+void recordAllocation(std::uint64_t taskId, std::int64_t bytes, bool freed) {
+    InstrumentedThread* thread = InstrumentedThread::current();
+    if (!thread || bytes <= 0)
+        return;
+    Record r;
+    r.kind = RecordKind::Allocation;
+    r.task = taskId;
+    r.t0 = Clock::now();
+    r.a = std::uint64_t(bytes);
+    r.state = freed ? 1 : 0;
+    thread->send(std::move(r));
+}
+
 void clearNextTaskName() noexcept {
     t_pendingSpawn.name.clear();
     t_pendingSpawn.file = nullptr;

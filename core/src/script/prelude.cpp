@@ -64,6 +64,11 @@ function race(...items) {
     return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where); }) };
 }
 function offload(ms) { return { __op: 9, ms: Number(ms) || 0 }; }
+class Buffer {
+    constructor(id, size) { this.id = id; this.size = size; this._freed = false; }
+    free() { if (!this._freed) { this._freed = true; __host.release(this.id); } }
+}
+function alloc(bytes) { return new Buffer(__host.alloc(Number(bytes)), Number(bytes)); }
 var http = { get: function (url) { return { __op: 10, url: String(url) }; } };
 function __ready(value) { return { __op: 5, value: value }; }
 function __waitFor(list, label, extra) {
@@ -149,7 +154,7 @@ class Event {
 // the API's classes are published on the global object.
 (function (global) {
     global.Task = Task; global.Queue = Queue; global.QueueEmpty = QueueEmpty; global.QueueFull = QueueFull;
-    global.Semaphore = Semaphore; global.Lock = Lock; global.Event = Event;
+    global.Semaphore = Semaphore; global.Lock = Lock; global.Event = Event; global.Buffer = Buffer;
 })(this);
 )JS";
 

@@ -14,6 +14,8 @@
 #include <qcoro/qcorofuture.h>
 
 #include <chrono>
+#include <cstring>
+#include <new>
 #include <thread>
 
 namespace coroscope::script {
@@ -471,6 +473,37 @@ QUrl ScriptRuntime::httpBaseUrl() {
         m_network = std::make_unique<QNetworkAccessManager>();
     }
     return m_http->baseUrl();
+}
+
+double ScriptRuntime::alloc(double bytes) {
+    constexpr double kMaxBuffer = double(std::int64_t(1) << 30);
+    if (!(bytes >= 1 && bytes <= kMaxBuffer)) {
+        m_engine.throwError(QJSValue::RangeError,
+                            QStringLiteral("alloc: %1 bytes is not between 1 and 1 GiB").arg(bytes));
+        return 0;
+    }
+    const auto size = std::int64_t(bytes);
+    std::unique_ptr<char[]> data(new (std::nothrow) char[std::size_t(size)]);
+    if (!data) {
+        m_engine.throwError(QJSValue::RangeError,
+                            QStringLiteral("alloc: out of memory for %1 bytes").arg(size));
+        return 0;
+    }
+    std::memset(data.get(), 0xA5, std::size_t(size)); // touched: resident, as a real cache entry would be
+    const TaskContext* running = TaskContext::running();
+    const std::uint64_t owner = running ? running->id() : 0;
+    recordAllocation(owner, size, false);
+    const std::uint64_t id = m_nextBuffer++;
+    m_buffers.emplace(id, Buffer{std::move(data), size, owner});
+    return double(id);
+}
+
+void ScriptRuntime::release(double id) {
+    const auto it = m_buffers.find(std::uint64_t(id));
+    if (it == m_buffers.end())
+        return;
+    recordAllocation(it->second.owner, it->second.size, true);
+    m_buffers.erase(it);
 }
 
 double ScriptRuntime::newWaiter() {

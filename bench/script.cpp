@@ -1,0 +1,505 @@
+// script_bench: what a workload script costs against the same pattern in native QCoro, on this
+// machine, in one run. The pattern is the asyncio comparison of FOUNDATIONS.md: 1 000 tasks x 200
+// zero-delay switches, as a script (`yield sleep(0)`) run exactly as `coroscope run` runs it
+// (InstrumentedCoreApplication + WorkloadRun, Unix dispatcher), against raw QCoro::Task<> with
+// `co_await QCoro::sleepFor(0ms)` on a plain QCoreApplication (Unix dispatcher too).
+//
+// Method of bench/overhead.cpp: every variant runs in a fresh child process (this binary with
+// `--child MODE`); the variants of one repetition run back to back (their order rotates), and the
+// headline ratio is the median of the per-repetition ratios, which cancels this machine's slow
+// drifts in speed (up to 2x). Timings are printed, never asserted.
+//
+// Three variants per repetition:
+//   raw-switch             QCoro::Task<> + QCoro::sleepFor(0ms), plain QCoreApplication
+//   script-switch          the script under `coroscope run` conditions (profiler on, warm)
+//   script-untraced-switch the same script in a ScriptRuntime alone, no Profiler (JS engine cost)
+//
+// The script times itself (now() around spawn ... gather) and logs the figure; it first sleeps
+// 300 ms so the profiler's watchdog is warm (its one-off DWARF load would otherwise compete with
+// the loop on two cores). The traced child checks at the start mark that it was warm, and reads
+// the snapshot after the run: 1 001 tasks completed, 202 segments per worker (spawn, the start
+// on a later loop iteration, then one after each of the 200 sleeps), no record dropped.
+#include "instrumentedapplication.h"
+#include "profiler.h"
+#include "runner/workloadrun.h"
+#include "script/scriptruntime.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <qcoro/qcorotask.h>
+#include <qcoro/qcorotimer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int g_repetitions = 21;
+
+constexpr int kTasks = 1'000;
+constexpr int kSwitchesPerTask = 200;
+
+// The traced child measured, but the run or the collector's view of it was wrong: its number is
+// kept, the whole run reports the failed check.
+constexpr int kExitChecksFailed = 3;
+// The run ended "interrupted" although nothing blocked: WorkloadRun's guard compares its own TSC
+// read with the loop's published dispatch start, unsigned, and a start a few ticks "in the future"
+// (another core's TSC, an unordered rdtsc) wraps to a huge age (core/src/runner/workloadrun.cpp,
+// startGuard). The parent reruns such a child and counts it.
+constexpr int kExitInterrupted = 4;
+constexpr int kMaxInterruptedRetries = 10;
+
+std::int64_t nanosBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
+}
+
+/// `--child MODE [tasks switches]`: a smaller workload for profiling a child alone (callgrind).
+struct Workload {
+    int tasks = kTasks;
+    int switchesPerTask = kSwitchesPerTask;
+    std::int64_t switches() const { return std::int64_t(tasks) * switchesPerTask; }
+};
+
+Workload workloadFromArgs(int argc, char** argv) {
+    Workload w;
+    if (argc >= 5) {
+        w.tasks = std::max(1, std::atoi(argv[3]));
+        w.switchesPerTask = std::max(1, std::atoi(argv[4]));
+    }
+    return w;
+}
+
+/// The workload script. main sleeps first so the profiler is warm, then times spawn ... gather
+/// itself; the C++ side hears both marks through ScriptRuntime::logged.
+QString scriptSource(const Workload& w) {
+    return QStringLiteral(
+               "function* worker() { for (let i = 0; i < %2; ++i) yield sleep(0); }\n"
+               "function* main() {\n"
+               "    yield sleep(300); // the profiler's watchdog warms up meanwhile\n"
+               "    log('start');\n"
+               "    const start = now();\n"
+               "    const t = [];\n"
+               "    for (let i = 0; i < %1; ++i) t.push(spawn(worker));\n"
+               "    yield gather(t);\n"
+               "    const ms = now() - start;\n"
+               "    log('switch_ms ' + ms);\n"
+               "}\n")
+        .arg(w.tasks)
+        .arg(w.switchesPerTask);
+}
+
+/// The script in a file of its own, as `coroscope run` reads it.
+QString writeScript(const QTemporaryDir& dir, const Workload& w) {
+    const QString path = dir.filePath(QStringLiteral("switch.js"));
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(scriptSource(w).toUtf8()) < 0) {
+        std::fprintf(stderr, "cannot write %s\n", qPrintable(path));
+        std::exit(2);
+    }
+    return path;
+}
+
+/// "switch_ms 1234.5" from the script's log, in ns; nullopt if it never got there.
+std::optional<std::int64_t> loggedSwitchNs(const QStringList& lines) {
+    for (const QString& line : lines) {
+        if (line.startsWith(QLatin1String("switch_ms "))) {
+            bool ok = false;
+            const double ms = line.mid(10).toDouble(&ok);
+            if (ok)
+                return std::int64_t(ms * 1e6);
+        }
+    }
+    return std::nullopt;
+}
+
+/// CPU time (schedstat, ns) of every thread of this process, by name ("loop" for the main one).
+std::map<QByteArray, std::int64_t> threadCpu() {
+    std::map<QByteArray, std::int64_t> cpu;
+    const QString pid = QString::number(::getpid());
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        QFile sched(tasks.filePath(tid + QStringLiteral("/schedstat")));
+        if (!comm.open(QIODevice::ReadOnly) || !sched.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray name = tid == pid ? QByteArray("loop") : comm.readAll().trimmed();
+        cpu[name] += sched.readAll().split(' ').value(0).toLongLong();
+    }
+    return cpu;
+}
+
+/// Prints each thread's CPU between two threadCpu() readings; returns the non-loop threads' sum.
+std::int64_t reportThreadCpu(const std::map<QByteArray, std::int64_t>& before,
+                             const std::map<QByteArray, std::int64_t>& after, std::int64_t wallNs) {
+    QByteArray line = "thread cpu during the measurement (ms):";
+    std::int64_t others = 0;
+    for (const auto& [name, ns] : after) {
+        const auto it = before.find(name);
+        const std::int64_t used = ns - (it == before.end() ? 0 : it->second);
+        if (name != "loop")
+            others += used;
+        line += ' ' + name + ' ' + QByteArray::number(double(used) / 1e6, 'f', 1) + ',';
+    }
+    line += " wall " + QByteArray::number(double(wallNs) / 1e6, 'f', 1);
+    std::fprintf(stderr, "%s\n", line.constData());
+    return others;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Children
+
+struct Countdown {
+    explicit Countdown(int count)
+        : remaining(count) {}
+    void done() {
+        if (--remaining == 0) {
+            end = SteadyClock::now();
+            QCoreApplication::quit();
+        }
+    }
+    int remaining;
+    SteadyClock::time_point end;
+};
+
+QCoro::Task<> rawSwitcher(Countdown* countdown, int switches) {
+    for (int i = 0; i < switches; ++i)
+        co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    countdown->done();
+}
+
+int childRawSwitch(int argc, char** argv) {
+    const Workload w = workloadFromArgs(argc, argv);
+    QCoreApplication app(argc, argv);
+    Countdown countdown(w.tasks);
+    SteadyClock::time_point start;
+    std::map<QByteArray, std::int64_t> cpuStart;
+    QTimer::singleShot(0, qApp, [&] {
+        cpuStart = threadCpu();
+        start = SteadyClock::now();
+        for (int i = 0; i < w.tasks; ++i) {
+            // Dropping the handle detaches the task: its frame frees itself when the body ends.
+            QCoro::Task<> task = rawSwitcher(&countdown, w.switchesPerTask);
+        }
+    });
+    QCoreApplication::exec();
+    const std::int64_t ns = nanosBetween(start, countdown.end);
+    reportThreadCpu(cpuStart, threadCpu(), ns);
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+/// Exactly what `coroscope run` does (app/runcommand.cpp), on the generated script.
+int childScriptSwitch(int argc, char** argv) {
+    const Workload w = workloadFromArgs(argc, argv);
+    const QTemporaryDir dir;
+    const QString path = writeScript(dir, w);
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    coroscope::WorkloadRun run(coroscope::RunOptions{.script = path});
+    if (const auto error = run.load()) {
+        std::fprintf(stderr, "%s\n", qPrintable(error->toString()));
+        return 2;
+    }
+    // The script's marks arrive synchronously from its log() calls.
+    bool warmAtStart = false;
+    std::map<QByteArray, std::int64_t> cpuStart, cpuEnd;
+    QObject::connect(&run.runtime(), &coroscope::script::ScriptRuntime::logged, [&](const QString& line) {
+        if (line == QLatin1String("start")) {
+            warmAtStart = run.profiler().isWatchdogReady();
+            cpuStart = threadCpu();
+        } else if (line.startsWith(QLatin1String("switch_ms "))) {
+            cpuEnd = threadCpu();
+        }
+    });
+    coroscope::RunStatus status = coroscope::RunStatus::Completed;
+    QCoro::Task<> finished = run.run().then([&](coroscope::RunStatus s) {
+        status = s;
+        QCoreApplication::quit();
+    });
+    app.exec();
+
+    const std::optional<std::int64_t> ns = loggedSwitchNs(run.runtime().logLines());
+    if (status == coroscope::RunStatus::Interrupted) {
+        std::fprintf(stderr, "interrupted by the run's guard (%s)\n", qPrintable(run.mainError()));
+        return kExitInterrupted;
+    }
+    if (!ns) {
+        std::fprintf(stderr, "the script logged no time: status %s, %s\n",
+                     qPrintable(coroscope::runStatusName(status)), qPrintable(run.mainError()));
+        return 1;
+    }
+    const std::int64_t others = reportThreadCpu(cpuStart, cpuEnd, *ns);
+
+    // The collector's view. Workers: 202 segments each (spawned, started on a later iteration,
+    // one after each sleep); main: one more than its resumes (gather may wake it several times).
+    const coroscope::RunSnapshot s = run.snapshot();
+    const std::uint64_t tasks = std::uint64_t(w.tasks) + 1;
+    const std::uint64_t completed = s.tasksByState[std::size_t(coroscope::TaskState::Completed)];
+    std::uint64_t mainSegments = 0;
+    std::uint32_t workerResumesMin = UINT32_MAX, workerResumesMax = 0;
+    for (const coroscope::TaskInfo& t : s.tasks) {
+        if (t.name == QLatin1String("main")) {
+            mainSegments = std::uint64_t(t.resumes) + 1;
+        } else {
+            workerResumesMin = std::min(workerResumesMin, t.resumes);
+            workerResumesMax = std::max(workerResumesMax, t.resumes);
+        }
+    }
+    const std::uint64_t segments = std::uint64_t(w.tasks) * (std::uint64_t(w.switchesPerTask) + 2) + mainSegments;
+    const bool warmAfter = run.profiler().isWatchdogReady();
+    const bool ok = status == coroscope::RunStatus::Completed && warmAtStart && s.tasksTotal == tasks &&
+                    completed == tasks && s.segmentsTotal == segments && s.drops.records == 0;
+    std::fprintf(stderr,
+                 "check %s: status %s, watchdog warm at start %s (after the run %s), tasksTotal %llu/%llu, "
+                 "completed %llu/%llu, segmentsTotal %llu/%llu (main %llu, worker resumes %u..%u), "
+                 "dropped records %llu (segments %llu), evicted tasks %llu\n",
+                 ok ? "ok" : "FAILED", qPrintable(coroscope::runStatusName(status)), warmAtStart ? "yes" : "NO",
+                 warmAfter ? "yes" : "NO", static_cast<unsigned long long>(s.tasksTotal),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(completed),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(s.segmentsTotal),
+                 static_cast<unsigned long long>(segments), static_cast<unsigned long long>(mainSegments),
+                 workerResumesMin, workerResumesMax, static_cast<unsigned long long>(s.drops.records),
+                 static_cast<unsigned long long>(s.drops.segments),
+                 static_cast<unsigned long long>(s.drops.evictedTasks));
+    std::printf("%lld %lld\n", static_cast<long long>(*ns), static_cast<long long>(others));
+    return ok ? 0 : kExitChecksFailed;
+}
+
+/// The same script in a ScriptRuntime alone: no Profiler, no instrumented application, so the
+/// traced tasks record nothing. What is left is the JS engine and the runtime's own machinery.
+int childScriptUntracedSwitch(int argc, char** argv) {
+    const Workload w = workloadFromArgs(argc, argv);
+    const QTemporaryDir dir;
+    const QString path = writeScript(dir, w);
+    QCoreApplication app(argc, argv);
+    coroscope::script::ScriptRuntime runtime;
+    if (const auto error = runtime.load(path)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error->toString()));
+        return 2;
+    }
+    std::map<QByteArray, std::int64_t> cpuStart, cpuEnd;
+    QObject::connect(&runtime, &coroscope::script::ScriptRuntime::logged, [&](const QString& line) {
+        if (line == QLatin1String("start"))
+            cpuStart = threadCpu();
+        else if (line.startsWith(QLatin1String("switch_ms ")))
+            cpuEnd = threadCpu();
+    });
+    const auto main = runtime.startMain();
+    // Polled like WorkloadRun polls it; the script times itself, so the period does not matter.
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        if (main->isDone())
+            QCoreApplication::quit();
+    });
+    poll.start(10);
+    app.exec();
+    const std::optional<std::int64_t> ns = loggedSwitchNs(runtime.logLines());
+    if (!ns || main->status() != coroscope::script::ScriptFuture::Status::Resolved) {
+        std::fprintf(stderr, "the untraced script failed: %s\n", qPrintable(main->value().toString()));
+        return 1;
+    }
+    reportThreadCpu(cpuStart, cpuEnd, *ns);
+    std::printf("%lld\n", static_cast<long long>(*ns));
+    return 0;
+}
+
+struct ChildMode {
+    const char* name;
+    int (*run)(int, char**);
+};
+
+constexpr ChildMode kChildModes[] = {
+    {"raw-switch", childRawSwitch},
+    {"script-switch", childScriptSwitch},
+    {"script-untraced-switch", childScriptUntracedSwitch},
+};
+
+// ------------------------------------------------------------------------------------------------
+// Parent
+
+constexpr int kChildTimeoutMs = 300'000;
+
+struct ChildOutcome {
+    std::vector<double> values;
+    bool checksFailed = false;
+    bool interrupted = false;
+};
+
+/// Children rerun because the guard interrupted them spuriously (see kExitInterrupted).
+int g_interruptedReruns = 0;
+
+std::optional<ChildOutcome> runChildOnce(const char* mode, int run) {
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // The runner's dispatcher (app/runcommand.cpp); only a fresh process's environment picks it.
+    env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
+    child.setProcessEnvironment(env);
+    child.start(QCoreApplication::applicationFilePath(),
+                QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
+    const bool finished = child.waitForStarted() && child.waitForFinished(kChildTimeoutMs);
+    const QList<QByteArray> errLines = child.readAllStandardError().split('\n');
+    for (const QByteArray& line : errLines)
+        if (!line.isEmpty())
+            std::fprintf(stderr, "# %s run %d: %s\n", mode, run + 1, line.constData());
+    if (!finished) {
+        child.kill();
+        child.waitForFinished();
+        std::fprintf(stderr, "script_bench: child %s did not finish\n", mode);
+        return std::nullopt;
+    }
+    const int code = child.exitCode();
+    if (child.exitStatus() == QProcess::NormalExit && code == kExitInterrupted) {
+        ChildOutcome outcome;
+        outcome.interrupted = true;
+        return outcome;
+    }
+    if (child.exitStatus() != QProcess::NormalExit || (code != 0 && code != kExitChecksFailed)) {
+        std::fprintf(stderr, "script_bench: child %s failed (exit %d)\n", mode, code);
+        return std::nullopt;
+    }
+    ChildOutcome outcome;
+    outcome.checksFailed = code == kExitChecksFailed;
+    const QList<QByteArray> fields = child.readAllStandardOutput().simplified().split(' ');
+    for (const QByteArray& field : fields) {
+        bool ok = false;
+        const double value = field.toDouble(&ok);
+        if (ok)
+            outcome.values.push_back(value);
+    }
+    if (outcome.values.empty() || outcome.values.front() <= 0) {
+        std::fprintf(stderr, "script_bench: child %s printed no time\n", mode);
+        return std::nullopt;
+    }
+    return outcome;
+}
+
+std::optional<ChildOutcome> runChild(const char* mode, int run) {
+    for (int attempt = 0;; ++attempt) {
+        std::optional<ChildOutcome> outcome = runChildOnce(mode, run);
+        if (!outcome || !outcome->interrupted)
+            return outcome;
+        ++g_interruptedReruns;
+        if (attempt == kMaxInterruptedRetries) {
+            std::fprintf(stderr, "script_bench: child %s interrupted %d times in a row\n", mode, attempt + 1);
+            return std::nullopt;
+        }
+    }
+}
+
+double median(std::vector<double> v) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// Median over repetitions of a[i] / b[i].
+double medianRatio(const std::vector<double>& a, const std::vector<double>& b) {
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+        ratios.push_back(a[i] / b[i]);
+    return median(ratios);
+}
+
+void printRuns(const char* name, const std::vector<double>& ns) {
+    std::printf("%s:", name);
+    for (double v : ns)
+        std::printf(" %.1f", v / 1e6);
+    std::printf("\n");
+}
+
+int runParent() {
+    const Workload w;
+    const double switches = double(w.switches());
+    constexpr const char* kModes[] = {"raw-switch", "script-switch", "script-untraced-switch"};
+    // Times in ns, by variant (index into kModes), one per repetition.
+    std::vector<double> times[3];
+    std::vector<double> tracedOthersCpu; // ns of CPU the profiler's threads used, per traced run
+    bool checksFailed = false;
+    for (int rep = 0; rep < g_repetitions; ++rep) {
+        // Rotate and flip the order, so a drift in speed favours no variant.
+        int order[3] = {0, 1, 2};
+        std::rotate(order, order + rep % 3, order + 3);
+        if ((rep / 3) % 2)
+            std::reverse(order, order + 3);
+        for (int variant : order) {
+            const auto outcome = runChild(kModes[variant], rep);
+            if (!outcome)
+                return 1;
+            checksFailed |= outcome->checksFailed;
+            times[variant].push_back(outcome->values[0]);
+            if (variant == 1 && outcome->values.size() > 1)
+                tracedOthersCpu.push_back(outcome->values[1] / outcome->values[0]);
+        }
+    }
+    const std::vector<double>& raw = times[0];
+    const std::vector<double>& script = times[1];
+    const std::vector<double>& untraced = times[2];
+    // Rates are switches / time: the rate ratio is raw time / script time.
+    std::printf("script_switches_per_s: %.0f\n", switches * 1e9 / median(script));
+    std::printf("raw_switches_per_s: %.0f\n", switches * 1e9 / median(raw));
+    std::printf("script_switch_ratio: %.3f\n", medianRatio(raw, script));
+    std::printf("script_switch_ratio_min: %.3f\n",
+                *std::min_element(raw.begin(), raw.end()) / *std::min_element(script.begin(), script.end()));
+    std::printf("script_ns_per_switch: %.1f\n", median(script) / switches);
+    std::printf("raw_ns_per_switch: %.1f\n", median(raw) / switches);
+    std::printf("script_untraced_switches_per_s: %.0f\n", switches * 1e9 / median(untraced));
+    std::printf("script_untraced_switch_ratio: %.3f\n", medianRatio(raw, untraced));
+    std::printf("script_untraced_ns_per_switch: %.1f\n", median(untraced) / switches);
+    // Where the script's time goes, per switch: the JS engine and runtime (untraced - raw) and the
+    // tracing (traced - untraced), each the median of per-repetition differences.
+    std::vector<double> engineNs, tracingNs;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        engineNs.push_back((untraced[i] - raw[i]) / switches);
+        tracingNs.push_back((script[i] - untraced[i]) / switches);
+    }
+    std::printf("script_engine_ns_per_switch: %.1f\n", median(engineNs));
+    std::printf("script_tracing_ns_per_switch: %.1f\n", median(tracingNs));
+    std::printf("script_profiler_threads_cpu_cores: %.2f\n", median(tracedOthersCpu));
+    printRuns("raw_runs_ms", raw);
+    printRuns("script_runs_ms", script);
+    printRuns("script_untraced_runs_ms", untraced);
+    std::printf("script_spurious_interrupts: %d\n", g_interruptedReruns);
+    std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
+    return checksFailed ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
+        for (const ChildMode& mode : kChildModes)
+            if (std::strcmp(argv[2], mode.name) == 0)
+                return mode.run(argc, argv);
+        std::fprintf(stderr, "script_bench: unknown child mode '%s'\n", argv[2]);
+        return 2;
+    }
+    if (argc == 3 && std::strcmp(argv[1], "--repetitions") == 0)
+        g_repetitions = std::max(1, std::atoi(argv[2]));
+    else if (argc != 1) {
+        std::fprintf(stderr,
+                     "usage: script_bench [--repetitions N]   (default %d)\n"
+                     "       script_bench --child MODE [tasks switches-per-task]\n",
+                     g_repetitions);
+        return 2;
+    }
+    QCoreApplication app(argc, argv);
+    return runParent();
+}

@@ -1,0 +1,36 @@
+#include "diagnostics/rules.h"
+#include "format.h"
+#include "runstate.h"
+
+#include <algorithm>
+
+namespace coroscope {
+
+void MemoryGrowthRule::onTick(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
+    const std::int64_t window = std::chrono::nanoseconds(m_window).count();
+    for (const auto& [id, task] : state.tasks()) {
+        if (task.allocatedBytes == 0)
+            continue; // never allocated anything traced: nothing to watch
+        History& h = m_history[id];
+        h.samples.emplace_back(nowNs, task.liveBytes);
+        while (h.samples.size() > 2 && nowNs - h.samples[1].first >= window)
+            h.samples.pop_front(); // keep one sample at least `window` old
+        if (h.reported || nowNs - h.samples.front().first < window)
+            continue;
+        // Grown by the threshold across the window, and never back below where it started.
+        const std::int64_t start = h.samples.front().second;
+        const auto lowest =
+            std::min_element(h.samples.begin(), h.samples.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        if (task.liveBytes - start < m_threshold || lowest->second < start)
+            continue;
+        h.reported = true;
+        sink.report(make(QStringLiteral("Task '%1' keeps growing its memory: %2 live, +%3 in the last %4")
+                             .arg(task.name, formatBytes(double(task.liveBytes)),
+                                  formatBytes(double(task.liveBytes - start)),
+                                  formatDuration(nowNs - h.samples.front().first)),
+                         &task, nowNs));
+    }
+}
+
+} // namespace coroscope
