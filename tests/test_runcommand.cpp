@@ -158,6 +158,8 @@ function* main() { yield spawn('spinner', spinner); }
     QCOMPARE(slow[0][QStringLiteral("task")].toString(), QStringLiteral("spinner"));
     QVERIFY(slow[0][QStringLiteral("duration_ms")].toDouble() >= 550);
     QVERIFY(!slow[0][QStringLiteral("stack")].toArray().isEmpty()); // captured while it spun
+    QCOMPARE(slow[0][QStringLiteral("location")].toString(),
+             QStringLiteral("spin.js:2")); // the yield it resumed from
 }
 
 void TestRunCommand::taskLimitEndsTheRun() {

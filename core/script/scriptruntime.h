@@ -96,6 +96,9 @@ private:
     /// Turns a settled future into what the yield gives the script: a value, or an error to throw.
     bool takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJSValue& value, QJSValue& error);
     QJSValue makeError(const QString& name, const QString& message);
+    /// Publishes the script line a stretch of script runs from (nullptr: none) for slow callbacks
+    /// and the watchdog.
+    void setStretchLocation(int yieldLine) noexcept;
     QString describeError(const QJSValue& error) const;
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
 
@@ -104,6 +107,8 @@ private:
     QJSValue m_throw; ///< Generator.prototype.throw
     std::unordered_map<std::uint64_t, Entry> m_tasks;
     /// The loopback server http.get() talks to, started on first use; and its client.
+    /// "file.js:12" per line with a marked yield: where a resumed stretch of script starts.
+    std::unordered_map<int, const char*> m_yieldLocations;
     std::unique_ptr<class LoopbackHttpServer> m_http;
     std::unique_ptr<QNetworkAccessManager> m_network;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;

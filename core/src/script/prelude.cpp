@@ -9,6 +9,7 @@ namespace coroscope::script {
 // generator, so it creates no task of its own.
 const char* const kPrelude = R"JS(
 var __host;
+var __L = {}; // yield markers: the runtime defines a setter per marked line (yieldmarker.h)
 function __where() {
     // Frame 0 is __where, 1 the API function, 2 the script's own line.
     var frames = new Error().stack.split('\n');

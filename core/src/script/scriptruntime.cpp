@@ -3,6 +3,7 @@
 #include "instrumentedthread.h"
 #include "script/httpserver.h"
 #include "script/prelude.h"
+#include "script/yieldmarker.h"
 #include "sleep.h"
 
 #include <QAbstractEventDispatcher>
@@ -137,7 +138,17 @@ std::optional<ScriptLoadError> ScriptRuntime::load(const QString& path) {
 }
 
 std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, const QString& fileName) {
-    QJSValue result = m_engine.evaluate(source, fileName, 1);
+    const MarkedSource marked = markYields(source);
+    QString setters =
+        QStringLiteral("(function (L) { function d(n) { Object.defineProperty(L, 'at' + n, { set: "
+                       "function (v) { if (v !== null && typeof v === 'object') v.__line = n; } }); }");
+    const QString shortName = fileName.section(u'/', -1);
+    for (const int line : marked.yieldLines) {
+        setters += QStringLiteral(" d(%1);").arg(line);
+        m_yieldLocations[line] = internStableString(shortName + u':' + QString::number(line));
+    }
+    m_engine.evaluate(setters + QStringLiteral(" })(__L);"), QStringLiteral("coroscope:yield-markers.js"));
+    QJSValue result = m_engine.evaluate(marked.source, fileName, 1);
     if (m_engine.hasError())
         result = m_engine.catchError();
     if (result.isError()) {
@@ -233,9 +244,12 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     QJSValue sent;
     QJSValue error;
     bool throwing = false;
+    int resumedFrom = 0; // the line of the yield this stretch of script resumes from
     for (;;) {
+        setStretchLocation(resumedFrom);
         QJSValue step = throwing ? m_throw.callWithInstance(stack.back(), {error})
                                  : m_next.callWithInstance(stack.back(), {sent});
+        setStretchLocation(0);
         throwing = false;
         sent = QJSValue();
         if (m_engine.hasError() || step.isError()) {
@@ -266,6 +280,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
 
         const QJSValue awaited = step.property(QStringLiteral("value"));
         const int op = awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0;
+        resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
         try {
             if (op == kOpSleep) {
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
@@ -464,6 +479,16 @@ bool ScriptRuntime::takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJS
     }
 }
 
+void ScriptRuntime::setStretchLocation(int yieldLine) noexcept {
+    InstrumentedThread* thread = InstrumentedThread::current();
+    if (!thread)
+        return;
+    const auto it = yieldLine ? m_yieldLocations.find(yieldLine) : m_yieldLocations.end();
+    const char* location = it != m_yieldLocations.end() ? it->second : nullptr;
+    thread->scriptLocation = location;
+    thread->published.scriptLocation.store(location, std::memory_order_relaxed);
+}
+
 QUrl ScriptRuntime::httpBaseUrl() {
     if (!m_http) {
         m_http = std::make_unique<LoopbackHttpServer>();
@@ -587,18 +612,23 @@ public:
             return;
         }
         const char* location = internStableString(file.section(u'/', -1) + u':' + QString::number(line));
+        m_previous = m_thread->scriptLocation;
         m_thread->scriptLocation = location;
         m_thread->published.scriptLocation.store(location, std::memory_order_relaxed);
     }
     ~ScriptLocationScope() {
-        if (m_thread)
-            m_thread->published.scriptLocation.store(nullptr, std::memory_order_relaxed);
+        if (!m_thread)
+            return;
+        // Back to the stretch's own line; the blocking call's stays in t.scriptLocation for the
+        // slow-callback record of this dispatch.
+        m_thread->published.scriptLocation.store(m_previous, std::memory_order_relaxed);
     }
     ScriptLocationScope(const ScriptLocationScope&) = delete;
     ScriptLocationScope& operator=(const ScriptLocationScope&) = delete;
 
 private:
     InstrumentedThread* m_thread;
+    const char* m_previous = nullptr;
 };
 
 void ScriptRuntime::blockFor(double ms, const QString& where) {
