@@ -1,6 +1,7 @@
 // coroscope: the command-line entry point. Subcommands run headless; the GUI arrives with the
 // desktop app and will be the default.
 #include "demo.h"
+#include "examplescommand.h"
 #include "runcommand.h"
 
 #include <cstdio>
@@ -18,6 +19,8 @@ Commands:
                                See coroscope run --help.
   demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
                                headless, and print what Coroscope found.
+  examples [--extract DIR]     List the built-in workload examples (run one with
+                               coroscope run example:NAME), or write them to DIR.
 
 Options:
   -h, --help                   Show this help.
@@ -39,6 +42,8 @@ int main(int argc, char** argv) {
         return coroscope::app::runCommand(argc, argv);
     if (std::strcmp(argv[1], "demo") == 0)
         return coroscope::app::runDemo(argc - 1, argv + 1);
+    if (std::strcmp(argv[1], "examples") == 0)
+        return coroscope::app::examplesCommand(argc, argv);
     std::fprintf(stderr, "coroscope: unknown command '%s' (see coroscope --help)\n", argv[1]);
     return 2;
 }

@@ -1,5 +1,6 @@
 #include "runcommand.h"
 
+#include "examplescommand.h"
 #include "format.h"
 #include "instrumentedapplication.h"
 #include "report/htmlreport.h"
@@ -48,6 +49,7 @@ std::optional<QString> checkWritable(const QString& path) {
 struct ParsedOptions {
     RunOptions run;
     QStringList reports;
+    QString scriptName; ///< "example:NAME" when run.script is an embedded example's resource
 };
 
 std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
@@ -94,7 +96,17 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     }
     ParsedOptions parsed;
     parsed.run.script = parser.positionalArguments().front();
-    if (!QFileInfo(parsed.run.script).isFile()) {
+    if (parsed.run.script.startsWith(examplePrefix())) {
+        // An embedded example is read straight from its resource; reports name it example:NAME.
+        const QString resource = exampleResource(parsed.run.script.mid(examplePrefix().size()));
+        if (resource.isEmpty()) {
+            printError(QStringLiteral("no such example: %1 (coroscope examples lists them)")
+                           .arg(parsed.run.script.mid(examplePrefix().size())));
+            return std::nullopt;
+        }
+        parsed.scriptName = parsed.run.script;
+        parsed.run.script = resource;
+    } else if (!QFileInfo(parsed.run.script).isFile()) {
         printError(QStringLiteral("no such script: %1").arg(parsed.run.script));
         return std::nullopt;
     }
@@ -198,10 +210,13 @@ int runCommand(int argc, char** argv) {
     const RunSnapshot snapshot = run.snapshot();
     if (status == RunStatus::Failed)
         std::fprintf(stderr, "main failed: %s\n", run.mainError().toUtf8().constData());
-    std::fputs(textSummary(&run.info(), snapshot).toUtf8().constData(), stderr);
+    RunInfo info = run.info();
+    if (!parsed->scriptName.isEmpty())
+        info.script = parsed->scriptName;
+    std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
     bool reportsWritten = true;
     for (const QString& path : parsed->reports)
-        reportsWritten = writeReport(path, run.info(), snapshot) && reportsWritten;
+        reportsWritten = writeReport(path, info, snapshot) && reportsWritten;
     if (!reportsWritten)
         return kBadInput;
     switch (status) {

@@ -17,6 +17,7 @@ packages=(
     libgcc-12-dev            # libbacktrace: symbolized watchdog stacks
     qt6-base-dev qt6-base-dev-tools libgl-dev
     qt6-declarative-dev      # QJSEngine: workload scripts
+    qt6-declarative-private-dev  # Qt's JS parser: columns of script syntax errors
     qcoro-qt6-dev
 )
 

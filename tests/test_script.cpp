@@ -85,8 +85,9 @@ void TestScript::syntaxErrorNamesFileAndLine() {
     QVERIFY(error);
     QCOMPARE(error->file, QStringLiteral("/scripts/bad.js"));
     QCOMPARE(error->line, 3);
+    QCOMPARE(error->column, 12); // "  yield x +;": the ';' where an operand was expected
     QVERIFY2(error->message.startsWith(QStringLiteral("SyntaxError")), qPrintable(error->message));
-    QVERIFY(error->toString().startsWith(QStringLiteral("/scripts/bad.js:3")));
+    QCOMPARE(error->toString().left(20), QStringLiteral("/scripts/bad.js:3:12"));
 }
 
 void TestScript::missingMainIsAnError() {

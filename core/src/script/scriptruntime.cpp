@@ -3,6 +3,7 @@
 #include "instrumentedthread.h"
 #include "script/httpserver.h"
 #include "script/prelude.h"
+#include "script/syntaxcheck.h"
 #include "script/yieldmarker.h"
 #include "sleep.h"
 
@@ -148,14 +149,21 @@ std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, 
         m_yieldLocations[line] = internStableString(shortName + u':' + QString::number(line));
     }
     m_engine.evaluate(setters + QStringLiteral(" })(__L);"), QStringLiteral("coroscope:yield-markers.js"));
-    QJSValue result = m_engine.evaluate(marked.source, fileName, 1);
+    // Syntax first, with Qt's own parser: QJSEngine 6.4 reports no column. It also guards the
+    // yield marker: the marked source must parse wherever the original does, else run the original.
+    const SyntaxProblem problem = checkSyntax(source);
+    if (problem.line > 0)
+        return ScriptLoadError{fileName, problem.line, problem.column,
+                               QStringLiteral("SyntaxError: ") + problem.message};
+    const bool markedParses = checkSyntax(marked.source).line == 0;
+    if (!markedParses)
+        m_yieldLocations.clear();
+    QJSValue result = m_engine.evaluate(markedParses ? marked.source : source, fileName, 1);
     if (m_engine.hasError())
         result = m_engine.catchError();
-    if (result.isError()) {
-        // QJSEngine 6.4 reports the line of a syntax error, not its column.
+    if (result.isError()) // a runtime error at the top level (a ReferenceError, a throw)
         return ScriptLoadError{fileName, result.property(QStringLiteral("lineNumber")).toInt(), 0,
                                result.toString()};
-    }
     const QJSValue mainFunction = m_engine.globalObject().property(QStringLiteral("main"));
     if (!mainFunction.isCallable())
         return ScriptLoadError{fileName, 0, 0, QStringLiteral("the script defines no `function* main()`")};
