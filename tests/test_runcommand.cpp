@@ -58,6 +58,7 @@ private Q_SLOTS:
     void mainThatThrowsExitsOne();
     void scriptThatNeverYieldsIsInterrupted();
     void taskLimitEndsTheRun();
+    void memoryLimitEndsTheRun();
     void durationEndsTheRun();
 };
 
@@ -173,6 +174,22 @@ function* main() { for (;;) { spawn(idle); yield sleep(0); } }
     QCOMPARE(r.exitCode, 4);
     QCOMPARE(readReport(report)[QStringLiteral("run")][QStringLiteral("status")].toString(),
              QStringLiteral("task-limit"));
+}
+
+void TestRunCommand::memoryLimitEndsTheRun() {
+    const QString path = script(QStringLiteral("hog.js"), QStringLiteral(R"(
+const kept = [];
+function* main() { for (;;) { kept.push(alloc(16 * 1024 * 1024)); yield sleep(0); } }
+)"));
+    const QString report = m_dir.filePath(QStringLiteral("hog.json"));
+    const Result r = run({path, QStringLiteral("--memory-limit"), QStringLiteral("300MiB"),
+                          QStringLiteral("--report"), report});
+    QCOMPARE(r.exitCode, 4);
+    const QJsonObject json = readReport(report);
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("status")].toString(),
+             QStringLiteral("memory-limit"));
+    QVERIFY(json[QStringLiteral("memory")][QStringLiteral("rss_peak_bytes")].toDouble() >=
+            300.0 * 1024 * 1024 * 0.9);
 }
 
 void TestRunCommand::durationEndsTheRun() {
