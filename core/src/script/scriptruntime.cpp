@@ -94,9 +94,10 @@ private:
     std::shared_ptr<WaitSlot> m_slot;
 };
 
-/// "func@file:///home/x/work.js:12" -> ("/home/x/work.js", 12)
+/// "func@file:///home/x/work.js:12" -> ("/home/x/work.js", 12); "f@file:work.js:3" (a script given
+/// by a relative path) -> ("work.js", 3)
 std::pair<QString, int> parseFrame(const QString& frame) {
-    static const QRegularExpression pattern(QStringLiteral("@(?:file://)?(.*):(\\d+)$"));
+    static const QRegularExpression pattern(QStringLiteral("@(?:file:(?://)?)?(.*):(\\d+)$"));
     const QRegularExpressionMatch m = pattern.match(frame.trimmed());
     if (!m.hasMatch())
         return {QString(), 0};
@@ -493,7 +494,10 @@ void ScriptRuntime::setStretchLocation(int yieldLine) noexcept {
         return;
     const auto it = yieldLine ? m_yieldLocations.find(yieldLine) : m_yieldLocations.end();
     const char* location = it != m_yieldLocations.end() ? it->second : nullptr;
-    thread->scriptLocation = location;
+    // The dispatch's own copy is only ever set (DispatchScope resets it per dispatch): its
+    // slow-callback record, built when the dispatch ends, must still see the line that blocked.
+    if (location)
+        thread->scriptLocation = location;
     thread->published.scriptLocation.store(location, std::memory_order_relaxed);
 }
 
