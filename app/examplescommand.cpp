@@ -38,7 +38,8 @@ int list() {
         width = std::max(width, e.name.size());
     std::printf("Workload examples (run one with: coroscope run example:NAME):\n");
     for (const Example& e : all)
-        std::printf("  %s  %s\n", e.name.leftJustified(width).toUtf8().constData(), e.summary.toUtf8().constData());
+        std::printf("  %s  %s\n", e.name.leftJustified(width).toUtf8().constData(),
+                    e.summary.toUtf8().constData());
     return 0;
 }
 
@@ -127,7 +128,8 @@ int examplesCommand(int argc, char** argv) {
     }
     const QStringList names = parser.positionalArguments();
     if (names.size() > 1 || (names.size() == 1 && parser.isSet(extractOption))) {
-        printError(QStringLiteral("expected one example name, or --extract DIR (see coroscope examples --help)"));
+        printError(
+            QStringLiteral("expected one example name, or --extract DIR (see coroscope examples --help)"));
         return 2;
     }
     if (parser.isSet(forceOption) && !parser.isSet(extractOption)) {

@@ -57,7 +57,8 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     parser.setApplicationDescription(
         QStringLiteral("Runs a workload script headless and reports what it found."));
     parser.addPositionalArgument(QStringLiteral("script"),
-                                 QStringLiteral("The workload script (.js) to run."));
+                                 QStringLiteral("The workload script (.js) to run, or example:NAME for a "
+                                                "built-in example (see coroscope examples)."));
     const QCommandLineOption duration(QStringLiteral("duration"),
                                       QStringLiteral("Stop after T (500ms, 10s, 2m)."), QStringLiteral("T"));
     const QCommandLineOption threshold(QStringLiteral("slow-threshold"),
@@ -203,7 +204,9 @@ int runCommand(int argc, char** argv) {
     RunStatus status = RunStatus::Completed;
     QCoro::Task<> finished = run.run().then([&](RunStatus s) {
         status = s;
-        QCoreApplication::quit();
+        // Queued: the run may end before exec() starts (a main that fails at once), and a direct
+        // quit() before exec() would be lost.
+        QMetaObject::invokeMethod(&app, &QCoreApplication::quit, Qt::QueuedConnection);
     });
     app.exec();
 

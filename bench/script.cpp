@@ -13,12 +13,17 @@
 //   raw-switch             QCoro::Task<> + QCoro::sleepFor(0ms), plain QCoreApplication
 //   script-switch          the script under `coroscope run` conditions (profiler on, warm)
 //   script-untraced-switch the same script in a ScriptRuntime alone, no Profiler (JS engine cost)
+// plus script-switch-noguard, WorkloadRun::run() without its guard thread, which stands in for a
+// script-switch that the guard interrupted spuriously (see kExitInterrupted; counted and printed).
 //
 // The script times itself (now() around spawn ... gather) and logs the figure; it first sleeps
-// 300 ms so the profiler's watchdog is warm (its one-off DWARF load would otherwise compete with
-// the loop on two cores). The traced child checks at the start mark that it was warm, and reads
-// the snapshot after the run: 1 001 tasks completed, 202 segments per worker (spawn, the start
-// on a later loop iteration, then one after each of the 200 sleeps), no record dropped.
+// 300 ms, and longer until the profiler's watchdog is warm (its one-off DWARF load would otherwise
+// compete with the loop on two cores). The traced child checks at the start mark that it was warm,
+// and reads the snapshot after the run: 1 001 tasks completed, 202 segments per worker (spawn, the
+// start on a later loop iteration, then one after each of the 200 sleeps), no record dropped.
+//
+// `script_bench --child MODE TASKS SWITCHES` runs one child on a smaller workload, e.g. under
+// callgrind (set QT_NO_GLIB=1 yourself).
 #include "instrumentedapplication.h"
 #include "profiler.h"
 #include "runner/workloadrun.h"
@@ -86,13 +91,15 @@ Workload workloadFromArgs(int argc, char** argv) {
     return w;
 }
 
-/// The workload script. main sleeps first so the profiler is warm, then times spawn ... gather
+/// The workload script. main sleeps first so the profiler is warm (longer if the machine is busy:
+/// a traced child sets __profilerWarm once the watchdog is ready), then times spawn ... gather
 /// itself; the C++ side hears both marks through ScriptRuntime::logged.
 QString scriptSource(const Workload& w) {
     return QStringLiteral(
                "function* worker() { for (let i = 0; i < %2; ++i) yield sleep(0); }\n"
                "function* main() {\n"
                "    yield sleep(300); // the profiler's watchdog warms up meanwhile\n"
+               "    while (typeof __profilerWarm !== 'undefined' && !__profilerWarm) yield sleep(10);\n"
                "    log('start');\n"
                "    const start = now();\n"
                "    const t = [];\n"
@@ -210,7 +217,19 @@ struct TracedMarks {
     bool warmAtStart = false;
     std::map<QByteArray, std::int64_t> cpuStart, cpuEnd;
 
+    QTimer warmPoll;
+
+    /// Call before main starts.
     void watch(coroscope::script::ScriptRuntime& runtime, const coroscope::Profiler& profiler) {
+        QJSValue global = runtime.engine().globalObject();
+        global.setProperty(QStringLiteral("__profilerWarm"), false);
+        QObject::connect(&warmPoll, &QTimer::timeout, [this, global, &profiler]() mutable {
+            if (profiler.isRunning() && profiler.isWatchdogReady()) {
+                global.setProperty(QStringLiteral("__profilerWarm"), true);
+                warmPoll.stop();
+            }
+        });
+        warmPoll.start(5);
         QObject::connect(&runtime, &coroscope::script::ScriptRuntime::logged, [this, &profiler](const QString& line) {
             if (line == QLatin1String("start")) {
                 warmAtStart = profiler.isWatchdogReady();
@@ -466,6 +485,34 @@ std::optional<ChildOutcome> runChild(const char* mode, int run) {
     return outcome;
 }
 
+/// CPU the whole machine spent busy and what the hypervisor stole (/proc/stat), and this process
+/// with its reaped children: the difference tells how loaded the machine was by others meanwhile.
+struct MachineCpu {
+    std::int64_t busyNs = 0;
+    std::int64_t stealNs = 0;
+    std::int64_t ownNs = 0;
+
+    static MachineCpu now() {
+        MachineCpu m;
+        QFile stat(QStringLiteral("/proc/stat"));
+        if (stat.open(QIODevice::ReadOnly)) {
+            // "cpu  user nice system idle iowait irq softirq steal ..." (USER_HZ ticks)
+            const QList<QByteArray> f = stat.readLine().simplified().split(' ');
+            const double nsPerTick = 1e9 / double(::sysconf(_SC_CLK_TCK));
+            auto ticks = [&](int i) { return f.value(i).toLongLong(); };
+            m.busyNs = std::int64_t(double(ticks(1) + ticks(2) + ticks(3) + ticks(6) + ticks(7)) * nsPerTick);
+            m.stealNs = std::int64_t(double(ticks(8)) * nsPerTick);
+        }
+        for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+            rusage u{};
+            ::getrusage(who, &u);
+            for (const timeval& t : {u.ru_utime, u.ru_stime})
+                m.ownNs += std::int64_t(t.tv_sec) * 1'000'000'000 + std::int64_t(t.tv_usec) * 1'000;
+        }
+        return m;
+    }
+};
+
 double median(std::vector<double> v) {
     if (v.empty())
         return 0;
@@ -497,6 +544,8 @@ int runParent() {
     std::vector<double> times[3];
     std::vector<double> tracedOthersCpu; // ns of CPU the profiler's threads used, per traced run
     bool checksFailed = false;
+    const MachineCpu cpuStart = MachineCpu::now();
+    const auto wallStart = SteadyClock::now();
     for (int rep = 0; rep < g_repetitions; ++rep) {
         // Rotate and flip the order, so a drift in speed favours no variant.
         int order[3] = {0, 1, 2};
@@ -513,6 +562,8 @@ int runParent() {
                 tracedOthersCpu.push_back(outcome->values[1] / outcome->values[0]);
         }
     }
+    const MachineCpu cpuEnd = MachineCpu::now();
+    const double wallNs = double(nanosBetween(wallStart, SteadyClock::now()));
     const std::vector<double>& raw = times[0];
     const std::vector<double>& script = times[1];
     const std::vector<double>& untraced = times[2];
@@ -540,6 +591,10 @@ int runParent() {
     printRuns("raw_runs_ms", raw);
     printRuns("script_runs_ms", script);
     printRuns("script_untraced_runs_ms", untraced);
+    // Average cores used by other processes meanwhile: well above 0, the figures above are suspect.
+    const double foreignNs = double((cpuEnd.busyNs - cpuStart.busyNs) - (cpuEnd.ownNs - cpuStart.ownNs));
+    std::printf("foreign_cpu_cores: %.2f\n", std::max(0.0, foreignNs) / wallNs);
+    std::printf("steal_cpu_cores: %.2f\n", double(cpuEnd.stealNs - cpuStart.stealNs) / wallNs);
     // Traced repetitions that WorkloadRun's guard interrupted spuriously, measured again without it.
     std::printf("script_runs_interrupted_by_guard: %d/%d\n", g_interruptedRuns, int(script.size()));
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");

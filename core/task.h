@@ -101,8 +101,14 @@ public:
     }
 
 private:
-    static void cancelInner(void* inner) noexcept {
-        static_cast<std::remove_reference_t<Inner>*>(inner)->await_cancel();
+    static bool cancelInner(void* inner) noexcept {
+        auto* awaiter = static_cast<std::remove_reference_t<Inner>*>(inner);
+        if constexpr (std::is_same_v<decltype(awaiter->await_cancel()), bool>)
+            return awaiter->await_cancel();
+        else {
+            awaiter->await_cancel();
+            return true;
+        }
     }
 
     template <typename Promise>

@@ -87,7 +87,10 @@ public:
     void relayFired() noexcept;
     /// A cancel-aware awaiter (one with await_cancel()) holds the task's own handle, no relay:
     /// cancelling calls `cancel(awaiter)` first, so it can never resume the task afterwards.
-    using CancelHook = void (*)(void* awaiter) noexcept;
+    /// The hook returns false when its resume is already on its way with a value that must not be
+    /// lost (an item handed over by a queue): the task then gets the value, and the cancellation
+    /// at its next await.
+    using CancelHook = bool (*)(void* awaiter) noexcept;
     void attachCancelHook(CancelHook cancel, void* awaiter, const AwaitLabel& label) noexcept;
     /// On resume: true if a cancel-aware awaiter (not the canceller) resumed us; detaches the hook.
     bool takeDirectResume() noexcept;
@@ -101,6 +104,7 @@ private:
     TaskState m_state = TaskState::Created;
     bool m_cancelRequested = false;
     bool m_cancelDelivered = false;
+    bool m_cancelDeferred = false; ///< refused by the awaiter: skip this resume, deliver at the next
     bool m_errorRetrieved = false;
     Clock::Ticks m_segmentStart = 0;
     Clock::Ticks m_exclusiveStart = 0;

@@ -61,6 +61,8 @@ private Q_SLOTS:
     void memoryLimitEndsTheRun();
     void durationEndsTheRun();
     void relativeScriptPathGivesPlainLocations();
+    void mainThatFailsAtOnceOrIsCancelledExitsOne_data();
+    void mainThatFailsAtOnceOrIsCancelledExitsOne();
 };
 
 void TestRunCommand::completedRunWritesAValidReport() {
@@ -225,6 +227,39 @@ void TestRunCommand::relativeScriptPathGivesPlainLocations() {
         readReport(m_dir.filePath(QStringLiteral("rel.json")))[QStringLiteral("slow_callbacks")].toArray();
     QCOMPARE(slow.size(), 1);
     QCOMPARE(slow[0][QStringLiteral("location")].toString(), QStringLiteral("rel.js:3"));
+}
+
+// Regressions (docs review): a non-generator main hung (quit before exec was lost); `throw 42`
+// came back as "yielded a value that is not awaitable"; a cancelled main exited 0.
+void TestRunCommand::mainThatFailsAtOnceOrIsCancelledExitsOne_data() {
+    QTest::addColumn<QString>("source");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("not a generator") << QStringLiteral("function main() { return 1; }")
+                                     << QStringLiteral("generator function");
+    QTest::newRow("throws a number") << QStringLiteral("function* main() { yield sleep(1); throw 42; }")
+                                     << QStringLiteral("uncaught value: 42");
+    QTest::newRow("cancelled") << QStringLiteral("function* victim() { yield sleep(10000); }\n"
+                                                 "function* main() { const t = spawn(victim); "
+                                                 "spawn(function* killer() { yield sleep(5); t.cancel(); });"
+                                                 " yield t; }")
+                               << QStringLiteral("CancelledError");
+}
+
+void TestRunCommand::mainThatFailsAtOnceOrIsCancelledExitsOne() {
+    QFETCH(QString, source);
+    QFETCH(QString, message);
+    const QString path = script(
+        QStringLiteral("main-%1.js").arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'),
+        source);
+    const QString report = path + QStringLiteral(".json");
+    const Result r = run({path, QStringLiteral("--report"), report}, 20'000);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    const QJsonObject json = readReport(report);
+    QCOMPARE(json[QStringLiteral("run")][QStringLiteral("status")].toString(), QStringLiteral("failed"));
+    for (const QJsonValue d : json[QStringLiteral("diagnostics")].toArray())
+        QVERIFY(d[QStringLiteral("rule")].toString() !=
+                QLatin1String("exception-never-retrieved")); // main's was reported
 }
 
 } // namespace

@@ -75,6 +75,7 @@ private Q_SLOTS:
     void offloadDoesNotBlockTheLoop();
     void httpGetTalksToTheLoopbackServer();
     void memoryGrowthNamesTheLeakingTaskOnly();
+    void cancelAfterHandOverKeepsTheItem();
 };
 
 void TestScript::syntaxErrorNamesFileAndLine() {
@@ -462,6 +463,26 @@ function* main() { yield gather(spawn('leaky-cache', leakyCache), spawn('churner
     QCOMPARE(leaky->allocatedBytes, std::int64_t(40 * 256 * 1024));
     QCOMPARE(churner->liveBytes, std::int64_t(0));
     QCOMPARE(churner->allocatedBytes, std::int64_t(40 * 256 * 1024));
+}
+
+// Regression (examples review): an item handed to a getter whose resume was still queued was lost
+// when the getter was cancelled in the same tick; now the getter receives it and is cancelled at
+// its next yield. Same for a semaphore permit.
+void TestScript::cancelAfterHandOverKeepsTheItem() {
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* getter(q, got) { const item = yield q.get(); got.push(item); yield sleep(1000); }
+function* waiter(sem, got) { yield sem.acquire(); got.push('permit'); sem.release(); yield sleep(1000); }
+function* main() {
+    const q = new Queue(), sem = new Semaphore(0), got = [];
+    const g = spawn(getter, q, got), w = spawn(waiter, sem, got);
+    yield sleep(5);
+    q.putNowait('item'); g.cancel();      // handed over, then cancelled in the same tick
+    sem.release(); w.cancel();
+    yield gatherSettled(g, w);
+    return [got.sort().join(','), q.size, sem.value, g.state, w.state].join('|');
+}
+)"));
+    QCOMPARE(run.main->value().toString(), QStringLiteral("item,permit|0|1|cancelled|cancelled"));
 }
 
 COROSCOPE_TEST_MAIN(TestScript)

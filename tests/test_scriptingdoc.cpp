@@ -3,6 +3,7 @@
 #include "script/prelude.h"
 
 #include <QFile>
+#include <QHash>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
@@ -10,6 +11,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <optional>
 
 namespace {
 
@@ -176,7 +178,8 @@ QSet<QString> preludeNames(const QString& prelude) {
     static const QRegularExpression objectLiteral(QStringLiteral(R"(^var\s+(\w+)\s*=\s*\{(.*)\};)"),
                                                   QRegularExpression::MultilineOption);
     static const QRegularExpression key(QStringLiteral(R"((?:^|[{,])\s*([A-Za-z$][\w$]*)\s*:)"));
-    static const QRegularExpression member(QStringLiteral(R"(^\s+(?:get\s+|set\s+|static\s+)?([A-Za-z$][\w$]*)\s*\()"));
+    static const QRegularExpression member(
+        QStringLiteral(R"(^\s+(?:get\s+|set\s+|static\s+)?([A-Za-z$][\w$]*)\s*\()"));
     static const QRegularExpression field(QStringLiteral(R"(\bthis\.([A-Za-z$][\w$]*)\s*=[^=])"));
     for (auto it = topLevel.globalMatch(prelude); it.hasNext();)
         names << it.next().captured(1);
@@ -246,7 +249,8 @@ private Q_SLOTS:
 
 void TestScriptingDoc::initTestCase() {
     QFile file(QStringLiteral(COROSCOPE_DOC));
-    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName() + QStringLiteral(": ") + file.errorString()));
+    QVERIFY2(file.open(QIODevice::ReadOnly),
+             qPrintable(file.fileName() + QStringLiteral(": ") + file.errorString()));
     m_doc = QString::fromUtf8(file.readAll());
     m_examples = parseExamples(m_doc, &m_parseError);
     QVERIFY(m_dir.isValid());
@@ -291,20 +295,26 @@ void TestScriptingDoc::exampleRunsAsDocumented() {
     }
     const QString out = QString::fromUtf8(process.readAllStandardOutput());
     const QString err = QString::fromUtf8(process.readAllStandardError());
-    const QString output = QStringLiteral("\n--- stdout:\n") + tail(out) + QStringLiteral("\n--- stderr:\n") + tail(err);
+    const QString output =
+        QStringLiteral("\n--- stdout:\n") + tail(out) + QStringLiteral("\n--- stderr:\n") + tail(err);
 
-    QVERIFY2(process.exitStatus() == QProcess::NormalExit, qPrintable(where + QStringLiteral(": crashed") + output));
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit,
+             qPrintable(where + QStringLiteral(": crashed") + output));
     QVERIFY2(process.exitCode() == example.exitCode,
-             qPrintable(where + QStringLiteral(": exit code %1, expected %2").arg(process.exitCode()).arg(example.exitCode) +
-                        output));
+             qPrintable(
+                 where +
+                 QStringLiteral(": exit code %1, expected %2").arg(process.exitCode()).arg(example.exitCode) +
+                 output));
     qsizetype from = 0;
     for (const QString& expected : example.expect) {
         const qsizetype at = out.indexOf(expected, from);
-        QVERIFY2(at >= 0, qPrintable(where + QStringLiteral(": stdout lacks, in order: ") + expected + output));
+        QVERIFY2(at >= 0,
+                 qPrintable(where + QStringLiteral(": stdout lacks, in order: ") + expected + output));
         from = at + expected.size();
     }
     for (const QString& expected : example.stderrHas)
-        QVERIFY2(err.contains(expected), qPrintable(where + QStringLiteral(": stderr lacks: ") + expected + output));
+        QVERIFY2(err.contains(expected),
+                 qPrintable(where + QStringLiteral(": stderr lacks: ") + expected + output));
 }
 
 void TestScriptingDoc::apiNameIsDocumented_data() {
@@ -333,7 +343,8 @@ void TestScriptingDoc::apiNameIsDocumented() {
             if (word.match(it.next().captured(1)).hasMatch())
                 return;
     }
-    QFAIL(qPrintable(QStringLiteral("docs/scripting.md never names `%1` in a heading or inline code").arg(name)));
+    QFAIL(qPrintable(
+        QStringLiteral("docs/scripting.md never names `%1` in a heading or inline code").arg(name)));
 }
 
 // A name added to the prelude must be added to kApiNames (and so documented); a name in
@@ -347,8 +358,9 @@ void TestScriptingDoc::apiListMatchesThePrelude() {
         const QString name = QString::fromLatin1(api.name);
         listed << name;
         if (!api.fromHost)
-            QVERIFY2(defined.contains(name),
-                     qPrintable(QStringLiteral("`%1` is listed but the prelude no longer defines it").arg(name)));
+            QVERIFY2(
+                defined.contains(name),
+                qPrintable(QStringLiteral("`%1` is listed but the prelude no longer defines it").arg(name)));
     }
     QStringList unlisted;
     for (const QString& name : defined)

@@ -54,11 +54,15 @@ public:
             m_future->m_waiters.push_back(m_slot);
         }
         std::shared_ptr<ScriptFuture> await_resume() const noexcept { return m_future; }
-        void await_cancel() noexcept {
-            // The resume may already be queued (settled just before the cancel): disarm it.
+        /// Refused (false) once settled: the value is already on its way to this task (an item a
+        /// queue handed over), and cancelling now would lose it.
+        bool await_cancel() noexcept {
+            if (m_future->isDone())
+                return false;
             m_slot->cancelled = true;
             m_future->removeWaiter(m_slot);
             m_future->m_abandoned = true;
+            return true;
         }
 
     private:

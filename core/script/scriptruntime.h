@@ -42,6 +42,9 @@ public:
     /// Spawns `main` as the task "main". Its future resolves, fails or is cancelled when it ends.
     std::shared_ptr<ScriptFuture> startMain();
 
+    /// The runner received this task's failure (main's): it is not "never retrieved".
+    void markRetrieved(const std::shared_ptr<ScriptFuture>& future);
+
     /// Cancels every script task still running (graceful stop).
     int cancelAll();
 

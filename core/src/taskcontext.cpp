@@ -275,6 +275,10 @@ void TaskContext::markErrorRetrieved() noexcept {
 bool TaskContext::takeCancellation() noexcept {
     if (!m_cancelRequested)
         return false;
+    if (m_cancelDeferred) {
+        m_cancelDeferred = false; // this resume delivers the awaited value; the next await, the cancel
+        return false;
+    }
     m_cancelRequested = false;
     return true;
 }
@@ -328,9 +332,11 @@ void TaskContext::requestCancel() {
     // finishes at once and would resume us through a relay still armed.
     TaskContext* awaited = m_awaitedTask;
     const bool suspended = m_cancelHook || m_relay;
-    if (m_cancelHook)
-        m_cancelHook(m_cancelHookAwaiter); // stops it: it will never resume us now
-    else if (m_relay)
+    if (m_cancelHook && !m_cancelHook(m_cancelHookAwaiter)) {
+        m_cancelDeferred = true; // its resume carries a value: deliver the cancellation after it
+        return;
+    }
+    if (m_relay)
         m_relay->abandon();
     detachRelay();
     if (awaited)

@@ -12,7 +12,8 @@
 //     `connect`; `connect` has between min_size and max_size samples: the pool never grows
 //     past max_size;
 //   * acquire timeouts caught by the clients (TimeoutError): no failed tasks, no diagnostics.
-// The log reports connections opened, queries run and acquires that timed out.
+// The log reports connections opened, queries run, acquires that timed out, and that every
+// connection is back in the pool at the end.
 //
 // Params: clients (12), queries (4), min_size (2), max_size (5), acquire_timeout_ms (150),
 //         query_ms (30), slow_query_ms (250), connect_ms (40).

@@ -57,7 +57,10 @@ void WorkloadRun::startGuard() {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             RunStatus verdict = RunStatus::Completed;
             const Clock::Ticks start = published->dispatchStart.load(std::memory_order_relaxed);
-            if (start != 0 && Clock::now() - start > timeoutTicks)
+            // now > start first: this thread's TSC read can trail the loop's by a few ticks, and the
+            // unsigned difference would wrap to ~2^64 and interrupt a healthy run.
+            const Clock::Ticks now = Clock::now();
+            if (start != 0 && now > start && now - start > timeoutTicks)
                 verdict = RunStatus::Interrupted;
             else if (memory.rssBytes() > memoryLimit)
                 verdict = RunStatus::MemoryLimit;
@@ -100,8 +103,9 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
             break;
         }
         if (main->isDone()) {
-            status = main->status() == script::ScriptFuture::Status::Failed ? RunStatus::Failed
-                                                                            : RunStatus::Completed;
+            // A main ended by an uncaught CancelledError did not complete either.
+            status = main->status() == script::ScriptFuture::Status::Resolved ? RunStatus::Completed
+                                                                              : RunStatus::Failed;
             break;
         }
         if (std::chrono::steady_clock::now() >= deadline) {
@@ -112,7 +116,10 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     }
     stopGuard();
     m_runtime->engine().setInterrupted(false);
+    if (main->status() == script::ScriptFuture::Status::Cancelled)
+        m_mainError = QStringLiteral("CancelledError: main was cancelled");
     if (main->status() == script::ScriptFuture::Status::Failed) {
+        m_runtime->markRetrieved(main); // reported as main's failure, not as an unretrieved one
         const TaskInfo* mainTask = nullptr;
         const RunSnapshot s = m_profiler.snapshot();
         for (const TaskInfo& t : s.tasks)

@@ -261,7 +261,12 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         setStretchLocation(0);
         throwing = false;
         sent = QJSValue();
-        if (m_engine.hasError() || step.isError()) {
+        // A generator step gives an iterator result; anything else is what the script threw
+        // (QJSEngine flags thrown Error objects, but `throw 42` comes back as the bare value).
+        const bool iteratorResult = step.isObject() && !step.isError() &&
+                                    step.hasOwnProperty(QStringLiteral("done")) &&
+                                    step.hasOwnProperty(QStringLiteral("value"));
+        if (m_engine.hasError() || !iteratorResult) {
             const QJSValue thrown = m_engine.hasError() ? m_engine.catchError() : step;
             stack.pop_back();
             if (!stack.empty()) { // rethrown into the generator that yielded this one
@@ -499,6 +504,12 @@ void ScriptRuntime::setStretchLocation(int yieldLine) noexcept {
     if (location)
         thread->scriptLocation = location;
     thread->published.scriptLocation.store(location, std::memory_order_relaxed);
+}
+
+void ScriptRuntime::markRetrieved(const std::shared_ptr<ScriptFuture>& future) {
+    future->markErrorObserved();
+    if (const auto it = m_tasks.find(future->taskId()); it != m_tasks.end())
+        it->second.task.acknowledgeError();
 }
 
 QUrl ScriptRuntime::httpBaseUrl() {
