@@ -230,22 +230,24 @@ struct TracedMarks {
             }
         });
         warmPoll.start(5);
-        QObject::connect(&runtime, &coroscope::script::ScriptRuntime::logged, [this, &profiler](const QString& line) {
-            if (line == QLatin1String("start")) {
-                warmAtStart = profiler.isWatchdogReady();
-                cpuStart = threadCpu();
-            } else if (line.startsWith(QLatin1String("switch_ms "))) {
-                cpuEnd = threadCpu();
-            }
-        });
+        QObject::connect(&runtime, &coroscope::script::ScriptRuntime::logged,
+                         [this, &profiler](const QString& line) {
+                             if (line == QLatin1String("start")) {
+                                 warmAtStart = profiler.isWatchdogReady();
+                                 cpuStart = threadCpu();
+                             } else if (line.startsWith(QLatin1String("switch_ms "))) {
+                                 cpuEnd = threadCpu();
+                             }
+                         });
     }
 };
 
 /// What both traced children print: the time, the profiler threads' CPU, and the checks of the
 /// collector's view. Workers: 202 segments each (spawned, started on a later loop iteration, one
 /// after each sleep); main: one more than its resumes (gather may wake it more than once).
-int reportTraced(const Workload& w, coroscope::RunStatus status, const QString& mainError, const QStringList& log,
-                 const TracedMarks& marks, const coroscope::RunSnapshot& s, bool warmAfter) {
+int reportTraced(const Workload& w, coroscope::RunStatus status, const QString& mainError,
+                 const QStringList& log, const TracedMarks& marks, const coroscope::RunSnapshot& s,
+                 bool warmAfter) {
     const std::optional<std::int64_t> ns = loggedSwitchNs(log);
     if (!ns) {
         std::fprintf(stderr, "the script logged no time: status %s, %s\n",
@@ -265,7 +267,8 @@ int reportTraced(const Workload& w, coroscope::RunStatus status, const QString& 
             workerResumesMax = std::max(workerResumesMax, t.resumes);
         }
     }
-    const std::uint64_t segments = std::uint64_t(w.tasks) * (std::uint64_t(w.switchesPerTask) + 2) + mainSegments;
+    const std::uint64_t segments =
+        std::uint64_t(w.tasks) * (std::uint64_t(w.switchesPerTask) + 2) + mainSegments;
     const bool ok = status == coroscope::RunStatus::Completed && marks.warmAtStart && s.tasksTotal == tasks &&
                     completed == tasks && s.segmentsTotal == segments && s.drops.records == 0;
     std::fprintf(stderr,
@@ -278,7 +281,8 @@ int reportTraced(const Workload& w, coroscope::RunStatus status, const QString& 
                  static_cast<unsigned long long>(completed), static_cast<unsigned long long>(tasks),
                  static_cast<unsigned long long>(s.segmentsTotal), static_cast<unsigned long long>(segments),
                  static_cast<unsigned long long>(mainSegments), workerResumesMin, workerResumesMax,
-                 static_cast<unsigned long long>(s.drops.records), static_cast<unsigned long long>(s.drops.segments),
+                 static_cast<unsigned long long>(s.drops.records),
+                 static_cast<unsigned long long>(s.drops.segments),
                  static_cast<unsigned long long>(s.drops.evictedTasks));
     std::printf("%lld %lld\n", static_cast<long long>(*ns), static_cast<long long>(others));
     return ok ? 0 : kExitChecksFailed;
@@ -325,8 +329,9 @@ QCoro::Task<coroscope::RunStatus> runWithoutGuard(coroscope::Profiler& profiler,
     for (int i = 0; i < 50 && runtime.unfinishedTasks() > 0; ++i)
         co_await QCoro::sleepFor(std::chrono::milliseconds(2));
     profiler.stop();
-    co_return main->status() == coroscope::script::ScriptFuture::Status::Resolved ? coroscope::RunStatus::Completed
-                                                                                 : coroscope::RunStatus::Failed;
+    co_return main->status() == coroscope::script::ScriptFuture::Status::Resolved
+        ? coroscope::RunStatus::Completed
+        : coroscope::RunStatus::Failed;
 }
 
 int childScriptSwitchNoGuard(int argc, char** argv) {
