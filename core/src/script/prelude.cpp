@@ -31,9 +31,9 @@ function spawn(first, ...rest) {
     name = name || 'task';
     return new Task(__host.spawn(name, fn, rest, __where()), name);
 }
-function __asTask(item, index, where) {
+function __asTask(item, index, where, kind) {
     if (item instanceof Task) return item;
-    var name = 'gather[' + index + ']';
+    var name = (kind || 'gather') + '[' + index + ']';
     if (item && typeof item.next === 'function' && typeof item.throw === 'function')
         return new Task(__host.spawnGenerator(name, item, where), name);
     return new Task(__host.spawn(name, function* () { return yield item; }, [], where), name);
@@ -58,11 +58,11 @@ function* __measured(name, awaitable) {
     try { return yield awaitable; } finally { __host.record(name, __host.now() - start); }
 }
 function measure(name, awaitable) { return __measured(String(name), awaitable); }
-function timeout(ms, awaitable) { return { __op: 6, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where()) }; }
+function timeout(ms, awaitable) { return { __op: 6, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where(), 'timeout') }; }
 function race(...items) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
     var where = __where();
-    return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where); }) };
+    return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where, 'race'); }) };
 }
 function offload(ms) { return { __op: 9, ms: Number(ms) || 0 }; }
 class Buffer {
