@@ -88,7 +88,11 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         return std::nullopt;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(parser.helpText().toUtf8().constData(), stdout);
+        // QCommandLineParser names the program after argv[0]; the subcommand is what users type.
+        QString help = parser.helpText();
+        help.replace(QStringLiteral("Usage: ") + QCoreApplication::arguments().constFirst(),
+                     QStringLiteral("Usage: coroscope run"));
+        std::fputs(help.toUtf8().constData(), stdout);
         std::exit(0);
     }
     if (parser.positionalArguments().size() != 1) {
