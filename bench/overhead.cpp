@@ -9,6 +9,7 @@
 // Instrumented children start timing once the profiler is warm (the watchdog has loaded debug
 // info, ~0.1-0.3 s of CPU on its own thread, once per process): the ratios are the steady-state
 // cost per switch and per dispatch. The warm-up itself is printed as profiler_warmup_ms.
+#include "benchsupport.h"
 #include "instrumentedapplication.h"
 #include "instrumentedthread.h"
 #include "profiler.h"
@@ -45,6 +46,9 @@
 #include <vector>
 
 namespace {
+
+using coroscope::bench::MachineCpu;
+using coroscope::bench::median;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -514,35 +518,6 @@ std::optional<ChildOutcome> runChild(const char* mode, bool unixDispatcher, int 
     return outcome;
 }
 
-/// CPU time the whole machine spent busy (all cores) and, separately, what the hypervisor stole,
-/// from /proc/stat; minus this process and its children it tells how loaded the machine was by
-/// others while we measured.
-struct MachineCpu {
-    std::int64_t busyNs = 0;
-    std::int64_t stealNs = 0;
-    std::int64_t ownNs = 0; ///< this process and its reaped children
-
-    static MachineCpu now() {
-        MachineCpu m;
-        QFile stat(QStringLiteral("/proc/stat"));
-        if (stat.open(QIODevice::ReadOnly)) {
-            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (USER_HZ ticks)
-            const QList<QByteArray> f = stat.readLine().simplified().split(' ');
-            const double nsPerTick = 1e9 / double(::sysconf(_SC_CLK_TCK));
-            auto ticks = [&](int i) { return f.value(i).toLongLong(); };
-            m.busyNs = std::int64_t(double(ticks(1) + ticks(2) + ticks(3) + ticks(6) + ticks(7)) * nsPerTick);
-            m.stealNs = std::int64_t(double(ticks(8)) * nsPerTick);
-        }
-        for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-            rusage u{};
-            ::getrusage(who, &u);
-            for (const timeval& t : {u.ru_utime, u.ru_stime})
-                m.ownNs += std::int64_t(t.tv_sec) * 1'000'000'000 + std::int64_t(t.tv_usec) * 1'000;
-        }
-        return m;
-    }
-};
-
 struct PairRuns {
     std::vector<double> raw;
     std::vector<double> traced;
@@ -564,13 +539,6 @@ struct PairRuns {
     }
     double rawMedian() const { return median(raw); }
     double tracedMedian() const { return median(traced); }
-
-private:
-    static double median(std::vector<double> v) {
-        std::sort(v.begin(), v.end());
-        const std::size_t n = v.size();
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
 };
 
 /// g_repetitions runs of each variant, alternating; the order flips every repetition so that a
@@ -648,10 +616,7 @@ int runParent() {
     printRuns("dispatch_traced_runs_ms", unixLoop->traced, nsPerMs);
     printRuns("dispatch_raw_runs_ms_glib", glib->raw, nsPerMs);
     printRuns("dispatch_traced_runs_ms_glib", glib->traced, nsPerMs);
-    // Average cores used by other processes meanwhile: well above 0, the minima above are suspect.
-    const double foreignNs = double((cpuEnd.busyNs - cpuStart.busyNs) - (cpuEnd.ownNs - cpuStart.ownNs));
-    std::printf("foreign_cpu_cores: %.2f\n", std::max(0.0, foreignNs) / wallNs);
-    std::printf("steal_cpu_cores: %.2f\n", double(cpuEnd.stealNs - cpuStart.stealNs) / wallNs);
+    coroscope::bench::printMachineLoad(cpuStart, cpuEnd, wallNs);
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
     return checksFailed ? 1 : 0;
 }

@@ -24,6 +24,7 @@
 //
 // `script_bench --child MODE TASKS SWITCHES` runs one child on a smaller workload, e.g. under
 // callgrind (set QT_NO_GLIB=1 yourself).
+#include "benchsupport.h"
 #include "instrumentedapplication.h"
 #include "profiler.h"
 #include "runner/workloadrun.h"
@@ -53,6 +54,9 @@
 #include <vector>
 
 namespace {
+
+using coroscope::bench::MachineCpu;
+using coroscope::bench::median;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -490,42 +494,6 @@ std::optional<ChildOutcome> runChild(const char* mode, int run) {
     return outcome;
 }
 
-/// CPU the whole machine spent busy and what the hypervisor stole (/proc/stat), and this process
-/// with its reaped children: the difference tells how loaded the machine was by others meanwhile.
-struct MachineCpu {
-    std::int64_t busyNs = 0;
-    std::int64_t stealNs = 0;
-    std::int64_t ownNs = 0;
-
-    static MachineCpu now() {
-        MachineCpu m;
-        QFile stat(QStringLiteral("/proc/stat"));
-        if (stat.open(QIODevice::ReadOnly)) {
-            // "cpu  user nice system idle iowait irq softirq steal ..." (USER_HZ ticks)
-            const QList<QByteArray> f = stat.readLine().simplified().split(' ');
-            const double nsPerTick = 1e9 / double(::sysconf(_SC_CLK_TCK));
-            auto ticks = [&](int i) { return f.value(i).toLongLong(); };
-            m.busyNs = std::int64_t(double(ticks(1) + ticks(2) + ticks(3) + ticks(6) + ticks(7)) * nsPerTick);
-            m.stealNs = std::int64_t(double(ticks(8)) * nsPerTick);
-        }
-        for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-            rusage u{};
-            ::getrusage(who, &u);
-            for (const timeval& t : {u.ru_utime, u.ru_stime})
-                m.ownNs += std::int64_t(t.tv_sec) * 1'000'000'000 + std::int64_t(t.tv_usec) * 1'000;
-        }
-        return m;
-    }
-};
-
-double median(std::vector<double> v) {
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /// Median over repetitions of a[i] / b[i].
 double medianRatio(const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<double> ratios;
@@ -596,10 +564,7 @@ int runParent() {
     printRuns("raw_runs_ms", raw);
     printRuns("script_runs_ms", script);
     printRuns("script_untraced_runs_ms", untraced);
-    // Average cores used by other processes meanwhile: well above 0, the figures above are suspect.
-    const double foreignNs = double((cpuEnd.busyNs - cpuStart.busyNs) - (cpuEnd.ownNs - cpuStart.ownNs));
-    std::printf("foreign_cpu_cores: %.2f\n", std::max(0.0, foreignNs) / wallNs);
-    std::printf("steal_cpu_cores: %.2f\n", double(cpuEnd.stealNs - cpuStart.stealNs) / wallNs);
+    coroscope::bench::printMachineLoad(cpuStart, cpuEnd, wallNs);
     // Traced repetitions that WorkloadRun's guard interrupted spuriously, measured again without it.
     std::printf("script_runs_interrupted_by_guard: %d/%d\n", g_interruptedRuns, int(script.size()));
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
