@@ -86,6 +86,7 @@ struct MemoryStats {
     std::int64_t heapEndBytes = 0;
     double rssGrowthBytesPerSecond = 0;
     double heapGrowthBytesPerSecond = 0;
+    std::int64_t growthSpanNs = 0; ///< how much time the growth rates are measured over
 };
 
 struct DropCounters {

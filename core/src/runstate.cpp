@@ -405,6 +405,7 @@ void RunState::onMemorySample(const Record& r) {
     m_heapGrowth.add(sample.tNanos, sample.heapBytes);
     m_memoryStats.rssGrowthBytesPerSecond = m_rssGrowth.bytesPerSecond();
     m_memoryStats.heapGrowthBytesPerSecond = m_heapGrowth.bytesPerSecond();
+    m_memoryStats.growthSpanNs = m_rssGrowth.spanNanos();
     // Bounded series: past the limit keep every other sample, then every 4th, ...
     if (m_memorySeen++ % m_memoryStride == 0)
         m_memory.push_back(sample);

@@ -30,10 +30,14 @@ QString textSummary(const RunInfo* info, const RunSnapshot& s) {
                .arg(micros(s.loopLagMicros.percentile(50)), micros(s.loopLagMicros.percentile(99)),
                     micros(s.loopLagMicros.max()))
                .arg(s.loopUtilization * 100, 0, 'f', 1);
-    out << QStringLiteral("Memory: RSS %1 (peak %2), growing %3/s")
+    // A rate over less than a second is mostly start-up (debug info loading): not worth a number.
+    const QString growth =
+        s.memoryStats.growthSpanNs >= 1'000'000'000
+            ? QStringLiteral(", growing %1/s").arg(formatBytes(s.memoryStats.rssGrowthBytesPerSecond))
+            : QString();
+    out << QStringLiteral("Memory: RSS %1 (peak %2)%3")
                .arg(formatBytes(double(s.memoryStats.rssEndBytes)),
-                    formatBytes(double(s.memoryStats.rssPeakBytes)),
-                    formatBytes(s.memoryStats.rssGrowthBytesPerSecond));
+                    formatBytes(double(s.memoryStats.rssPeakBytes)), growth);
     for (const LatencyMetric& m : s.latency)
         out << QStringLiteral("Latency %1: n=%2 p50 %3, p95 %4, p99 %5, max %6")
                    .arg(m.name)
