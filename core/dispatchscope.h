@@ -42,11 +42,12 @@ private:
         t.dominantTask = 0;
         t.dominantTicks = 0;
         t.scriptLocation = nullptr;
-        t.receiverMeta = receiver ? receiver->metaObject() : nullptr; // its className() only when slow
-        t.eventType = event ? int(event->type()) : 0;
         t.published.dispatchSeq.store(++t.dispatchSeq, std::memory_order_relaxed);
-        t.published.receiverMeta.store(t.receiverMeta, std::memory_order_relaxed);
-        t.published.eventType.store(t.eventType, std::memory_order_relaxed);
+        // Stored once, where the watchdog reads them; the slow path reads them back (own writes).
+        // className() only when slow: the metaObject pointer is enough here.
+        t.published.receiverMeta.store(receiver ? receiver->metaObject() : nullptr,
+                                       std::memory_order_relaxed);
+        t.published.eventType.store(event ? int(event->type()) : 0, std::memory_order_relaxed);
         t.published.dispatchStart.store(now, std::memory_order_relaxed);
     }
 

@@ -56,11 +56,9 @@ public:
     int depth = 0;
     std::uint64_t dispatchSeq = 0;
     Clock::Ticks dispatchStart = 0;
-    Clock::Ticks nestedIdle = 0; ///< time a nested event loop slept inside this dispatch
-    const QMetaObject* receiverMeta = nullptr;
+    Clock::Ticks nestedIdle = 0;          ///< time a nested event loop slept inside this dispatch
     const char* scriptLocation = nullptr; ///< set by the script runtime while a line blocks
-    int eventType = 0;
-    std::uint64_t dominantTask = 0; ///< task with the most exclusive time in this dispatch
+    std::uint64_t dominantTask = 0;       ///< task with the most exclusive time in this dispatch
     Clock::Ticks dominantTicks = 0;
     Clock::Ticks idleSince = 0; ///< set by aboutToBlock, cleared when work resumes
     Clock::Ticks idleAccumulated = 0;

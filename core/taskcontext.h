@@ -103,7 +103,6 @@ private:
     std::coroutine_handle<> m_handle;
     TaskState m_state = TaskState::Created;
     bool m_cancelRequested = false;
-    bool m_cancelDelivered = false;
     bool m_cancelDeferred = false; ///< refused by the awaiter: skip this resume, deliver at the next
     bool m_errorRetrieved = false;
     Clock::Ticks m_segmentStart = 0;

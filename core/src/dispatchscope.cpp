@@ -11,9 +11,10 @@ void DispatchScope::emitSlowCallback(InstrumentedThread& t, Clock::Ticks now, Cl
     r.c = std::int64_t(busy);
     // Below the threshold: the watchdog saw it while a nested loop slept in it; retract.
     r.state = busy < t.slowThreshold.load(std::memory_order_relaxed) ? 1 : 0;
-    r.b = std::uint64_t(t.eventType);
+    r.b = std::uint64_t(t.published.eventType.load(std::memory_order_relaxed));
     r.task = t.dominantTask;
-    r.label = t.receiverMeta ? t.receiverMeta->className() : nullptr;
+    const QMetaObject* meta = t.published.receiverMeta.load(std::memory_order_relaxed);
+    r.label = meta ? meta->className() : nullptr;
     if (t.scriptLocation)
         r.setText(QString::fromUtf8(t.scriptLocation)); // the script line that blocked
     t.send(std::move(r));

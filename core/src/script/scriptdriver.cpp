@@ -266,8 +266,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 }
                 if (firstFailure) {
                     if (firstFailure->status() == ScriptFuture::Status::Failed) {
-                        firstFailure->markErrorObserved();
-                        m_tasks.at(firstFailure->taskId()).task.acknowledgeError();
+                        markRetrieved(firstFailure);
                         error = firstFailure->value();
                     } else {
                         error = makeError(QStringLiteral("CancelledError"),
@@ -289,8 +288,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                             entry.setProperty(QStringLiteral("value"), f->value());
                         } else {
                             if (f->status() == ScriptFuture::Status::Failed) {
-                                f->markErrorObserved();
-                                m_tasks.at(f->taskId()).task.acknowledgeError();
+                                markRetrieved(f);
                             }
                             entry.setProperty(QStringLiteral("error"),
                                               f->status() == ScriptFuture::Status::Failed
@@ -326,9 +324,7 @@ bool ScriptRuntime::takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJS
         value = future->value();
         return true;
     case ScriptFuture::Status::Failed:
-        future->markErrorObserved();
-        if (const auto it = m_tasks.find(future->taskId()); it != m_tasks.end())
-            it->second.task.acknowledgeError();
+        markRetrieved(future);
         error = future->value();
         return false;
     default:
