@@ -2,12 +2,17 @@
 
 // Helpers the benchmarks share (bench/overhead, bench/script_bench).
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QList>
+#include <QProcess>
+#include <QProcessEnvironment>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
@@ -41,6 +46,74 @@ struct MachineCpu {
         return m;
     }
 };
+
+/// A child that measured, but whose run or the collector's view of it was wrong: its number is
+/// kept and the whole run reports the failed check.
+inline constexpr int kExitChecksFailed = 3;
+
+/// What one child printed on stdout (its numbers), and whether its checks failed.
+struct ChildOutcome {
+    std::vector<double> values;
+    bool checksFailed = false;
+};
+
+/// Runs this binary as `--child MODE` in a fresh process (QT_NO_GLIB=1 if `unixDispatcher`: Qt
+/// picks its dispatcher when the application object is created, so only a fresh process's
+/// environment can switch it). Passes the child's stderr on, prefixed, each line also to
+/// `onStderrLine`. Nothing (the reason on stderr) if it did not start or finish, crashed, exited
+/// with a code other than 0 or kExitChecksFailed, or printed no positive number.
+inline std::optional<ChildOutcome> runChild(const char* bench, const char* mode, bool unixDispatcher, int run,
+                                            const std::function<void(const QByteArray&)>& onStderrLine = {}) {
+    constexpr int kChildTimeoutMs = 300'000;
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (unixDispatcher)
+        env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
+    else
+        env.remove(QStringLiteral("QT_NO_GLIB"));
+    child.setProcessEnvironment(env);
+    child.start(QCoreApplication::applicationFilePath(),
+                QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
+    const char* variant = unixDispatcher ? " (unix dispatcher)" : "";
+    if (!child.waitForStarted()) {
+        // e.g. the binary is being relinked by a build running beside the benchmark
+        std::fprintf(stderr, "%s: child %s%s could not start: %s\n", bench, mode, variant,
+                     qPrintable(child.errorString()));
+        return std::nullopt;
+    }
+    const bool finished = child.waitForFinished(kChildTimeoutMs);
+    for (const QByteArray& line : child.readAllStandardError().split('\n')) {
+        if (line.isEmpty())
+            continue;
+        if (onStderrLine)
+            onStderrLine(line);
+        std::fprintf(stderr, "# %s%s run %d: %s\n", mode, variant, run + 1, line.constData());
+    }
+    if (!finished) {
+        child.kill();
+        child.waitForFinished();
+        std::fprintf(stderr, "%s: child %s%s did not finish\n", bench, mode, variant);
+        return std::nullopt;
+    }
+    const int code = child.exitCode();
+    if (child.exitStatus() != QProcess::NormalExit || (code != 0 && code != kExitChecksFailed)) {
+        std::fprintf(stderr, "%s: child %s%s failed (exit %d)\n", bench, mode, variant, code);
+        return std::nullopt;
+    }
+    ChildOutcome outcome;
+    outcome.checksFailed = code == kExitChecksFailed;
+    for (const QByteArray& field : child.readAllStandardOutput().simplified().split(' ')) {
+        bool ok = false;
+        const double value = field.toDouble(&ok);
+        if (ok)
+            outcome.values.push_back(value);
+    }
+    if (outcome.values.empty() || outcome.values.front() <= 0) {
+        std::fprintf(stderr, "%s: child %s%s printed no measurement\n", bench, mode, variant);
+        return std::nullopt;
+    }
+    return outcome;
+}
 
 /// Prints foreign_cpu_cores (average cores other processes used meanwhile: well above 0, the
 /// timings are suspect) and steal_cpu_cores (taken by the hypervisor).

@@ -47,6 +47,8 @@
 
 namespace {
 
+using coroscope::bench::ChildOutcome;
+using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
 using coroscope::bench::median;
 
@@ -79,7 +81,6 @@ const auto kPingType = QEvent::Type(QEvent::User + 1);
 
 // A traced child that measured but whose collector lost or miscounted records: its number is kept,
 // the whole run reports the failed check.
-constexpr int kExitChecksFailed = 3;
 
 std::int64_t nanosBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
@@ -459,63 +460,14 @@ constexpr ChildMode kChildModes[] = {
 // ------------------------------------------------------------------------------------------------
 // Parent: runs the children and prints the results.
 
-constexpr int kChildTimeoutMs = 300'000;
-
-/// What one child printed, or nothing if it failed. Its stderr is passed on, prefixed.
-struct ChildOutcome {
-    std::vector<double> values;
-    bool checksFailed = false;
-};
-
 /// Every instrumented child's warm-up (watchdog ready), in ms.
 std::vector<double> g_warmupsMs;
 
 std::optional<ChildOutcome> runChild(const char* mode, bool unixDispatcher, int run) {
-    QProcess child;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // Qt picks its dispatcher when the application object is created: only the environment
-    // of a fresh process can switch it.
-    if (unixDispatcher)
-        env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
-    else
-        env.remove(QStringLiteral("QT_NO_GLIB"));
-    child.setProcessEnvironment(env);
-    child.start(QCoreApplication::applicationFilePath(),
-                QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
-    const bool finished = child.waitForStarted() && child.waitForFinished(kChildTimeoutMs);
-    const char* variant = unixDispatcher ? " (unix dispatcher)" : "";
-    const QList<QByteArray> errLines = child.readAllStandardError().split('\n');
-    for (const QByteArray& line : errLines) {
+    return coroscope::bench::runChild("overhead", mode, unixDispatcher, run, [](const QByteArray& line) {
         if (line.startsWith("warmup_ms "))
             g_warmupsMs.push_back(line.mid(10).toDouble());
-        if (!line.isEmpty())
-            std::fprintf(stderr, "# %s%s run %d: %s\n", mode, variant, run + 1, line.constData());
-    }
-    if (!finished) {
-        child.kill();
-        child.waitForFinished();
-        std::fprintf(stderr, "overhead: child %s%s did not finish\n", mode, variant);
-        return std::nullopt;
-    }
-    const int code = child.exitCode();
-    if (child.exitStatus() != QProcess::NormalExit || (code != 0 && code != kExitChecksFailed)) {
-        std::fprintf(stderr, "overhead: child %s%s failed (exit %d)\n", mode, variant, code);
-        return std::nullopt;
-    }
-    ChildOutcome outcome;
-    outcome.checksFailed = code == kExitChecksFailed;
-    const QList<QByteArray> fields = child.readAllStandardOutput().simplified().split(' ');
-    for (const QByteArray& field : fields) {
-        bool ok = false;
-        const double value = field.toDouble(&ok);
-        if (ok)
-            outcome.values.push_back(value);
-    }
-    if (outcome.values.empty()) {
-        std::fprintf(stderr, "overhead: child %s%s printed no number\n", mode, variant);
-        return std::nullopt;
-    }
-    return outcome;
+    });
 }
 
 struct PairRuns {

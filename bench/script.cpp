@@ -13,8 +13,6 @@
 //   raw-switch             QCoro::Task<> + QCoro::sleepFor(0ms), plain QCoreApplication
 //   script-switch          the script under `coroscope run` conditions (profiler on, warm)
 //   script-untraced-switch the same script in a ScriptRuntime alone, no Profiler (JS engine cost)
-// plus script-switch-noguard, WorkloadRun::run() without its guard thread, which stands in for a
-// script-switch that the guard interrupted spuriously (see kExitInterrupted; counted and printed).
 //
 // The script times itself (now() around spawn ... gather) and logs the figure; it first sleeps
 // 300 ms, and longer until the profiler's watchdog is warm (its one-off DWARF load would otherwise
@@ -55,6 +53,8 @@
 
 namespace {
 
+using coroscope::bench::ChildOutcome;
+using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
 using coroscope::bench::median;
 
@@ -64,16 +64,6 @@ int g_repetitions = 21;
 
 constexpr int kTasks = 1'000;
 constexpr int kSwitchesPerTask = 200;
-
-// The traced child measured, but the run or the collector's view of it was wrong: its number is
-// kept, the whole run reports the failed check.
-constexpr int kExitChecksFailed = 3;
-// The run ended "interrupted" although nothing blocked: WorkloadRun's guard compares its own TSC
-// read with the loop's published dispatch start, unsigned, and a start a few ticks "in the future"
-// (another core's TSC, an unordered rdtsc) wraps to a huge age (core/src/runner/workloadrun.cpp,
-// startGuard; on this machine it ends nearly every run of this workload). The parent then runs
-// script-switch-noguard for that repetition instead and counts it.
-constexpr int kExitInterrupted = 4;
 
 std::int64_t nanosBetween(SteadyClock::time_point from, SteadyClock::time_point to) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count();
@@ -313,59 +303,10 @@ int childScriptSwitch(int argc, char** argv) {
     app.exec();
     if (status == coroscope::RunStatus::Interrupted) {
         std::fprintf(stderr, "interrupted by the run's guard (%s)\n", qPrintable(run.mainError()));
-        return kExitInterrupted;
+        return 1; // a failed run: the parent reports it
     }
     return reportTraced(w, status, run.mainError(), run.runtime().logLines(), marks, run.snapshot(),
                         run.profiler().isWatchdogReady());
-}
-
-/// WorkloadRun::run() step by step, without its guard thread (whose spurious interrupts make
-/// script-switch fail on this machine, see kExitInterrupted): the same application, Profiler
-/// settings, runtime set-up, 10 ms poll for main's end and shutdown. The guard costs ~3 ms of CPU
-/// per second on another thread, so the two measure the same thing.
-QCoro::Task<coroscope::RunStatus> runWithoutGuard(coroscope::Profiler& profiler,
-                                                  coroscope::script::ScriptRuntime& runtime) {
-    profiler.start();
-    const auto main = runtime.startMain();
-    while (!main->isDone())
-        co_await QCoro::sleepFor(std::chrono::milliseconds(10));
-    runtime.cancelAll();
-    for (int i = 0; i < 50 && runtime.unfinishedTasks() > 0; ++i)
-        co_await QCoro::sleepFor(std::chrono::milliseconds(2));
-    profiler.stop();
-    co_return main->status() == coroscope::script::ScriptFuture::Status::Resolved
-        ? coroscope::RunStatus::Completed
-        : coroscope::RunStatus::Failed;
-}
-
-int childScriptSwitchNoGuard(int argc, char** argv) {
-    const Workload w = workloadFromArgs(argc, argv);
-    const QTemporaryDir dir;
-    const QString path = writeScript(dir, w);
-    coroscope::InstrumentedCoreApplication app(argc, argv);
-    // As WorkloadRun's constructor and load() set them up for RunOptions{.script = path}.
-    const coroscope::RunOptions options{.script = path};
-    coroscope::Settings settings;
-    settings.slowCallbackThreshold = options.slowThreshold;
-    coroscope::Profiler profiler(settings);
-    coroscope::script::ScriptRuntime runtime;
-    runtime.setSeed(options.seed);
-    runtime.setParams(options.params);
-    runtime.setMaxTasks(options.maxTasks);
-    if (const auto error = runtime.load(path)) {
-        std::fprintf(stderr, "%s\n", qPrintable(error->toString()));
-        return 2;
-    }
-    TracedMarks marks;
-    marks.watch(runtime, profiler);
-    coroscope::RunStatus status = coroscope::RunStatus::Completed;
-    QCoro::Task<> finished = runWithoutGuard(profiler, runtime).then([&](coroscope::RunStatus s) {
-        status = s;
-        QCoreApplication::quit();
-    });
-    app.exec();
-    return reportTraced(w, status, QString(), runtime.logLines(), marks, profiler.snapshot(),
-                        profiler.isWatchdogReady());
 }
 
 /// The same script in a ScriptRuntime alone: no Profiler, no instrumented application, so the
@@ -415,83 +356,13 @@ constexpr ChildMode kChildModes[] = {
     {"raw-switch", childRawSwitch},
     {"script-switch", childScriptSwitch},
     {"script-untraced-switch", childScriptUntracedSwitch},
-    {"script-switch-noguard", childScriptSwitchNoGuard},
 };
 
 // ------------------------------------------------------------------------------------------------
 // Parent
 
-constexpr int kChildTimeoutMs = 300'000;
-
-struct ChildOutcome {
-    std::vector<double> values;
-    bool checksFailed = false;
-    bool interrupted = false;
-};
-
-/// Traced repetitions measured without WorkloadRun's guard (see kExitInterrupted).
-int g_interruptedRuns = 0;
-
-std::optional<ChildOutcome> runChildOnce(const char* mode, int run) {
-    QProcess child;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // The runner's dispatcher (app/runcommand.cpp); only a fresh process's environment picks it.
-    env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
-    child.setProcessEnvironment(env);
-    child.start(QCoreApplication::applicationFilePath(),
-                QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
-    if (!child.waitForStarted()) {
-        // e.g. the binary is being relinked by a build running beside this benchmark
-        std::fprintf(stderr, "script_bench: child %s could not start: %s\n", mode,
-                     qPrintable(child.errorString()));
-        return std::nullopt;
-    }
-    const bool finished = child.waitForFinished(kChildTimeoutMs);
-    const QList<QByteArray> errLines = child.readAllStandardError().split('\n');
-    for (const QByteArray& line : errLines)
-        if (!line.isEmpty())
-            std::fprintf(stderr, "# %s run %d: %s\n", mode, run + 1, line.constData());
-    if (!finished) {
-        child.kill();
-        child.waitForFinished();
-        std::fprintf(stderr, "script_bench: child %s did not finish\n", mode);
-        return std::nullopt;
-    }
-    const int code = child.exitCode();
-    if (child.exitStatus() == QProcess::NormalExit && code == kExitInterrupted) {
-        ChildOutcome outcome;
-        outcome.interrupted = true;
-        return outcome;
-    }
-    if (child.exitStatus() != QProcess::NormalExit || (code != 0 && code != kExitChecksFailed)) {
-        std::fprintf(stderr, "script_bench: child %s failed (exit %d)\n", mode, code);
-        return std::nullopt;
-    }
-    ChildOutcome outcome;
-    outcome.checksFailed = code == kExitChecksFailed;
-    const QList<QByteArray> fields = child.readAllStandardOutput().simplified().split(' ');
-    for (const QByteArray& field : fields) {
-        bool ok = false;
-        const double value = field.toDouble(&ok);
-        if (ok)
-            outcome.values.push_back(value);
-    }
-    if (outcome.values.empty() || outcome.values.front() <= 0) {
-        std::fprintf(stderr, "script_bench: child %s printed no time\n", mode);
-        return std::nullopt;
-    }
-    return outcome;
-}
-
 std::optional<ChildOutcome> runChild(const char* mode, int run) {
-    std::optional<ChildOutcome> outcome = runChildOnce(mode, run);
-    if (outcome && outcome->interrupted) {
-        ++g_interruptedRuns;
-        outcome = runChildOnce("script-switch-noguard", run);
-        if (outcome && outcome->interrupted)
-            return std::nullopt;
-    }
-    return outcome;
+    return coroscope::bench::runChild("script_bench", mode, /*unixDispatcher (the runner's)*/ true, run);
 }
 
 /// Median over repetitions of a[i] / b[i].
@@ -565,8 +436,6 @@ int runParent() {
     printRuns("script_runs_ms", script);
     printRuns("script_untraced_runs_ms", untraced);
     coroscope::bench::printMachineLoad(cpuStart, cpuEnd, wallNs);
-    // Traced repetitions that WorkloadRun's guard interrupted spuriously, measured again without it.
-    std::printf("script_runs_interrupted_by_guard: %d/%d\n", g_interruptedRuns, int(script.size()));
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
     return checksFailed ? 1 : 0;
 }
