@@ -13,7 +13,8 @@ namespace coroscope {
 /// What one Record says. Records are the single data path from the measured threads to the
 /// Collector: live views and saved sessions are both built from this stream.
 enum class RecordKind : std::uint8_t {
-    /// task; a = parent id; b = coroutine resume address; text = name; label:c = spawn file:line
+    /// task; a = parent id; b = coroutine resume address; text = name; label:c = spawn file:line;
+    /// t1 = its heap::Account* (0 without the malloc interposer)
     TaskCreated,
     /// task; t0..t1 = one resume segment; a = ready ticks (0: unknown); b = exclusive ticks;
     /// label = what the task now awaits (nullptr: it finished); c = await arg; text = await detail

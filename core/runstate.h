@@ -15,6 +15,9 @@
 #include <unordered_set>
 
 namespace coroscope {
+namespace heap {
+struct Account;
+} // namespace heap
 
 /// The collector's aggregate of everything recorded: applies records in arrival order and keeps
 /// memory bounded (retention limits, bounded strings). Owned and touched by the collector
@@ -47,6 +50,10 @@ public:
 
     RunSnapshot snapshot(std::int64_t nowNs) const;
 
+    /// Copies the per-task heap accounts (written by the malloc interposer on the measured
+    /// threads) into allocatedBytes/liveBytes. Cheap per task; called before rules look.
+    void refreshHeapAccounts();
+
 private:
     TaskInfo& taskFor(std::uint64_t id, std::int64_t tNs);
     void setState(TaskInfo& task, TaskState state);
@@ -71,6 +78,8 @@ private:
     const Settings& m_settings;
     Observer m_observer;
     std::unordered_map<std::uint64_t, TaskInfo> m_tasks;
+    /// Tasks with a heap account (the interposer is linked): read, never written, here.
+    std::unordered_map<std::uint64_t, const heap::Account*> m_heapAccounts;
     QSet<QString> m_strings; ///< interned names and locations
     std::unordered_set<std::uint64_t> m_unfinished;
     std::vector<std::uint64_t> m_pendingNames; ///< unnamed tasks waiting for the symbolizer

@@ -43,6 +43,10 @@ namespace detail {
 class RelayPromise;
 } // namespace detail
 
+namespace heap {
+struct Account;
+} // namespace heap
+
 /// The non-template half of every traced task's promise: identity, resume segments, lifecycle
 /// records and cancellation. All members are touched only by the thread the task runs on.
 class TaskContext {
@@ -116,6 +120,7 @@ private:
     CancelHook m_cancelHook = nullptr;
     void* m_cancelHookAwaiter = nullptr;
     TaskContext* m_awaitedTask = nullptr;
+    heap::Account* m_account; ///< what its allocations are charged to (null without the interposer)
     QString m_error;
     // Intrusive list of live tasks on this thread: O(1), no allocation.
     TaskContext* m_prevLive = nullptr;

@@ -385,9 +385,15 @@ void TestExamples::memoryLeak() {
     QCOMPARE(at(byTask[0], "task").toString(), QStringLiteral("leaking_cache"));
     const qint64 leaked = at(byTask[0], "live_bytes").toInteger();
     QVERIFY2(leaked >= 20 << 20, qPrintable(QString::number(leaked)));
-    QCOMPARE(leaked, at(byTask[0], "allocated_bytes").toInteger());
+    // Every heap allocation counts (map nodes, strings, frames), not only the buffers: the leak
+    // keeps nearly all it allocated; the LRU keeps its 8 entries plus well under one more chunk.
+    const qint64 leakAllocated = at(byTask[0], "allocated_bytes").toInteger();
+    QVERIFY2(leaked >= leakAllocated * 99 / 100,
+             qPrintable(QStringLiteral("%1 of %2").arg(leaked).arg(leakAllocated)));
     QCOMPARE(at(byTask[1], "task").toString(), QStringLiteral("lru_cache"));
-    QCOMPARE(at(byTask[1], "live_bytes").toInteger(), qint64(8 * 256 * 1024)); // lru_entries x chunk
+    const qint64 lruLive = at(byTask[1], "live_bytes").toInteger();
+    constexpr qint64 kChunk = 256 * 1024;
+    QVERIFY2(lruLive >= 8 * kChunk && lruLive < 9 * kChunk, qPrintable(QString::number(lruLive)));
     QVERIFY(at(byTask[1], "allocated_bytes").toInteger() >= 20 << 20);
 }
 

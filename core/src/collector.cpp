@@ -63,6 +63,7 @@ void Collector::run(std::stop_token stop) {
         drainLocked();
         if (std::chrono::steady_clock::now() >= nextRuleTick) {
             nextRuleTick += kRuleTickInterval;
+            m_state.refreshHeapAccounts();
             const std::int64_t now = Clock::nanosNow();
             for (auto& rule : m_rules)
                 rule->onTick(m_state, now, *this);
@@ -88,6 +89,7 @@ void Collector::finish() {
         return;
     m_finished = true;
     m_state.resolvePendingNames(true); // the loop is done: loading symbols can stall nothing now
+    m_state.refreshHeapAccounts();
     const std::int64_t now = Clock::nanosNow();
     for (auto& rule : m_rules)
         rule->onShutdown(m_state, now, *this);

@@ -1,6 +1,7 @@
 #include "runstate.h"
 
 #include "format.h"
+#include "heapaccount.h"
 #include "symbolizer.h"
 
 #include <QEvent>
@@ -164,6 +165,8 @@ void RunState::onCreated(Record& r) {
     t.createdNs = ns(r.t0);
     t.state = TaskState::Running; // eager: it runs as soon as it is created
     t.coroutineAddress = std::uintptr_t(r.b);
+    if (r.t1)
+        m_heapAccounts[r.task] = reinterpret_cast<const heap::Account*>(r.t1);
     if (r.label)
         t.spawnLocation = intern(QString::fromUtf8(r.label).section(u'/', -1) + u':' + QString::number(r.c));
     if (r.hasText()) {
@@ -274,6 +277,7 @@ void RunState::evictFinishedTasks() {
         if (it == m_tasks.end())
             continue;
         // Counts by state stay exact: an evicted task leaves its state counted.
+        m_heapAccounts.erase(it->first);
         m_tasks.erase(it);
         ++m_drops.evictedTasks;
     }
@@ -433,6 +437,17 @@ void RunState::onAllocation(const Record& r) {
     }
 }
 
+void RunState::refreshHeapAccounts() {
+    for (const auto& [id, account] : m_heapAccounts) {
+        const auto it = m_tasks.find(id);
+        if (it == m_tasks.end())
+            continue;
+        const heap::Account::Totals totals = account->totals();
+        it->second.allocatedBytes = totals.allocated;
+        it->second.liveBytes = totals.live;
+    }
+}
+
 void RunState::onMetricSample(const Record& r) {
     if (!r.label)
         return;
@@ -453,6 +468,11 @@ RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
     s.tasks.reserve(m_tasks.size());
     for (const auto& [id, info] : m_tasks) {
         s.tasks.push_back(info);
+        if (const auto account = m_heapAccounts.find(id); account != m_heapAccounts.end()) {
+            const heap::Account::Totals totals = account->second->totals();
+            s.tasks.back().allocatedBytes = totals.allocated;
+            s.tasks.back().liveBytes = totals.live;
+        }
         if (info.awaitKind)
             s.tasks.back().awaiting = describeAwait(info);
     }

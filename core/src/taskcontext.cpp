@@ -1,5 +1,6 @@
 #include "taskcontext.h"
 
+#include "heapaccount.h"
 #include "instrumentedthread.h"
 #include "relay.h"
 
@@ -121,7 +122,8 @@ void clearNextTaskName() noexcept {
 }
 
 TaskContext::TaskContext() noexcept
-    : m_id(g_nextTaskId.fetch_add(1, std::memory_order_relaxed)) {
+    : m_id(g_nextTaskId.fetch_add(1, std::memory_order_relaxed))
+    , m_account(heap::newAccount()) {
     m_nextLive = t_liveHead;
     if (t_liveHead)
         t_liveHead->m_prevLive = this;
@@ -160,6 +162,7 @@ void TaskContext::onCreated(std::coroutine_handle<> handle) noexcept {
         r.task = m_id;
         r.t0 = Clock::now();
         r.a = m_parent;
+        r.t1 = reinterpret_cast<std::uintptr_t>(m_account);
         // GCC and Clang frames begin with the resume function's address: symbolized off the loop,
         // it names an unnamed task after its coroutine function.
         r.b = reinterpret_cast<std::uintptr_t>(*static_cast<void* const*>(handle.address()));
@@ -188,6 +191,7 @@ void TaskContext::beginSegment(Clock::Ticks now) noexcept {
     if (m_interrupted)
         m_interrupted->pauseExclusive(now);
     t_running = this;
+    heap::t_current = m_account;
     if (InstrumentedThread* thread = InstrumentedThread::current())
         thread->published.runningTask.store(m_id, std::memory_order_relaxed);
 }
@@ -200,6 +204,7 @@ void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
     const Clock::Ticks now = Clock::now();
     m_exclusive += now - m_exclusiveStart;
     t_running = m_interrupted;
+    heap::t_current = m_interrupted ? m_interrupted->m_account : nullptr;
     if (m_interrupted)
         m_interrupted->m_exclusiveStart = now;
     if (awaiting)

@@ -8,8 +8,8 @@
 // What Coroscope should find:
 //   * a memory-growth diagnostic naming `leaking_cache` (and only it): about 10 MiB more live
 //     memory every second (> 20 MiB over the run), never given back;
-//   * `leaking_cache` first in memory.by_task, with live bytes = allocated bytes; `lru_cache`
-//     allocates as much but keeps only lru_entries x chunk_kib live.
+//   * `leaking_cache` first in memory.by_task, still holding (nearly) all it allocated;
+//     `lru_cache` allocates as much but keeps only about lru_entries x chunk_kib live.
 //
 // Params: duration_ms (3000), chunk_kib (256), interval_ms (25), lru_entries (8).
 

@@ -8,9 +8,14 @@ namespace coroscope {
 
 void MemoryGrowthRule::onTick(const RunState& state, std::int64_t nowNs, DiagnosticSink& sink) {
     const std::int64_t window = std::chrono::nanoseconds(m_window).count();
-    for (const auto& [id, task] : state.tasks()) {
-        if (task.allocatedBytes == 0)
+    // A finished task allocates nothing more: only running and suspended ones can keep growing.
+    std::erase_if(m_history,
+                  [&](const auto& entry) { return !state.unfinishedTasks().contains(entry.first); });
+    for (const std::uint64_t id : state.unfinishedTasks()) {
+        const TaskInfo* found = state.task(id);
+        if (!found || found->allocatedBytes == 0)
             continue; // never allocated anything traced: nothing to watch
+        const TaskInfo& task = *found;
         History& h = m_history[id];
         h.samples.emplace_back(nowNs, task.liveBytes);
         while (h.samples.size() > 2 && nowNs - h.samples[1].first >= window)

@@ -1,5 +1,6 @@
 #include "script/scriptruntime.h"
 
+#include "heapaccount.h"
 #include "instrumentedthread.h"
 #include "script/httpserver.h"
 #include "script/prelude.h"
@@ -208,7 +209,8 @@ double ScriptRuntime::alloc(double bytes) {
     std::memset(data.get(), 0xA5, std::size_t(size)); // touched: resident, as a real cache entry would be
     const TaskContext* running = TaskContext::running();
     const std::uint64_t owner = running ? running->id() : 0;
-    recordAllocation(owner, size, false);
+    if (!heap::interposed()) // otherwise the interposer has charged the task already
+        recordAllocation(owner, size, false);
     const std::uint64_t id = m_nextBuffer++;
     m_buffers.emplace(id, Buffer{std::move(data), size, owner});
     return double(id);
@@ -218,7 +220,8 @@ void ScriptRuntime::release(double id) {
     const auto it = m_buffers.find(std::uint64_t(id));
     if (it == m_buffers.end())
         return;
-    recordAllocation(it->second.owner, it->second.size, true);
+    if (!heap::interposed())
+        recordAllocation(it->second.owner, it->second.size, true);
     m_buffers.erase(it);
 }
 
