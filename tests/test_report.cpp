@@ -348,6 +348,32 @@ private Q_SLOTS:
         QCOMPARE(byTask.at(1).toObject().value(QLatin1String("task")).toString(), QStringLiteral("main"));
     }
 
+    // With every allocation attributed nearly every task allocates: by_task is a bounded ranking.
+    void jsonMemoryByTaskKeepsTheTopHundred() {
+        RunSnapshot s = makeSnapshot();
+        for (std::uint64_t id = 10; id < 260; ++id) {
+            TaskInfo t = makeTask(id, 1, QStringLiteral("t%1").arg(id), TaskState::Completed);
+            t.allocatedBytes = 1'000'000;
+            t.liveBytes = std::int64_t(id) * 10; // 100 .. 2590: task 259 keeps the most
+            s.tasks.push_back(t);
+        }
+        const QJsonArray byTask = parse(toJsonReport(makeRun(), s))
+                                      .value(QLatin1String("memory"))
+                                      .toObject()
+                                      .value(QLatin1String("by_task"))
+                                      .toArray();
+        QCOMPARE(byTask.size(), 100);
+        QCOMPARE(byTask.at(0).toObject().value(QLatin1String("task_id")).toInteger(), qint64(2)); // 8000 live
+        QCOMPARE(byTask.at(1).toObject().value(QLatin1String("task_id")).toInteger(), qint64(259));
+        QCOMPARE(byTask.last().toObject().value(QLatin1String("task_id")).toInteger(), qint64(161));
+        const QJsonArray items = parse(toJsonReport(makeRun(), s))
+                                     .value(QLatin1String("tasks"))
+                                     .toObject()
+                                     .value(QLatin1String("items"))
+                                     .toArray();
+        QCOMPARE(items.size(), 253); // every task keeps its own figures
+    }
+
     void jsonDiagnostics() {
         const QJsonArray diagnostics = reportObject().value(QLatin1String("diagnostics")).toArray();
         QCOMPARE(diagnostics.size(), 2);

@@ -127,10 +127,16 @@ QJsonObject memoryObject(const RunSnapshot& snapshot) {
     for (const TaskInfo& t : snapshot.tasks)
         if (t.allocatedBytes != 0)
             allocating.push_back(&t);
-    // Ties broken by id so two reports of the same run are byte-identical.
-    std::sort(allocating.begin(), allocating.end(), [](const TaskInfo* a, const TaskInfo* b) {
-        return a->liveBytes != b->liveBytes ? a->liveBytes > b->liveBytes : a->id < b->id;
-    });
+    // With the malloc interposer nearly every task allocates something: by_task is the ranking,
+    // bounded; every task's own figures are in tasks.items. Ties broken by id so two reports of
+    // the same run are byte-identical.
+    constexpr std::size_t kMaxByTask = 100;
+    const auto shown = std::min(allocating.size(), kMaxByTask);
+    std::partial_sort(allocating.begin(), allocating.begin() + std::ptrdiff_t(shown), allocating.end(),
+                      [](const TaskInfo* a, const TaskInfo* b) {
+                          return a->liveBytes != b->liveBytes ? a->liveBytes > b->liveBytes : a->id < b->id;
+                      });
+    allocating.resize(shown);
     QJsonArray byTask;
     for (const TaskInfo* t : allocating)
         byTask.append(QJsonObject{
