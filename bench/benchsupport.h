@@ -57,13 +57,14 @@ struct ChildOutcome {
     bool checksFailed = false;
 };
 
-/// Runs this binary as `--child MODE` in a fresh process (QT_NO_GLIB=1 if `unixDispatcher`: Qt
-/// picks its dispatcher when the application object is created, so only a fresh process's
-/// environment can switch it). Passes the child's stderr on, prefixed, each line also to
+/// Runs this binary (or `program`, a build of the same bench) as `--child MODE` in a fresh process
+/// (QT_NO_GLIB=1 if `unixDispatcher`: Qt picks its dispatcher when the application object is created, so only
+/// a fresh process's environment can switch it). Passes the child's stderr on, prefixed, each line also to
 /// `onStderrLine`. Nothing (the reason on stderr) if it did not start or finish, crashed, exited
 /// with a code other than 0 or kExitChecksFailed, or printed no positive number.
 inline std::optional<ChildOutcome> runChild(const char* bench, const char* mode, bool unixDispatcher, int run,
-                                            const std::function<void(const QByteArray&)>& onStderrLine = {}) {
+                                            const std::function<void(const QByteArray&)>& onStderrLine = {},
+                                            const QString& program = {}) {
     constexpr int kChildTimeoutMs = 300'000;
     QProcess child;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -72,7 +73,7 @@ inline std::optional<ChildOutcome> runChild(const char* bench, const char* mode,
     else
         env.remove(QStringLiteral("QT_NO_GLIB"));
     child.setProcessEnvironment(env);
-    child.start(QCoreApplication::applicationFilePath(),
+    child.start(program.isEmpty() ? QCoreApplication::applicationFilePath() : program,
                 QStringList{QStringLiteral("--child"), QString::fromLatin1(mode)});
     const char* variant = unixDispatcher ? " (unix dispatcher)" : "";
     if (!child.waitForStarted()) {

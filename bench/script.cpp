@@ -23,6 +23,7 @@
 // `script_bench --child MODE TASKS SWITCHES` runs one child on a smaller workload, e.g. under
 // callgrind (set QT_NO_GLIB=1 yourself).
 #include "benchsupport.h"
+#include "heapaccount.h"
 #include "instrumentedapplication.h"
 #include "profiler.h"
 #include "runner/workloadrun.h"
@@ -263,19 +264,26 @@ int reportTraced(const Workload& w, coroscope::RunStatus status, const QString& 
     }
     const std::uint64_t segments =
         std::uint64_t(w.tasks) * (std::uint64_t(w.switchesPerTask) + 2) + mainSegments;
+#ifdef COROSCOPE_UNTRACKED_CHILD
+    const bool heapTracked = coroscope::heap::interposed(); // as in `coroscope run`
+#else
+    const bool heapTracked = !coroscope::heap::interposed();
+#endif
     const bool ok = status == coroscope::RunStatus::Completed && marks.warmAtStart && s.tasksTotal == tasks &&
-                    completed == tasks && s.segmentsTotal == segments && s.drops.records == 0;
+                    completed == tasks && s.segmentsTotal == segments && s.drops.records == 0 && heapTracked;
     std::fprintf(stderr,
-                 "check %s: status %s, watchdog warm at start %s (after the run %s), tasksTotal %llu/%llu, "
+                 "check %s: heap tracking as in coroscope %s, status %s, watchdog warm at start %s (after "
+                 "the run %s), "
+                 "tasksTotal %llu/%llu, "
                  "completed %llu/%llu, segmentsTotal %llu/%llu (main %llu, worker resumes %u..%u), "
                  "dropped records %llu (segments %llu), evicted tasks %llu\n",
-                 ok ? "ok" : "FAILED", qPrintable(coroscope::runStatusName(status)),
-                 marks.warmAtStart ? "yes" : "NO", warmAfter ? "yes" : "NO",
-                 static_cast<unsigned long long>(s.tasksTotal), static_cast<unsigned long long>(tasks),
-                 static_cast<unsigned long long>(completed), static_cast<unsigned long long>(tasks),
-                 static_cast<unsigned long long>(s.segmentsTotal), static_cast<unsigned long long>(segments),
-                 static_cast<unsigned long long>(mainSegments), workerResumesMin, workerResumesMax,
-                 static_cast<unsigned long long>(s.drops.records),
+                 ok ? "ok" : "FAILED", heapTracked ? "yes" : "NO",
+                 qPrintable(coroscope::runStatusName(status)), marks.warmAtStart ? "yes" : "NO",
+                 warmAfter ? "yes" : "NO", static_cast<unsigned long long>(s.tasksTotal),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(completed),
+                 static_cast<unsigned long long>(tasks), static_cast<unsigned long long>(s.segmentsTotal),
+                 static_cast<unsigned long long>(segments), static_cast<unsigned long long>(mainSegments),
+                 workerResumesMin, workerResumesMax, static_cast<unsigned long long>(s.drops.records),
                  static_cast<unsigned long long>(s.drops.segments),
                  static_cast<unsigned long long>(s.drops.evictedTasks));
     std::printf("%lld %lld\n", static_cast<long long>(*ns), static_cast<long long>(others));
@@ -362,7 +370,14 @@ constexpr ChildMode kChildModes[] = {
 // Parent
 
 std::optional<ChildOutcome> runChild(const char* mode, int run) {
-    return coroscope::bench::runChild("script_bench", mode, /*unixDispatcher (the runner's)*/ true, run);
+    QString program; // this binary: with the malloc interposer when `coroscope` has it
+#ifdef COROSCOPE_UNTRACKED_CHILD
+    // Raw QCoro and the bare JS engine run without heap tracking, as they would without Coroscope.
+    if (std::strcmp(mode, "script-switch") != 0)
+        program = QStringLiteral(COROSCOPE_UNTRACKED_CHILD);
+#endif
+    return coroscope::bench::runChild("script_bench", mode, /*unixDispatcher (the runner's)*/ true, run, {},
+                                      program);
 }
 
 /// Median over repetitions of a[i] / b[i].
