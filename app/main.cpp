@@ -2,6 +2,7 @@
 // desktop app and will be the default.
 #include "demo.h"
 #include "examplescommand.h"
+#include "reportcommand.h"
 #include "runcommand.h"
 
 #include <cstdio>
@@ -16,7 +17,10 @@ Profiler and debugger for asynchronous Qt / QCoro code.
 Commands:
   run SCRIPT [options]         Run a workload script (JavaScript) headless on the instrumented
                                event loop; print a summary, write --report FILE (.json, .html).
-                               See coroscope run --help.
+                               Records a session (--session FILE, or a new file under
+                               $XDG_DATA_HOME/coroscope/sessions). See coroscope run --help.
+  report SESSION -o FILE       Write a report (.json, .html) from a recorded session.
+                               See coroscope report --help.
   demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
                                headless, and print what Coroscope found.
   examples [--extract DIR]     List the built-in workload examples (run one with
@@ -40,6 +44,8 @@ int main(int argc, char** argv) {
     }
     if (std::strcmp(argv[1], "run") == 0)
         return coroscope::app::runCommand(argc, argv);
+    if (std::strcmp(argv[1], "report") == 0)
+        return coroscope::app::reportCommand(argc, argv);
     if (std::strcmp(argv[1], "demo") == 0)
         return coroscope::app::runDemo(argc - 1, argv + 1);
     if (std::strcmp(argv[1], "examples") == 0)

@@ -3,14 +3,17 @@
 #include "examplescommand.h"
 #include "format.h"
 #include "instrumentedapplication.h"
-#include "report/htmlreport.h"
-#include "report/jsonreport.h"
 #include "report/textsummary.h"
+#include "reportfile.h"
 #include "runner/workloadrun.h"
 
 #include <QCommandLineParser>
+#include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
+#include <QStandardPaths>
 
 #include <cstdio>
 
@@ -23,34 +26,28 @@ void printError(const QString& message) {
     std::fprintf(stderr, "coroscope run: %s\n", message.toUtf8().constData());
 }
 
-enum class ReportFormat { Json, Html };
-
-std::optional<ReportFormat> formatFor(const QString& path) {
-    if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
-        return ReportFormat::Json;
-    if (path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive) ||
-        path.endsWith(QLatin1String(".htm"), Qt::CaseInsensitive))
-        return ReportFormat::Html;
-    return std::nullopt;
-}
-
-/// Checked before the run, so a typo in a path does not cost a whole run.
-std::optional<QString> checkWritable(const QString& path) {
-    QFile file(path);
-    const bool existed = file.exists();
-    if (!file.open(QIODevice::Append))
-        return QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString());
-    file.close();
-    if (!existed)
-        file.remove();
-    return std::nullopt;
-}
-
 struct ParsedOptions {
     RunOptions run;
     QStringList reports;
-    QString scriptName; ///< "example:NAME" when run.script is an embedded example's resource
+    QString session; ///< empty: a new file under $XDG_DATA_HOME/coroscope/sessions
 };
+
+/// `$XDG_DATA_HOME/coroscope/sessions/NAME-YYYYMMDD-HHMMSS.coroscope`, a new name each time.
+std::optional<QString> defaultSessionPath(const QString& scriptName) {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                        QStringLiteral("/coroscope/sessions");
+    if (!QDir().mkpath(dir)) {
+        printError(QStringLiteral("cannot create the session directory %1 (use --session FILE)").arg(dir));
+        return std::nullopt;
+    }
+    QString base = QFileInfo(scriptName.section(u':', -1)).completeBaseName();
+    base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
+    base += QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss"));
+    QString path = dir + u'/' + base + QStringLiteral(".coroscope");
+    for (int n = 2; QFileInfo::exists(path); ++n)
+        path = dir + u'/' + base + u'-' + QString::number(n) + QStringLiteral(".coroscope");
+    return path;
+}
 
 std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -81,7 +78,13 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral("report"),
         QStringLiteral("Write a report; format from the extension: .json, .html (repeatable)."),
         QStringLiteral("FILE"));
-    parser.addOptions({duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report});
+    const QCommandLineOption session(
+        QStringLiteral("session"),
+        QStringLiteral(
+            "Record the session into FILE (default: a new file in $XDG_DATA_HOME/coroscope/sessions)."),
+        QStringLiteral("FILE"));
+    parser.addOptions(
+        {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session});
     parser.addHelpOption();
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -109,7 +112,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
                            .arg(parsed.run.script.mid(examplePrefix().size())));
             return std::nullopt;
         }
-        parsed.scriptName = parsed.run.script;
+        parsed.run.displayName = parsed.run.script;
         parsed.run.script = resource;
     } else if (!QFileInfo(parsed.run.script).isFile()) {
         printError(QStringLiteral("no such script: %1").arg(parsed.run.script));
@@ -161,7 +164,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         parsed.run.params.emplace_back(kv.left(eq), kv.mid(eq + 1));
     }
     for (const QString& path : parser.values(report)) {
-        if (!formatFor(path)) {
+        if (!reportFormatForPath(path)) {
             printError(QStringLiteral("--report %1: unknown format (use .json or .html)").arg(path));
             return std::nullopt;
         }
@@ -171,16 +174,21 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         }
         parsed.reports << path;
     }
+    if (parser.isSet(session)) {
+        parsed.session = parser.value(session);
+    } else {
+        const auto path =
+            defaultSessionPath(parsed.run.displayName.isEmpty() ? parsed.run.script : parsed.run.displayName);
+        if (!path)
+            return std::nullopt;
+        parsed.session = *path;
+    }
     return parsed;
 }
 
 bool writeReport(const QString& path, const RunInfo& info, const RunSnapshot& snapshot) {
-    QFile file(path);
-    const QByteArray bytes =
-        *formatFor(path) == ReportFormat::Json ? toJsonReport(info, snapshot) : toHtmlReport(info, snapshot);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size() ||
-        !file.flush()) {
-        printError(QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString()));
+    if (const auto error = writeReportFile(path, *reportFormatForPath(path), info, snapshot)) {
+        printError(*error);
         return false;
     }
     std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
@@ -203,6 +211,10 @@ int runCommand(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", error->toString().toUtf8().constData());
         return kBadInput;
     }
+    if (const auto error = run.recordSession(parsed->session)) {
+        printError(QStringLiteral("cannot create the session: %1").arg(*error));
+        return kBadInput;
+    }
     QObject::connect(&run.runtime(), &script::ScriptRuntime::logged,
                      [](const QString& line) { std::fprintf(stdout, "%s\n", line.toUtf8().constData()); });
     RunStatus status = RunStatus::Completed;
@@ -217,10 +229,17 @@ int runCommand(int argc, char** argv) {
     const RunSnapshot snapshot = run.snapshot();
     if (status == RunStatus::Failed)
         std::fprintf(stderr, "main failed: %s\n", run.mainError().toUtf8().constData());
-    RunInfo info = run.info();
-    if (!parsed->scriptName.isEmpty())
-        info.script = parsed->scriptName;
+    const RunInfo& info = run.info();
     std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
+    std::fprintf(stderr, "Session: %s\n", parsed->session.toUtf8().constData());
+    if (const auto error = run.sessionError()) {
+        // The run itself went on; what reached the file before the error is still readable.
+        printError(QStringLiteral("the session stopped recording: %1 (what was written before is kept)")
+                       .arg(*error));
+        for (const QString& path : parsed->reports)
+            writeReport(path, info, snapshot);
+        return kLimitHit;
+    }
     bool reportsWritten = true;
     for (const QString& path : parsed->reports)
         reportsWritten = writeReport(path, info, snapshot) && reportsWritten;
@@ -235,6 +254,7 @@ int runCommand(int argc, char** argv) {
     case RunStatus::Interrupted:
     case RunStatus::MemoryLimit:
     case RunStatus::TaskLimit:
+    case RunStatus::Unfinished:
         return kLimitHit;
     }
     return kCompleted;

@@ -3,6 +3,7 @@
 #include "diagnostics/diagnosticrule.h"
 #include "eventchannel.h"
 #include "runstate.h"
+#include "session/sessiontap.h"
 #include "settings.h"
 
 #include <condition_variable>
@@ -36,6 +37,12 @@ public:
 
     RunSnapshot snapshot() const;
 
+    /// Starts keeping what changed for a session writer (call before start()).
+    void enableSessionTap();
+    /// Drains, then returns everything that changed since the previous call (the session
+    /// writer's input, every ~100 ms). Needs enableSessionTap().
+    session::SessionDelta takeSessionDelta();
+
 private:
     void run(std::stop_token stop);
     void drainLocked();
@@ -49,6 +56,8 @@ private:
     std::map<QString, std::size_t> m_diagnosticsPerRule;
     std::vector<std::unique_ptr<EventChannel>> m_channels;
     bool m_finished = false;
+    std::unique_ptr<session::SessionTap> m_tap;
+    std::size_t m_diagnosticsTaken = 0;
 
     std::mutex m_wakeMutex;
     std::condition_variable_any m_wake;

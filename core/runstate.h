@@ -18,6 +18,9 @@ namespace coroscope {
 namespace heap {
 struct Account;
 } // namespace heap
+namespace session {
+class SessionTap;
+} // namespace session
 
 /// The collector's aggregate of everything recorded: applies records in arrival order and keeps
 /// memory bounded (retention limits, bounded strings). Owned and touched by the collector
@@ -46,6 +49,14 @@ public:
     void resolvePendingNames(bool force);
     const TaskInfo* task(std::uint64_t id) const;
     std::uint64_t tasksInState(TaskState s) const { return m_byState[std::size_t(s)]; }
+    std::uint64_t tasksTotal() const { return m_tasksTotal; }
+    std::uint64_t segmentsTotal() const { return m_segmentsTotal; }
+    const SlowCallback* slowCallback(std::uint64_t dispatchSeq) const;
+    /// Loop probe totals since the start: wall time covered by ticks, and the idle part of it.
+    std::int64_t loopWallNs() const { return m_totalWallNs; }
+    std::int64_t loopIdleNs() const { return m_totalIdleNs; }
+    /// Feeds a session writer: told of every change as records are applied (null: none).
+    void setSessionTap(session::SessionTap* tap) { m_tap = tap; }
     DropCounters& drops() { return m_drops; }
 
     RunSnapshot snapshot(std::int64_t nowNs) const;
@@ -53,6 +64,9 @@ public:
     /// Copies the per-task heap accounts (written by the malloc interposer on the measured
     /// threads) into allocatedBytes/liveBytes. Cheap per task; called before rules look.
     void refreshHeapAccounts();
+    /// Takes the accounts' last values and stops reading them: after the run, the process keeps
+    /// freeing (and the report and the session must agree on one figure).
+    void freezeHeapAccounts();
 
 private:
     TaskInfo& taskFor(std::uint64_t id, std::int64_t tNs);
@@ -111,6 +125,7 @@ private:
     GrowthEstimator m_heapGrowth;
 
     DropCounters m_drops;
+    session::SessionTap* m_tap = nullptr;
 };
 
 } // namespace coroscope

@@ -3,15 +3,19 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace coroscope {
 
 /// How a profiled run ended; reports show it next to the script name.
-enum class RunStatus { Completed, Failed, DurationElapsed, Interrupted, MemoryLimit, TaskLimit };
+/// Unfinished: read from a session whose runner never finished it (killed, crashed, or still
+/// running).
+enum class RunStatus { Completed, Failed, DurationElapsed, Interrupted, MemoryLimit, TaskLimit, Unfinished };
 
-/// "completed", "failed", "duration-elapsed", "interrupted", "memory-limit", "task-limit": the
+/// "completed", "failed", "duration-elapsed", "interrupted", "memory-limit", "task-limit",
+/// "unfinished": the
 /// spelling the JSON report uses, so it must never change within one report schema.
 inline QString runStatusName(RunStatus status) {
     switch (status) {
@@ -27,8 +31,20 @@ inline QString runStatusName(RunStatus status) {
         return QStringLiteral("memory-limit");
     case RunStatus::TaskLimit:
         return QStringLiteral("task-limit");
+    case RunStatus::Unfinished:
+        return QStringLiteral("unfinished");
     }
     return QStringLiteral("unknown");
+}
+
+/// The status named `name` (runStatusName()), if it is one.
+inline std::optional<RunStatus> runStatusFromName(const QString& name) {
+    for (const RunStatus s :
+         {RunStatus::Completed, RunStatus::Failed, RunStatus::DurationElapsed, RunStatus::Interrupted,
+          RunStatus::MemoryLimit, RunStatus::TaskLimit, RunStatus::Unfinished})
+        if (runStatusName(s) == name)
+            return s;
+    return std::nullopt;
 }
 
 /// What a report needs to know about the run besides the collected RunSnapshot.

@@ -3,6 +3,7 @@
 #include "profiler.h"
 #include "report/runinfo.h"
 #include "script/scriptruntime.h"
+#include "session/sessionwriter.h"
 
 #include <QObject>
 #include <qcoro/qcorotask.h>
@@ -25,6 +26,7 @@ struct RunOptions {
     std::chrono::nanoseconds scriptTimeout = std::chrono::seconds(30);
     std::int64_t memoryLimitBytes = std::int64_t(2) << 30;
     std::uint64_t maxTasks = 1'000'000;
+    QString displayName; ///< what reports call the script ("example:NAME"); empty: the path
 };
 
 /// One profiled run of a workload script on this thread's (instrumented) event loop: loads the
@@ -40,6 +42,12 @@ public:
 
     /// Reads and evaluates the script. On error nothing runs.
     std::optional<script::ScriptLoadError> load();
+
+    /// Records the run into a session file at `path` (call after load(), before run()). Returns
+    /// the error (file and cause) if the file cannot be created.
+    std::optional<QString> recordSession(const QString& path);
+    /// A write error of the session (a full disk): the run went on; what was written is kept.
+    std::optional<QString> sessionError() const;
 
     /// Runs to the end; the status tells how it ended. Call once, after load().
     QCoro::Task<RunStatus> run();
@@ -59,6 +67,7 @@ private:
     RunInfo m_info;
     Profiler m_profiler;
     std::unique_ptr<script::ScriptRuntime> m_runtime;
+    std::unique_ptr<session::SessionWriter> m_session;
     QString m_mainError;
     std::atomic<int> m_guardVerdict{0}; ///< 0 none, else a RunStatus the guard ended the run with
     std::jthread m_guard;

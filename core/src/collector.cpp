@@ -89,7 +89,7 @@ void Collector::finish() {
         return;
     m_finished = true;
     m_state.resolvePendingNames(true); // the loop is done: loading symbols can stall nothing now
-    m_state.refreshHeapAccounts();
+    m_state.freezeHeapAccounts();
     const std::int64_t now = Clock::nanosNow();
     for (auto& rule : m_rules)
         rule->onShutdown(m_state, now, *this);
@@ -102,6 +102,29 @@ void Collector::report(Diagnostic diagnostic) {
         return;
     }
     m_diagnostics.push_back(std::move(diagnostic));
+}
+
+void Collector::enableSessionTap() {
+    std::lock_guard lock(m_mutex);
+    if (!m_tap) {
+        m_tap = std::make_unique<session::SessionTap>();
+        m_state.setSessionTap(m_tap.get());
+    }
+}
+
+session::SessionDelta Collector::takeSessionDelta() {
+    std::lock_guard lock(m_mutex);
+    drainLocked();
+    m_state.refreshHeapAccounts();
+    session::SessionDelta d = m_tap->take(m_state, Clock::nanosNow());
+    d.diagnostics.assign(m_diagnostics.begin() + std::ptrdiff_t(m_diagnosticsTaken), m_diagnostics.end());
+    m_diagnosticsTaken = m_diagnostics.size();
+    d.drops = m_state.drops();
+    for (const auto& channel : m_channels) {
+        d.drops.records += channel->droppedTotal();
+        d.drops.segments += channel->dropped(RecordKind::TaskSegment);
+    }
+    return d;
 }
 
 RunSnapshot Collector::snapshot() const {

@@ -2,6 +2,7 @@
 
 #include "format.h"
 #include "heapaccount.h"
+#include "session/sessiontap.h"
 #include "symbolizer.h"
 
 #include <QEvent>
@@ -106,6 +107,8 @@ void RunState::setState(TaskInfo& task, TaskState state) {
 }
 
 void RunState::apply(Record& r) {
+    if (m_tap && r.task && r.kind <= RecordKind::TaskReleased)
+        m_tap->onTaskChanged(r.task);
     switch (r.kind) {
     case RecordKind::TaskCreated:
         onCreated(r);
@@ -243,6 +246,8 @@ void RunState::onSegment(Record& r) {
         t.schedNs += std::max<std::int64_t>(0, start - ready);
     }
     t.busyNs += Clock::toNanos(r.b);
+    if (m_tap)
+        m_tap->onSegment({r.task, start, end, ready, Clock::toNanos(r.b)});
     if (r.label) {
         // Kept structured and formatted only when read: no string work per resume.
         t.lastSuspendNs = end;
@@ -303,6 +308,8 @@ void RunState::retractSlowCallback(std::uint64_t dispatchSeq) {
 void RunState::onSlowCallback(Record& r) {
     if (r.state == 1) {
         retractSlowCallback(r.a);
+        if (m_tap)
+            m_tap->onSlowCallbackRetracted(r.a);
         // The watchdog's stack for it may still be on its way (its channel is drained later).
         if (m_retractedSeqs.size() > 1024)
             m_retractedSeqs.clear();
@@ -330,6 +337,8 @@ void RunState::onSlowCallback(Record& r) {
     slow->eventType = eventTypeName(int(r.b));
     if (r.hasText())
         slow->location = r.takeText();
+    if (m_tap)
+        m_tap->onSlowCallbackChanged(r.a);
     if (m_observer.slowCallback)
         m_observer.slowCallback(*slow);
 }
@@ -359,6 +368,8 @@ void RunState::onBlockingStack(Record& r) {
     if (r.c && slow->location.isEmpty())
         slow->location = QString::fromUtf8(reinterpret_cast<const char*>(std::uintptr_t(r.c)));
     slow->stackCapturedNs = ns(r.t1);
+    if (m_tap)
+        m_tap->onSlowCallbackChanged(r.a);
 }
 
 void RunState::onLoopTick(const Record& r) {
@@ -366,6 +377,8 @@ void RunState::onLoopTick(const Record& r) {
     const auto lagMicros = std::int64_t(r.a / 1000);
     m_lag.record(lagMicros);
     m_lagThisSecond.record(lagMicros);
+    if (m_tap)
+        m_tap->onLag(lagMicros);
     if (m_lastTickNs >= 0) {
         const std::int64_t wall = now - m_lastTickNs;
         const std::int64_t idle = std::min<std::int64_t>(wall, Clock::toNanos(r.b));
@@ -398,6 +411,8 @@ void RunState::closeLoopSecond(std::int64_t nowNs) {
 
 void RunState::onMemorySample(const Record& r) {
     const MemorySample sample{std::int64_t(r.t0), std::int64_t(r.a), std::int64_t(r.b)};
+    if (m_tap)
+        m_tap->onMemorySample(sample);
     if (m_memorySeen == 0) {
         m_memoryStats.rssStartBytes = sample.rssBytes;
         m_memoryStats.heapStartBytes = sample.heapBytes;
@@ -443,9 +458,21 @@ void RunState::refreshHeapAccounts() {
         if (it == m_tasks.end())
             continue;
         const heap::Account::Totals totals = account->totals();
+        if (m_tap && (it->second.allocatedBytes != totals.allocated || it->second.liveBytes != totals.live))
+            m_tap->onTaskChanged(id);
         it->second.allocatedBytes = totals.allocated;
         it->second.liveBytes = totals.live;
     }
+}
+
+void RunState::freezeHeapAccounts() {
+    refreshHeapAccounts();
+    m_heapAccounts.clear();
+}
+
+const SlowCallback* RunState::slowCallback(std::uint64_t dispatchSeq) const {
+    const auto it = m_slowBySeq.find(dispatchSeq);
+    return it == m_slowBySeq.end() ? nullptr : &m_slowCallbacks[it->second];
 }
 
 void RunState::onMetricSample(const Record& r) {
@@ -460,6 +487,8 @@ void RunState::onMetricSample(const Record& r) {
         it = m_metrics.emplace(name, Histogram()).first;
     }
     it->second.record(std::int64_t(r.a / 1000));
+    if (m_tap)
+        m_tap->onMetric(it->first, std::int64_t(r.a / 1000));
 }
 
 RunSnapshot RunState::snapshot(std::int64_t nowNs) const {

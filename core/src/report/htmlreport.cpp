@@ -114,6 +114,8 @@ QString statusText(RunStatus status) {
         return QStringLiteral("stopped: memory limit reached");
     case RunStatus::TaskLimit:
         return QStringLiteral("stopped: task limit reached");
+    case RunStatus::Unfinished:
+        return QStringLiteral("unfinished: the runner ended without closing the session (killed or crashed)");
     }
     return runStatusName(status);
 }

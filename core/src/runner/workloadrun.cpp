@@ -2,7 +2,11 @@
 
 #include "memoryprobe.h"
 
+#include <QDateTime>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSysInfo>
 #include <qcoro/qcorotimer.h>
 
 #include <pthread.h>
@@ -22,7 +26,7 @@ WorkloadRun::WorkloadRun(RunOptions options)
     : m_options(std::move(options))
     , m_profiler(settingsFor(m_options))
     , m_runtime(std::make_unique<script::ScriptRuntime>()) {
-    m_info.script = m_options.script;
+    m_info.script = m_options.displayName.isEmpty() ? m_options.script : m_options.displayName;
     m_info.slowThresholdNs = m_options.slowThreshold.count();
     m_info.seed = m_options.seed;
     m_info.params = m_options.params;
@@ -43,6 +47,53 @@ std::optional<script::ScriptLoadError> WorkloadRun::load() {
                                        QStringLiteral("cannot read: ") + file.errorString()};
     m_info.scriptSource = QString::fromUtf8(file.readAll());
     return m_runtime->loadSource(m_info.scriptSource, m_options.script);
+}
+
+std::optional<QString> WorkloadRun::recordSession(const QString& path) {
+    try {
+        m_session = std::make_unique<session::SessionWriter>(path, m_profiler.collector());
+    } catch (const session::SqliteError& e) {
+        return QString::fromUtf8(e.what());
+    }
+    m_profiler.collector().enableSessionTap();
+    QJsonArray params;
+    for (const auto& [key, value] : m_options.params)
+        params.append(QJsonArray{key, value});
+    const std::pair<const char*, QVariant> meta[] = {
+        {"script", m_info.script},
+        {"script_path", m_options.script},
+        {"script_source", m_info.scriptSource},
+        {"params", QString::fromUtf8(QJsonDocument(params).toJson(QJsonDocument::Compact))},
+        {"seed", qulonglong(m_options.seed)},
+        {"slow_threshold_ns", qlonglong(m_options.slowThreshold.count())},
+        {"duration_limit_ns", qlonglong(m_options.duration.count())},
+        {"script_timeout_ns", qlonglong(m_options.scriptTimeout.count())},
+        {"memory_limit_bytes", qlonglong(m_options.memoryLimitBytes)},
+        {"max_tasks", qulonglong(m_options.maxTasks)},
+        {"coroscope_version", QStringLiteral(COROSCOPE_VERSION)},
+        {"qt_version", QString::fromLatin1(qVersion())},
+        {"qcoro_version", QStringLiteral(COROSCOPE_QCORO_VERSION)},
+        {"host", QSysInfo::machineHostName()},
+        {"started_at", QDateTime::currentDateTime().toString(Qt::ISODateWithMs)},
+        {"pid", qlonglong(QCoreApplication::applicationPid())},
+    };
+    std::map<QString, QVariant> rows;
+    for (const auto& [key, value] : meta)
+        rows.emplace(QString::fromLatin1(key), value);
+    try {
+        m_session->setMeta(rows);
+    } catch (const session::SqliteError& e) {
+        m_session.reset();
+        return QString::fromUtf8(e.what());
+    }
+    QObject::connect(
+        m_runtime.get(), &script::ScriptRuntime::logged, m_runtime.get(),
+        [session = m_session.get()](const QString& line) { session->appendLog(Clock::nanosNow(), line); });
+    return std::nullopt;
+}
+
+std::optional<QString> WorkloadRun::sessionError() const {
+    return m_session ? m_session->error() : std::nullopt;
 }
 
 void WorkloadRun::startGuard() {
@@ -87,6 +138,10 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     m_profiler.start();
     startGuard();
     m_info.startNs = Clock::nanosNow();
+    if (m_session) {
+        m_session->setMeta(QStringLiteral("start_ns"), qlonglong(m_info.startNs));
+        m_session->start(m_info.startNs);
+    }
     const std::shared_ptr<script::ScriptFuture> main = m_runtime->startMain();
     const auto deadline = m_options.duration.count() > 0
                               ? std::chrono::steady_clock::now() + m_options.duration
@@ -134,6 +189,14 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     m_info.durationNs = Clock::nanosNow() - m_info.startNs;
     m_info.status = status;
     m_profiler.stop();
+    if (m_session) {
+        // Last: the status row is what tells a finished session from one whose runner died.
+        m_session->setMeta(QStringLiteral("duration_ns"), qlonglong(m_info.durationNs));
+        if (!m_mainError.isEmpty())
+            m_session->setMeta(QStringLiteral("main_error"), m_mainError);
+        m_session->setMeta(QStringLiteral("status"), runStatusName(status));
+        m_session->finish();
+    }
     co_return status;
 }
 

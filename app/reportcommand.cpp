@@ -1,0 +1,75 @@
+#include "reportcommand.h"
+
+#include "reportfile.h"
+#include "session/sessionreader.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace coroscope::app {
+namespace {
+
+constexpr int kWritten = 0;
+constexpr int kBadInput = 2;
+
+int fail(const QString& message) {
+    std::fprintf(stderr, "coroscope report: %s\n", message.toUtf8().constData());
+    return kBadInput;
+}
+
+} // namespace
+
+int reportCommand(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Writes a report from a recorded session."));
+    parser.addPositionalArgument(QStringLiteral("session"), QStringLiteral("The session file (.coroscope)."));
+    const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
+                                    QStringLiteral("The report to write."), QStringLiteral("FILE"));
+    const QCommandLineOption format(
+        QStringLiteral("format"),
+        QStringLiteral("Report format: %1 (default: from the extension of FILE).").arg(reportFormatNames()),
+        QStringLiteral("F"));
+    parser.addOptions({output, format});
+    parser.addHelpOption();
+    if (!parser.parse(app.arguments().mid(1)))
+        return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        QString help = parser.helpText();
+        help.replace(QStringLiteral("Usage: ") + app.arguments().constFirst(),
+                     QStringLiteral("Usage: coroscope report"));
+        std::fputs(help.toUtf8().constData(), stdout);
+        return kWritten;
+    }
+    if (parser.positionalArguments().size() != 1)
+        return fail(QStringLiteral("expected exactly one session file (see coroscope report --help)"));
+    if (!parser.isSet(output))
+        return fail(QStringLiteral("missing -o FILE (see coroscope report --help)"));
+    const QString path = parser.value(output);
+    std::optional<ReportFormat> chosen =
+        parser.isSet(format) ? reportFormatNamed(parser.value(format)) : reportFormatForPath(path);
+    if (!chosen)
+        return fail(parser.isSet(format)
+                        ? QStringLiteral("--format %1: unknown format (use %2)")
+                              .arg(parser.value(format), reportFormatNames())
+                        : QStringLiteral("%1: cannot tell the format from the extension (use --format %2)")
+                              .arg(path, reportFormatNames()));
+    session::SessionData data;
+    try {
+        data = session::readSession(parser.positionalArguments().front());
+    } catch (const session::SessionError& e) {
+        return fail(e.message());
+    }
+    if (!data.finished)
+        std::fprintf(stderr,
+                     "coroscope report: note: the session was not finished (its runner was killed, crashed, "
+                     "or is still running); the report covers what was recorded\n");
+    if (const auto error = writeReportFile(path, *chosen, data.info, data.snapshot))
+        return fail(*error);
+    std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
+    return kWritten;
+}
+
+} // namespace coroscope::app

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "report/reportformat.h"
+
+#include <optional>
+
+namespace coroscope::app {
+
+/// Checked before a run, so a typo in a path does not cost a whole run: the error, if any.
+std::optional<QString> checkWritable(const QString& path);
+
+/// Renders and writes one report; on failure the error names the file and the cause.
+std::optional<QString> writeReportFile(const QString& path, ReportFormat format, const RunInfo& info,
+                                       const RunSnapshot& snapshot);
+
+} // namespace coroscope::app

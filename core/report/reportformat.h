@@ -1,0 +1,25 @@
+#pragma once
+
+#include "report/runinfo.h"
+#include "runmodel.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+namespace coroscope {
+
+/// The report formats `coroscope run --report` and `coroscope report` write.
+enum class ReportFormat { Json, Html };
+
+/// From a file name's extension (.json, .html/.htm); nothing for an unknown one.
+std::optional<ReportFormat> reportFormatForPath(const QString& path);
+/// From a --format value ("json", "html").
+std::optional<ReportFormat> reportFormatNamed(const QString& name);
+/// The formats' names for messages: "json, html".
+QString reportFormatNames();
+
+QByteArray renderReport(ReportFormat format, const RunInfo& info, const RunSnapshot& snapshot);
+
+} // namespace coroscope

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "report/runinfo.h"
+#include "runmodel.h"
+
+#include <QString>
+
+#include <stdexcept>
+#include <vector>
+
+namespace coroscope::session {
+
+/// A session file that cannot be read: the message names the file and what is wrong with it.
+class SessionError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    QString message() const { return QString::fromUtf8(what()); }
+};
+
+/// One point of the 10 Hz time series.
+struct TimePoint {
+    std::int64_t tNs = 0;
+    std::int64_t lagP50Ns = -1; ///< -1: no probe tick in that window
+    std::int64_t lagP90Ns = -1;
+    std::int64_t lagP99Ns = -1;
+    std::int64_t lagMaxNs = -1;
+    double utilization = -1; ///< -1: unknown
+    std::int64_t rssBytes = -1;
+    std::int64_t heapBytes = -1;
+    std::array<std::uint64_t, kTaskStateCount> tasksByState{};
+};
+
+struct LogLine {
+    std::int64_t tNs = 0;
+    QString line;
+};
+
+/// Everything a session holds, in the types reports and views use.
+struct SessionData {
+    RunInfo info;
+    RunSnapshot snapshot;
+    QString mainError;
+    bool finished = false; ///< the runner closed the session (false: killed, crashed or running)
+    std::vector<TimePoint> timeSeries;
+    std::vector<LogLine> logs;
+    QString host;
+    QString startedAt; ///< ISO 8601, local time with offset
+};
+
+/// Reads a whole session. Throws SessionError for a missing, foreign, newer, truncated or
+/// damaged file; never crashes on one. Safe while the runner is still writing it.
+SessionData readSession(const QString& path);
+
+} // namespace coroscope::session

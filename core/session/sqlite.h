@@ -1,0 +1,90 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <stdexcept>
+#include <utility>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace coroscope::session {
+
+/// A failed SQLite call, with what SQLite said and which file: every session error a user sees
+/// names the file and the cause.
+class SqliteError : public std::runtime_error {
+public:
+    SqliteError(int code, const QString& message)
+        : std::runtime_error(message.toStdString())
+        , m_code(code) {}
+    int code() const noexcept { return m_code; }
+    /// SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged or not a database at all.
+    bool isCorruption() const noexcept;
+    /// SQLITE_FULL or SQLITE_IOERR: the disk, not the data.
+    bool isStorage() const noexcept;
+
+private:
+    int m_code;
+};
+
+class Statement;
+
+/// One connection (RAII). Used by one thread at a time.
+class Database {
+public:
+    enum class Mode { ReadOnly, Create };
+    Database(const QString& path, Mode mode);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(const char* sql);
+    Statement prepare(const char* sql);
+    /// The first column of the first row of `sql` (0 when there is none).
+    std::int64_t scalar(const char* sql);
+    const QString& path() const noexcept { return m_path; }
+    sqlite3* handle() const noexcept { return m_db; }
+    [[noreturn]] void fail(int code, const char* what) const;
+
+private:
+    sqlite3* m_db = nullptr;
+    QString m_path;
+};
+
+/// A prepared statement (RAII). bind() indices start at 1, column() at 0, as in SQLite.
+class Statement {
+public:
+    Statement(Database& db, const char* sql);
+    ~Statement();
+    Statement(Statement&& other) noexcept
+        : m_db(other.m_db)
+        , m_stmt(std::exchange(other.m_stmt, nullptr)) {}
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement& operator=(Statement&&) = delete;
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
+    Statement& bind(int index, const QString& value); ///< a null QString binds NULL
+    Statement& bindBlob(int index, const QByteArray& value);
+    Statement& bindNull(int index);
+    /// Steps once: true while there is a row to read.
+    bool step();
+    /// Steps a statement that returns no rows, then resets it for the next bind.
+    void run();
+    void reset();
+
+    std::int64_t integer(int column) const;
+    double real(int column) const;
+    QString text(int column) const;
+    QByteArray blob(int column) const;
+    bool isNull(int column) const;
+
+private:
+    Database* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+} // namespace coroscope::session

@@ -1,0 +1,79 @@
+#include "session/sessionschema.h"
+
+#include <sqlite3.h>
+
+namespace coroscope::session {
+namespace {
+
+// Times are ns since the runner's clock origin (run.start_ns in meta is the workload's start);
+// sizes in bytes; histograms in µs. docs/session-format.md describes every column.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY, parent_id INTEGER, name TEXT, spawn_location TEXT, state TEXT,
+    created_ns INTEGER, finished_ns INTEGER, busy_ns INTEGER, idle_ns INTEGER, sched_ns INTEGER,
+    resumes INTEGER, awaiting TEXT, error TEXT, alloc_bytes INTEGER, live_bytes INTEGER,
+    cancel_requested INTEGER, released INTEGER, error_retrieved INTEGER);
+CREATE TABLE segments (task_id INTEGER, start_ns INTEGER, end_ns INTEGER, ready_ns INTEGER,
+    exclusive_ns INTEGER);
+CREATE TABLE slow_callbacks (
+    seq INTEGER PRIMARY KEY, start_ns INTEGER, duration_ns INTEGER, ongoing INTEGER,
+    task_id INTEGER, task TEXT, receiver_class TEXT, event_type TEXT, location TEXT, stack TEXT,
+    stack_captured_ns INTEGER);
+CREATE TABLE diagnostics (id INTEGER PRIMARY KEY, t_ns INTEGER, rule TEXT, severity TEXT,
+    message TEXT, task_id INTEGER, task TEXT, location TEXT);
+CREATE TABLE timeseries (
+    t_ns INTEGER PRIMARY KEY, lag_p50_ns INTEGER, lag_p90_ns INTEGER, lag_p99_ns INTEGER,
+    lag_max_ns INTEGER, utilization REAL, rss_bytes INTEGER, heap_bytes INTEGER,
+    tasks_created INTEGER, tasks_scheduled INTEGER, tasks_running INTEGER, tasks_suspended INTEGER,
+    tasks_completed INTEGER, tasks_failed INTEGER, tasks_cancelled INTEGER, tasks_total INTEGER,
+    segments_total INTEGER);
+CREATE TABLE metric_series (name TEXT, t_ns INTEGER, count INTEGER, p50_ns INTEGER,
+    p90_ns INTEGER, p99_ns INTEGER, max_ns INTEGER, PRIMARY KEY (name, t_ns)) WITHOUT ROWID;
+CREATE TABLE loop_seconds (second INTEGER PRIMARY KEY, t_ns INTEGER, lag_p50_ns INTEGER,
+    lag_p99_ns INTEGER, lag_max_ns INTEGER, utilization REAL,
+    tasks_created INTEGER, tasks_scheduled INTEGER, tasks_running INTEGER, tasks_suspended INTEGER,
+    tasks_completed INTEGER, tasks_failed INTEGER, tasks_cancelled INTEGER);
+CREATE TABLE histograms (kind TEXT, name TEXT, second INTEGER, count INTEGER, min INTEGER,
+    max INTEGER, sum REAL, saturated INTEGER, buckets BLOB, PRIMARY KEY (kind, name, second))
+    WITHOUT ROWID;
+CREATE TABLE memory_samples (t_ns INTEGER PRIMARY KEY, rss_bytes INTEGER, heap_bytes INTEGER);
+CREATE TABLE logs (id INTEGER PRIMARY KEY, t_ns INTEGER, line TEXT);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
+)sql";
+
+} // namespace
+
+void createSchema(Database& db) {
+    // WAL: a reader (the GUI tailing the run) never blocks the writer; NORMAL sync: a crash of
+    // the runner loses nothing committed, only a power cut can lose the last transactions.
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+    db.exec("BEGIN");
+    db.exec(kSchema);
+    db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+    db.exec("COMMIT");
+}
+
+void checkSchema(Database& db) {
+    // The first read of a file that is not SQLite at all fails here with SQLITE_NOTADB.
+    const std::int64_t application = db.scalar("PRAGMA application_id");
+    const std::int64_t version = db.scalar("PRAGMA user_version");
+    if (application != kApplicationId)
+        throw SqliteError(
+            SQLITE_NOTADB,
+            QStringLiteral("%1: not a Coroscope session (an SQLite file of another program)").arg(db.path()));
+    if (version > kSchemaVersion)
+        throw SqliteError(
+            SQLITE_NOTADB,
+            QStringLiteral("%1: made by a newer Coroscope (session schema %2; this one reads up to %3)")
+                .arg(db.path())
+                .arg(version)
+                .arg(kSchemaVersion));
+    if (version < 1)
+        throw SqliteError(SQLITE_NOTADB,
+                          QStringLiteral("%1: not a Coroscope session (no schema version)").arg(db.path()));
+}
+
+} // namespace coroscope::session

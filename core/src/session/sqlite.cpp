@@ -1,0 +1,147 @@
+#include "session/sqlite.h"
+
+#include <sqlite3.h>
+
+namespace coroscope::session {
+
+bool SqliteError::isCorruption() const noexcept {
+    return (m_code & 0xFF) == SQLITE_CORRUPT || (m_code & 0xFF) == SQLITE_NOTADB;
+}
+
+bool SqliteError::isStorage() const noexcept {
+    return (m_code & 0xFF) == SQLITE_FULL || (m_code & 0xFF) == SQLITE_IOERR;
+}
+
+Database::Database(const QString& path, Mode mode)
+    : m_path(path) {
+    const int flags =
+        mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int rc = sqlite3_open_v2(path.toUtf8().constData(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const QString message =
+            m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QStringLiteral("out of memory");
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw SqliteError(rc, QStringLiteral("%1: %2").arg(path, message));
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+    // A reader and the writer share the file: wait for a moment rather than fail at once.
+    sqlite3_busy_timeout(m_db, 2000);
+}
+
+Database::~Database() {
+    sqlite3_close_v2(m_db);
+}
+
+void Database::fail(int code, const char* what) const {
+    throw SqliteError(code,
+                      QStringLiteral("%1: %2 (%3)")
+                          .arg(m_path, QString::fromUtf8(sqlite3_errmsg(m_db)), QString::fromUtf8(what)));
+}
+
+void Database::exec(const char* sql) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+        const QString message = QString::fromUtf8(error ? error : sqlite3_errstr(rc));
+        sqlite3_free(error);
+        throw SqliteError(rc, QStringLiteral("%1: %2").arg(m_path, message));
+    }
+}
+
+Statement Database::prepare(const char* sql) {
+    return Statement(*this, sql);
+}
+
+std::int64_t Database::scalar(const char* sql) {
+    Statement s(*this, sql);
+    return s.step() ? s.integer(0) : 0;
+}
+
+Statement::Statement(Database& db, const char* sql)
+    : m_db(&db) {
+    const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
+    if (rc != SQLITE_OK)
+        db.fail(rc, sql);
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(m_stmt, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, double value) {
+    sqlite3_bind_double(m_stmt, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const QString& value) {
+    if (value.isNull())
+        return bindNull(index);
+    const QByteArray utf8 = value.toUtf8();
+    sqlite3_bind_text64(m_stmt, index, utf8.constData(), sqlite3_uint64(utf8.size()), SQLITE_TRANSIENT,
+                        SQLITE_UTF8);
+    return *this;
+}
+
+Statement& Statement::bindBlob(int index, const QByteArray& value) {
+    sqlite3_bind_blob64(m_stmt, index, value.constData(), sqlite3_uint64(value.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bindNull(int index) {
+    sqlite3_bind_null(m_stmt, index);
+    return *this;
+}
+
+bool Statement::step() {
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
+    const int code = rc;
+    sqlite3_reset(m_stmt);
+    m_db->fail(code, sqlite3_sql(m_stmt));
+}
+
+void Statement::run() {
+    step();
+    reset();
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::int64_t Statement::integer(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
+
+double Statement::real(int column) const {
+    return sqlite3_column_double(m_stmt, column);
+}
+
+QString Statement::text(int column) const {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
+    if (!data)
+        return {};
+    return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, column));
+}
+
+QByteArray Statement::blob(int column) const {
+    const void* data = sqlite3_column_blob(m_stmt, column);
+    return data ? QByteArray(static_cast<const char*>(data), sqlite3_column_bytes(m_stmt, column))
+                : QByteArray();
+}
+
+bool Statement::isNull(int column) const {
+    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
+}
+
+} // namespace coroscope::session
