@@ -66,7 +66,7 @@ int reportCommand(int argc, char** argv) {
         std::fprintf(stderr,
                      "coroscope report: note: the session was not finished (its runner was killed, crashed, "
                      "or is still running); the report covers what was recorded\n");
-    if (const auto error = writeReportFile(path, *chosen, data.info, data.snapshot))
+    if (const auto error = writeReportFile(path, *chosen, data))
         return fail(*error);
     std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
     return kWritten;

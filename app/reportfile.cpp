@@ -16,9 +16,9 @@ std::optional<QString> checkWritable(const QString& path) {
     return std::nullopt;
 }
 
-std::optional<QString> writeReportFile(const QString& path, ReportFormat format, const RunInfo& info,
-                                       const RunSnapshot& snapshot) {
-    const QByteArray bytes = renderReport(format, info, snapshot);
+std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
+                                       const session::SessionData& data) {
+    const QByteArray bytes = renderReport(format, data);
     // QSaveFile: a report is either complete or not there (a full disk leaves no half a file).
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())

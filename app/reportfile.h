@@ -10,7 +10,7 @@ namespace coroscope::app {
 std::optional<QString> checkWritable(const QString& path);
 
 /// Renders and writes one report; on failure the error names the file and the cause.
-std::optional<QString> writeReportFile(const QString& path, ReportFormat format, const RunInfo& info,
-                                       const RunSnapshot& snapshot);
+std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
+                                       const session::SessionData& data);
 
 } // namespace coroscope::app

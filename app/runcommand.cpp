@@ -186,8 +186,8 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     return parsed;
 }
 
-bool writeReport(const QString& path, const RunInfo& info, const RunSnapshot& snapshot) {
-    if (const auto error = writeReportFile(path, *reportFormatForPath(path), info, snapshot)) {
+bool writeReport(const QString& path, const session::SessionData& data) {
+    if (const auto error = writeReportFile(path, *reportFormatForPath(path), data)) {
         printError(*error);
         return false;
     }
@@ -236,13 +236,23 @@ int runCommand(int argc, char** argv) {
         // The run itself went on; what reached the file before the error is still readable.
         printError(QStringLiteral("the session stopped recording: %1 (what was written before is kept)")
                        .arg(*error));
+        const session::SessionData data = session::sessionDataFromSnapshot(info, snapshot);
         for (const QString& path : parsed->reports)
-            writeReport(path, info, snapshot);
+            writeReport(path, data);
         return kLimitHit;
+    }
+    // Reports come from the session as recorded: the same data `coroscope report` sees later
+    // (and the time series and segments, which the snapshot does not keep).
+    session::SessionData data;
+    try {
+        data = session::readSession(parsed->session);
+    } catch (const session::SessionError& e) {
+        printError(QStringLiteral("cannot read back the session: %1").arg(e.message()));
+        data = session::sessionDataFromSnapshot(info, snapshot);
     }
     bool reportsWritten = true;
     for (const QString& path : parsed->reports)
-        reportsWritten = writeReport(path, info, snapshot) && reportsWritten;
+        reportsWritten = writeReport(path, data) && reportsWritten;
     if (!reportsWritten)
         return kBadInput;
     switch (status) {

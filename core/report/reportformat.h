@@ -1,7 +1,6 @@
 #pragma once
 
-#include "report/runinfo.h"
-#include "runmodel.h"
+#include "session/sessionreader.h"
 
 #include <QByteArray>
 #include <QString>
@@ -20,6 +19,7 @@ std::optional<ReportFormat> reportFormatNamed(const QString& name);
 /// The formats' names for messages: "json, html".
 QString reportFormatNames();
 
-QByteArray renderReport(ReportFormat format, const RunInfo& info, const RunSnapshot& snapshot);
+/// Renders `data` (read from a session, or made from a run's snapshot) in `format`.
+QByteArray renderReport(ReportFormat format, const session::SessionData& data);
 
 } // namespace coroscope

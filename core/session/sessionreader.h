@@ -37,6 +37,7 @@ struct LogLine {
 
 /// Everything a session holds, in the types reports and views use.
 struct SessionData {
+    QString path; ///< the session file (empty: made from a run's snapshot, no file)
     RunInfo info;
     RunSnapshot snapshot;
     QString mainError;
@@ -50,5 +51,9 @@ struct SessionData {
 /// Reads a whole session. Throws SessionError for a missing, foreign, newer, truncated or
 /// damaged file; never crashes on one. Safe while the runner is still writing it.
 SessionData readSession(const QString& path);
+
+/// What a run's own snapshot gives when there is no session file to read (its recording failed):
+/// no time series, no segments, no logs.
+SessionData sessionDataFromSnapshot(const RunInfo& info, const RunSnapshot& snapshot);
 
 } // namespace coroscope::session

@@ -26,12 +26,12 @@ QString reportFormatNames() {
     return QStringLiteral("json, html");
 }
 
-QByteArray renderReport(ReportFormat format, const RunInfo& info, const RunSnapshot& snapshot) {
+QByteArray renderReport(ReportFormat format, const session::SessionData& data) {
     switch (format) {
     case ReportFormat::Json:
-        return toJsonReport(info, snapshot);
+        return toJsonReport(data.info, data.snapshot);
     case ReportFormat::Html:
-        return toHtmlReport(info, snapshot);
+        return toHtmlReport(data.info, data.snapshot);
     }
     return {};
 }

@@ -262,6 +262,7 @@ SessionData readSession(const QString& path) {
         // One read transaction: a consistent view while the runner keeps committing.
         db.exec("BEGIN");
         SessionData out;
+        out.path = path;
         const auto meta = readMeta(db);
         readRunInfo(db, meta, out);
         readTasks(db, out.snapshot);
@@ -285,6 +286,14 @@ SessionData readSession(const QString& path) {
                                    .toStdString());
         throw SessionError(cause.toStdString());
     }
+}
+
+SessionData sessionDataFromSnapshot(const RunInfo& info, const RunSnapshot& snapshot) {
+    SessionData data;
+    data.info = info;
+    data.snapshot = snapshot;
+    data.finished = true;
+    return data;
 }
 
 } // namespace coroscope::session
