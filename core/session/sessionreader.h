@@ -30,6 +30,21 @@ struct TimePoint {
     std::array<std::uint64_t, kTaskStateCount> tasksByState{};
 };
 
+/// One batch of one latency metric (µs histograms, percentiles here in ns).
+struct MetricPoint {
+    std::int64_t tNs = 0;
+    std::uint64_t count = 0;
+    std::int64_t p50Ns = 0;
+    std::int64_t p90Ns = 0;
+    std::int64_t p99Ns = 0;
+    std::int64_t maxNs = 0;
+};
+
+struct MetricSeries {
+    QString name;
+    std::vector<MetricPoint> points;
+};
+
 struct LogLine {
     std::int64_t tNs = 0;
     QString line;
@@ -43,6 +58,7 @@ struct SessionData {
     QString mainError;
     bool finished = false; ///< the runner closed the session (false: killed, crashed or running)
     std::vector<TimePoint> timeSeries;
+    std::vector<MetricSeries> metricSeries; ///< by name
     std::vector<LogLine> logs;
     QString host;
     QString startedAt; ///< ISO 8601, local time with offset

@@ -1,104 +1,95 @@
 #include "report/htmlreport.h"
 
-#include "format.h"
+#include "htmlparts.h"
+#include "htmlsections.h"
 
+#include <QCryptographicHash>
 #include <QFileInfo>
 
 #include <algorithm>
-#include <cmath>
+#include <map>
 
 namespace coroscope {
 
+using namespace html;
+
 namespace {
 
-constexpr qsizetype kCellLimit = 4 * 1024;      // characters per cell or sentence part
 constexpr qsizetype kSourceLimit = 1024 * 1024; // characters of script source shown
-constexpr std::size_t kDiagnosticRows = 500;
+constexpr std::size_t kVerdictRows = 500;
 constexpr std::size_t kParamRows = 100;
-constexpr std::size_t kSlowCallbackRows = 200;
-constexpr std::size_t kTaskRows = 100;
-constexpr std::size_t kMemoryTaskRows = 20;
 
 // Inline because the page must open from a mail attachment or a CI artifact with no network.
 const char kStyle[] = R"css(
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 78em; padding: 0 1em; color: #222; }
+:root { color-scheme: light dark; --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --head: #f6f8fa; --bg: #fff; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #8d96a0; --line: #30363d; --head: #161b22; --bg: #0d1117; } }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 84em; padding: 0 1em; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
-h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid var(--line); padding-bottom: 0.2em; }
+h3 { font-size: 1.05em; margin: 1.2em 0 0.3em; }
+nav a { margin-right: 1em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
+th, td { border: 1px solid var(--line); padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th { background: var(--head); }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort=ascending]::after { content: " ▲"; }
+table.sortable th[aria-sort=descending]::after { content: " ▼"; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 pre { margin: 0; font: 12px/1.35 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; }
-.status { display: inline-block; padding: 0.1em 0.6em; border-radius: 0.3em; background: #e6f4ea; }
-.status-failed, .status-memory-limit, .status-task-limit { background: #fce8e6; }
-.status-interrupted, .status-duration-elapsed { background: #fef7e0; }
+details summary { cursor: pointer; font: 12px ui-monospace, monospace; }
+.status { display: inline-block; padding: 0.1em 0.6em; border-radius: 0.3em; background: #dafbe1; color: #1a7f37; }
+.status-failed, .status-memory-limit, .status-task-limit, .status-unfinished { background: #ffebe9; color: #cf222e; }
+.status-interrupted, .status-duration-elapsed { background: #fff8c5; color: #9a6700; }
+.facts { color: var(--muted); }
 ul.verdicts { list-style: none; padding: 0; }
-ul.verdicts li { margin: 0.3em 0; padding: 0.3em 0.6em; border-left: 4px solid #999; }
-li.error { border-color: #d93025; background: #fdf1f0; }
-li.warning { border-color: #f29900; background: #fffaf0; }
-li.info { border-color: #1a73e8; }
-.where, .note { color: #666; }
-pre.source .ln { display: inline-block; width: 4em; margin-right: 1em; text-align: right; color: #999; user-select: none; }
+ul.verdicts li { margin: 0.3em 0; padding: 0.4em 0.7em; border-left: 4px solid #999; background: var(--head); }
+li.error { border-color: #cf222e !important; }
+li.warning { border-color: #d4a72c !important; }
+li.info { border-color: #0969da !important; }
+li.ok { border-color: #1a7f37 !important; }
+.where, .note { color: var(--muted); }
+.charts { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
+figure.chart { margin: 0.5em 0; width: 540px; max-width: 100%; }
+figure.chart svg { width: 100%; height: auto; font: 11px system-ui, sans-serif; }
+svg .title { font-weight: 600; font-size: 12px; fill: var(--fg); }
+svg .ylabel { text-anchor: end; fill: var(--muted); }
+svg .xlabel { text-anchor: middle; fill: var(--muted); }
+svg .legend, svg .markerlabel { fill: var(--fg); }
+svg .markerlabel { text-anchor: end; }
+svg .empty { text-anchor: middle; fill: var(--muted); }
+svg .grid { stroke: var(--line); stroke-width: 0.5; }
+svg .axis { stroke: var(--muted); stroke-width: 1; }
+svg .line { fill: none; stroke-width: 1.5; stroke-linejoin: round; }
+svg .area { stroke: none; opacity: 0.85; }
+svg .marker { stroke: #cf222e; stroke-dasharray: 4 3; }
+svg .bar { fill: #0072B2; }
+svg .band { fill: rgba(207, 34, 46, 0.18); }
+pre.source { border: 1px solid var(--line); padding: 0.5em 0; overflow-x: auto; }
+pre.source .line { display: block; padding: 0 0.5em; }
+pre.source .line:target { outline: 2px solid #0969da; }
+pre.source .slow { background: rgba(207, 34, 46, 0.15); }
+pre.source .ln { display: inline-block; width: 3.5em; margin-right: 0.5em; text-align: right; color: var(--muted); user-select: none; }
+pre.source .mark { display: inline-block; width: 9em; color: #cf222e; user-select: none; }
 )css";
 
-// Cut before escaping so an entity is never cut in half, and never between a surrogate pair.
-QString bounded(const QString& text, qsizetype limit) {
-    if (text.size() <= limit)
-        return text;
-    qsizetype cut = limit;
-    if (text.at(cut - 1).isHighSurrogate())
-        --cut;
-    return text.left(cut) + QStringLiteral(" … (") + QString::number(text.size() - cut) +
-           QStringLiteral(" more characters)");
-}
-
-/// Escaped and bounded, for element content.
-QString esc(const QString& text, qsizetype limit = kCellLimit) {
-    return bounded(text, limit).toHtmlEscaped();
-}
-/// A double-quoted attribute value; toHtmlEscaped() escapes '"', so the value cannot end the quotes.
-QString attr(const QString& text) {
-    return u'"' + esc(text) + u'"';
-}
-
-QString td(const QString& escapedHtml) {
-    return QStringLiteral("<td>") + escapedHtml + QStringLiteral("</td>");
-}
-QString num(const QString& escapedHtml) {
-    return QStringLiteral("<td class=\"n\">") + escapedHtml + QStringLiteral("</td>");
-}
-QString th(const char* label) {
-    return QStringLiteral("<th>") + QLatin1String(label) + QStringLiteral("</th>");
-}
-QString dash() {
-    return QStringLiteral("—");
-}
-
-QString durationFromMicros(double micros) {
-    return formatDuration(std::llround(micros * 1000.0));
-}
-
-QString taskLabel(std::uint64_t id, const QString& name) {
-    if (id == 0)
-        return dash();
-    const QString shown = name.isEmpty() ? QStringLiteral("(unnamed)") : name;
-    return esc(shown) + QStringLiteral(" <span class=\"where\">#") + QString::number(id) +
-           QStringLiteral("</span>");
-}
-
-QString distributionHeader() {
-    return th("Count") + th("Mean") + th("Min") + th("p50") + th("p90") + th("p95") + th("p99") +
-           th("p99.9") + th("Max");
-}
-
-QString distributionCells(const Histogram& micros) {
-    const PercentileSummary s = micros.summary();
-    QString cells = num(QString::number(s.count));
-    for (const double v : {s.mean, double(s.min), double(s.p50), double(s.p90), double(s.p95), double(s.p99),
-                           double(s.p999), double(s.max)})
-        cells += num(s.count ? durationFromMicros(v) : dash());
-    return cells;
-}
+// Sorts a table by the clicked column: numeric cells by data-v, others by text. The page's CSP
+// allows exactly this script, by its hash.
+const char kScript[] =
+    "document.querySelectorAll('table.sortable th').forEach(function (th, _i) {\n"
+    "  th.addEventListener('click', function () {\n"
+    "    var table = th.closest('table'), body = table.tBodies[0], col = th.cellIndex;\n"
+    "    var dir = th.getAttribute('aria-sort') === 'descending' ? 'ascending' : 'descending';\n"
+    "    table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });\n"
+    "    th.setAttribute('aria-sort', dir);\n"
+    "    var key = function (row) { var c = row.cells[col]; if (!c) return '';\n"
+    "      return c.hasAttribute('data-v') ? parseFloat(c.getAttribute('data-v')) : "
+    "c.textContent.trim().toLowerCase(); };\n"
+    "    var rows = Array.prototype.slice.call(body.rows);\n"
+    "    rows.sort(function (a, b) { var x = key(a), y = key(b); var r = x < y ? -1 : x > y ? 1 : 0;\n"
+    "      return dir === 'ascending' ? r : -r; });\n"
+    "    rows.forEach(function (r) { body.appendChild(r); });\n"
+    "  });\n"
+    "});\n";
 
 QString statusText(RunStatus status) {
     switch (status) {
@@ -120,57 +111,59 @@ QString statusText(RunStatus status) {
     return runStatusName(status);
 }
 
-QString header(const RunInfo& run, const RunSnapshot& s) {
+QString header(const session::SessionData& data) {
+    const RunInfo& run = data.info;
+    const RunSnapshot& s = data.snapshot;
     QString h = QStringLiteral("<h1 title=") + attr(run.script) + u'>' +
                 esc(run.script.isEmpty() ? QStringLiteral("(no script)") : QFileInfo(run.script).fileName()) +
                 QStringLiteral("</h1>\n<p><span class=\"status status-") + esc(runStatusName(run.status)) +
                 QStringLiteral("\">") + esc(statusText(run.status)) +
-                QStringLiteral("</span></p>\n<table>\n");
-    const auto row = [&h](const char* label, const QString& escapedHtml) {
-        h += QStringLiteral("<tr>") + th(label) + td(escapedHtml) + QStringLiteral("</tr>\n");
-    };
-    row("Script", esc(run.script));
-    row("Duration", formatDuration(run.durationNs));
-    row("Slow-callback threshold", formatDuration(run.slowThresholdNs));
-    row("Seed", QString::number(run.seed));
-    QString params;
+                QStringLiteral("</span> <span class=\"facts\">") + formatDuration(run.durationNs) +
+                QStringLiteral(" · ") + QString::number(s.tasksTotal) +
+                QStringLiteral(" tasks · slow-callback threshold ") + formatDuration(run.slowThresholdNs) +
+                QStringLiteral(" · seed ") + QString::number(run.seed);
     for (std::size_t i = 0; i < run.params.size() && i < kParamRows; ++i)
-        params += (i ? QStringLiteral("<br>") : QString()) + esc(run.params[i].first) +
-                  QStringLiteral(" = ") + esc(run.params[i].second);
-    row("Parameters", run.params.empty() ? dash() : params);
-    row("Tasks", QString::number(s.tasksTotal));
-    row("Coroscope", esc(run.coroscopeVersion));
-    return h + QStringLiteral("</table>\n");
+        h += QStringLiteral(" · ") + esc(run.params[i].first) + u'=' + esc(run.params[i].second);
+    if (!data.host.isEmpty())
+        h += QStringLiteral(" · ") + esc(data.host);
+    if (!data.startedAt.isEmpty())
+        h += QStringLiteral(" · ") + esc(data.startedAt);
+    h += QStringLiteral(" · Coroscope ") + esc(run.coroscopeVersion) + QStringLiteral("</span></p>\n");
+    return h + QStringLiteral("<nav><a href=\"#verdicts\">Verdicts</a><a href=\"#loop\">Event loop</a>"
+                              "<a href=\"#slow\">Slow callbacks</a><a href=\"#latency\">Latency</a>"
+                              "<a href=\"#tasks\">Tasks</a><a href=\"#memory\">Memory</a>"
+                              "<a href=\"#script\">Script</a></nav>\n");
 }
 
-QString verdicts(const RunSnapshot& s) {
+QString verdicts(const RunInfo& run, const RunSnapshot& s) {
     std::vector<const Diagnostic*> sorted;
     for (const Diagnostic& d : s.diagnostics)
         sorted.push_back(&d);
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const Diagnostic* a, const Diagnostic* b) { return a->severity > b->severity; });
-    QString h = QStringLiteral("<h2>Verdicts</h2>\n");
+    const QString file = scriptFileName(run);
+    QString h = QStringLiteral("<h2 id=\"verdicts\">Verdicts</h2>\n<ul class=\"verdicts\">\n");
     if (sorted.empty())
-        h += QStringLiteral("<p>No diagnostic rule found a problem.</p>\n");
-    else
-        h += QStringLiteral("<ul class=\"verdicts\">\n");
-    for (std::size_t i = 0; i < sorted.size() && i < kDiagnosticRows; ++i) {
+        h += QStringLiteral("<li class=\"ok\">No diagnostic rule found a problem: nothing blocked the loop "
+                            "longer than ") +
+             formatDuration(run.slowThresholdNs) +
+             QStringLiteral(", no task failed unnoticed, leaked or kept growing its memory.</li>\n");
+    for (std::size_t i = 0; i < sorted.size() && i < kVerdictRows; ++i) {
         const Diagnostic& d = *sorted[i];
         const QString severity = QString::fromLatin1(severityName(d.severity));
         QString where;
         if (d.taskId)
-            where += QStringLiteral("In task ") + taskLabel(d.taskId, d.taskName) + QStringLiteral(". ");
+            where += QStringLiteral("Task ") + taskLabel(d.taskId, d.taskName) + QStringLiteral(". ");
         if (!d.location.isEmpty())
-            where += QStringLiteral("At ") + esc(d.location) + QStringLiteral(". ");
+            where += QStringLiteral("At ") + locationLink(d.location, file) + QStringLiteral(". ");
         where += QStringLiteral("Rule: ") + esc(d.rule) + u'.';
         h += QStringLiteral("<li class=\"") + severity + QStringLiteral("\"><strong>") +
              severity.left(1).toUpper() + severity.mid(1) + QStringLiteral(":</strong> ") + esc(d.message) +
              QStringLiteral(" <span class=\"where\">") + where + QStringLiteral("</span></li>\n");
     }
-    if (!sorted.empty())
-        h += QStringLiteral("</ul>\n");
-    if (sorted.size() > kDiagnosticRows)
-        h += QStringLiteral("<p class=\"note\">") + QString::number(sorted.size() - kDiagnosticRows) +
+    h += QStringLiteral("</ul>\n");
+    if (sorted.size() > kVerdictRows)
+        h += QStringLiteral("<p class=\"note\">") + QString::number(sorted.size() - kVerdictRows) +
              QStringLiteral(" more findings are in the JSON report.</p>\n");
     // Lost records make every figure below a lower bound; say so where it is read first.
     const DropCounters& drops = s.drops;
@@ -183,153 +176,81 @@ QString verdicts(const RunSnapshot& s) {
     return h;
 }
 
-QString slowCallbacks(const RunInfo& run, const RunSnapshot& s) {
-    QString h = QStringLiteral("<h2>Slow callbacks</h2>\n");
-    if (s.slowCallbacks.empty())
-        return h + QStringLiteral("<p>No callback blocked the loop for longer than ") +
-               formatDuration(run.slowThresholdNs) + QStringLiteral(".</p>\n");
-    h += QStringLiteral("<table>\n<tr>") + th("Time") + th("Duration") + th("Task") + th("Event") +
-         th("Location") + th("Stack") + QStringLiteral("</tr>\n");
-    for (std::size_t i = 0; i < s.slowCallbacks.size() && i < kSlowCallbackRows; ++i) {
-        const SlowCallback& c = s.slowCallbacks[i];
-        QString event = c.eventType.isEmpty() ? dash() : esc(c.eventType);
-        if (!c.receiverClass.isEmpty())
-            event += QStringLiteral(" → ") + esc(c.receiverClass);
-        h += QStringLiteral("<tr>") + num(QStringLiteral("+") + formatDuration(c.startNs - run.startNs)) +
-             num(formatDuration(c.durationNs) + (c.ongoing ? QStringLiteral(" (ongoing)") : QString())) +
-             td(taskLabel(c.taskId, c.taskName)) + td(event) +
-             td(c.location.isEmpty() ? dash() : esc(c.location)) +
-             td(QStringLiteral("<pre>") + esc(c.stack) + QStringLiteral("</pre>")) +
-             QStringLiteral("</tr>\n");
-    }
-    h += QStringLiteral("</table>\n");
-    if (s.slowCallbacks.size() > kSlowCallbackRows)
-        h += QStringLiteral("<p class=\"note\">") +
-             QString::number(s.slowCallbacks.size() - kSlowCallbackRows) +
-             QStringLiteral(" more slow callbacks are in the JSON report.</p>\n");
-    return h;
-}
-
-QString latencyAndLoop(const RunSnapshot& s) {
-    QString h = QStringLiteral("<h2>Latency</h2>\n");
-    if (s.latency.empty()) {
-        h += QStringLiteral("<p>The script recorded no latency metrics.</p>\n");
-    } else {
-        h +=
-            QStringLiteral("<table>\n<tr>") + th("Metric") + distributionHeader() + QStringLiteral("</tr>\n");
-        for (const LatencyMetric& m : s.latency)
-            h += QStringLiteral("<tr>") + td(esc(m.name)) + distributionCells(m.micros) +
-                 QStringLiteral("</tr>\n");
-        h += QStringLiteral("</table>\n");
-    }
-    const double utilization = std::isfinite(s.loopUtilization) ? s.loopUtilization : 0.0;
-    h += QStringLiteral("<h2>Event loop</h2>\n<p>The loop was busy ") +
-         QString::number(utilization * 100.0, 'f', 1) + QStringLiteral(" % of the run.</p>\n<table>\n<tr>") +
-         th("Lag") + distributionHeader() + QStringLiteral("</tr>\n<tr>") + td(QStringLiteral("timer lag")) +
-         distributionCells(s.loopLagMicros) + QStringLiteral("</tr>\n</table>\n");
-    return h;
-}
-
-QString tasks(const RunInfo& run, const RunSnapshot& s) {
-    std::vector<const TaskInfo*> byBusy;
-    for (const TaskInfo& t : s.tasks)
-        byBusy.push_back(&t);
-    const std::size_t shown = std::min(byBusy.size(), kTaskRows);
-    std::partial_sort(byBusy.begin(), byBusy.begin() + std::ptrdiff_t(shown), byBusy.end(),
-                      [](const TaskInfo* a, const TaskInfo* b) {
-                          return a->busyNs != b->busyNs ? a->busyNs > b->busyNs : a->id < b->id;
-                      });
-    QString h = QStringLiteral("<h2>Tasks</h2>\n<p class=\"note\">") + QString::number(shown) +
-                QStringLiteral(" of ") + QString::number(s.tasksTotal) +
-                QStringLiteral(" tasks, by busy time.</p>\n<table>\n<tr>") + th("Task") + th("State") +
-                th("Parent") + th("Created") + th("Finished") + th("Busy") + th("Idle") + th("Scheduling") +
-                th("Resumes") + th("Spawned at") + th("Awaiting / error") + th("Live / allocated") +
-                QStringLiteral("</tr>\n");
-    for (std::size_t i = 0; i < shown; ++i) {
-        const TaskInfo& t = *byBusy[i];
-        const QString state =
-            QString::fromLatin1(taskStateName(t.state).data(), qsizetype(taskStateName(t.state).size()));
-        const QString waitOrError =
-            !t.error.isEmpty() ? esc(t.error) : (t.awaiting.isEmpty() ? dash() : esc(t.awaiting));
-        const QString memory = t.allocatedBytes ? formatBytes(double(t.liveBytes)) + QStringLiteral(" / ") +
-                                                      formatBytes(double(t.allocatedBytes))
-                                                : dash();
-        h += QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(state) +
-             num(t.parentId ? QStringLiteral("#") + QString::number(t.parentId) : dash()) +
-             num(QStringLiteral("+") + formatDuration(t.createdNs - run.startNs)) +
-             num(t.finishedNs < 0 ? dash()
-                                  : QStringLiteral("+") + formatDuration(t.finishedNs - run.startNs)) +
-             num(formatDuration(t.busyNs)) + num(formatDuration(t.idleNs)) + num(formatDuration(t.schedNs)) +
-             num(QString::number(t.resumes)) + td(esc(t.spawnLocation)) + td(waitOrError) + num(memory) +
-             QStringLiteral("</tr>\n");
-    }
-    return h + QStringLiteral("</table>\n");
-}
-
-QString memory(const RunSnapshot& s) {
-    const MemoryStats& m = s.memoryStats;
-    const double growth = std::isfinite(m.rssGrowthBytesPerSecond) ? m.rssGrowthBytesPerSecond : 0.0;
-    QString h = QStringLiteral("<h2>Memory</h2>\n<table>\n<tr>") + th("RSS at start") + th("Peak RSS") +
-                th("RSS at end") + th("RSS growth") + QStringLiteral("</tr>\n<tr>") +
-                num(formatBytes(double(m.rssStartBytes))) + num(formatBytes(double(m.rssPeakBytes))) +
-                num(formatBytes(double(m.rssEndBytes))) + num(formatBytes(growth) + QStringLiteral("/s")) +
-                QStringLiteral("</tr>\n</table>\n");
-    std::vector<const TaskInfo*> allocating;
-    for (const TaskInfo& t : s.tasks)
-        if (t.allocatedBytes != 0)
-            allocating.push_back(&t);
-    if (allocating.empty())
-        return h;
-    std::stable_sort(allocating.begin(), allocating.end(),
-                     [](const TaskInfo* a, const TaskInfo* b) { return a->liveBytes > b->liveBytes; });
-    h += QStringLiteral("<table>\n<tr>") + th("Task") + th("Live") + th("Allocated") +
-         QStringLiteral("</tr>\n");
-    for (std::size_t i = 0; i < allocating.size() && i < kMemoryTaskRows; ++i)
-        h += QStringLiteral("<tr>") + td(taskLabel(allocating[i]->id, allocating[i]->name)) +
-             num(formatBytes(double(allocating[i]->liveBytes))) +
-             num(formatBytes(double(allocating[i]->allocatedBytes))) + QStringLiteral("</tr>\n");
-    return h + QStringLiteral("</table>\n");
-}
-
-QString source(const RunInfo& run) {
-    QString h = QStringLiteral("<h2>Script</h2>\n");
+QString source(const RunInfo& run, const RunSnapshot& s) {
+    QString h = QStringLiteral("<h2 id=\"script\">Script</h2>\n");
     if (run.scriptSource.isEmpty())
         return h + QStringLiteral("<p>The script source was not recorded.</p>\n");
-    const QString shown = bounded(run.scriptSource, kSourceLimit);
+    // Slow lines: how many slow callbacks each line caused, and the worst.
+    const QString file = scriptFileName(run);
+    std::map<int, std::pair<int, std::int64_t>> slow;
+    for (const SlowCallback& c : s.slowCallbacks)
+        if (const int line = scriptLine(c.location, file)) {
+            ++slow[line].first;
+            slow[line].second = std::max(slow[line].second, c.durationNs);
+        }
+    if (!slow.empty())
+        h += QStringLiteral("<p class=\"note\">Lines marked in red ran a slow callback.</p>\n");
     h += QStringLiteral("<pre class=\"source\">");
-    QStringList lines = shown.split(u'\n');
+    QStringList lines = bounded(run.scriptSource, kSourceLimit).split(u'\n');
     if (lines.size() > 1 && lines.back().isEmpty())
         lines.removeLast(); // the newline ending the last line does not start another
     for (qsizetype i = 0; i < lines.size(); ++i) {
-        // A line of the source may be huge; the whole-source bound already holds, so no cell bound here.
-        h += QStringLiteral("<span class=\"ln\">") + QString::number(i + 1) + QStringLiteral("</span>") +
-             lines[i].toHtmlEscaped() + u'\n';
+        const int number = int(i + 1);
+        const auto mark = slow.find(number);
+        QString gutter;
+        if (!slow.empty())
+            gutter = QStringLiteral("<span class=\"mark\">") +
+                     (mark == slow.end() ? QString()
+                                         : QStringLiteral("%1× max %2")
+                                               .arg(mark->second.first)
+                                               .arg(formatDuration(mark->second.second))) +
+                     QStringLiteral("</span>");
+        // A line of the source may be huge; the whole-source bound already holds.
+        h += QStringLiteral("<span class=\"line") +
+             (mark == slow.end() ? QString() : QStringLiteral(" slow")) + QStringLiteral("\" id=\"L") +
+             QString::number(number) + QStringLiteral("\"><span class=\"ln\">") + QString::number(number) +
+             QStringLiteral("</span>") + gutter + lines[i].toHtmlEscaped() + QStringLiteral("</span>");
     }
     return h + QStringLiteral("</pre>\n");
 }
 
 } // namespace
 
-QByteArray toHtmlReport(const RunInfo& run, const RunSnapshot& snapshot) {
+QByteArray toHtmlReport(const session::SessionData& data) {
+    const RunInfo& run = data.info;
+    const RunSnapshot& s = data.snapshot;
     const QString name =
         run.script.isEmpty() ? QStringLiteral("(no script)") : QFileInfo(run.script).fileName();
+    const QByteArray scriptHash =
+        QCryptographicHash::hash(QByteArray(kScript), QCryptographicHash::Sha256).toBase64();
     QString html;
-    // The CSP repeats the promise in the page itself: even a bug in escaping cannot load or run anything.
+    // The CSP repeats the promise in the page itself: even a bug in escaping cannot load anything or
+    // run any script but the sorter (allowed by its hash).
     html += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<meta name=\"viewport\" content=\"width=device-width\">\n"
                            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                           "style-src 'unsafe-inline'\">\n<title>") +
-            esc(name) + QStringLiteral(" — ") + esc(statusText(run.status)) +
+                           "style-src 'unsafe-inline'; img-src data:; script-src 'sha256-") +
+            QString::fromLatin1(scriptHash) + QStringLiteral("'\">\n<title>") + esc(name) +
+            QStringLiteral(" — ") + esc(statusText(run.status)) +
             QStringLiteral(" — Coroscope</title>\n<style>") + QLatin1String(kStyle) +
             QStringLiteral("</style>\n</head>\n<body>\n");
-    html += header(run, snapshot);
-    html += verdicts(snapshot);
-    html += slowCallbacks(run, snapshot);
-    html += latencyAndLoop(snapshot);
-    html += tasks(run, snapshot);
-    html += memory(snapshot);
-    html += source(run);
-    html += QStringLiteral("</body>\n</html>\n");
+    html += header(data);
+    html += verdicts(run, s);
+    html += QStringLiteral("<h2 id=\"loop\">Event loop</h2>\n") + loopCharts(data) + loopTable(s);
+    html += QStringLiteral("<h2 id=\"slow\">Slow callbacks</h2>\n") + slowCallbacksTable(run, s);
+    html += QStringLiteral("<h2 id=\"latency\">Latency</h2>\n") + latencyTable(s) + latencyCharts(data);
+    html += QStringLiteral("<h2 id=\"tasks\">Tasks</h2>\n") + taskCharts(data) + taskTables(run, s);
+    html += QStringLiteral("<h2 id=\"memory\">Memory</h2>\n") + memoryCharts(data) + memoryTables(s);
+    if (!s.diagnostics.empty())
+        html += QStringLiteral("<h2 id=\"diagnostics\">Diagnostics</h2>\n") + diagnosticsTable(run, s);
+    html += source(run, s);
+    html +=
+        QStringLiteral("<script>") + QLatin1String(kScript) + QStringLiteral("</script>\n</body>\n</html>\n");
     return html.toUtf8();
+}
+
+QByteArray toHtmlReport(const RunInfo& run, const RunSnapshot& snapshot) {
+    return toHtmlReport(session::sessionDataFromSnapshot(run, snapshot));
 }
 
 } // namespace coroscope

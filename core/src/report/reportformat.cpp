@@ -31,7 +31,7 @@ QByteArray renderReport(ReportFormat format, const session::SessionData& data) {
     case ReportFormat::Json:
         return toJsonReport(data.info, data.snapshot);
     case ReportFormat::Html:
-        return toHtmlReport(data.info, data.snapshot);
+        return toHtmlReport(data);
     }
     return {};
 }

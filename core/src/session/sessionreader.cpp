@@ -204,6 +204,18 @@ void readLoop(Database& db, SessionData& out) {
     }
 }
 
+void readMetricSeries(Database& db, SessionData& out) {
+    Statement s = db.prepare(
+        "SELECT name, t_ns, count, p50_ns, p90_ns, p99_ns, max_ns FROM metric_series ORDER BY name, t_ns");
+    while (s.step()) {
+        const QString name = s.text(0);
+        if (out.metricSeries.empty() || out.metricSeries.back().name != name)
+            out.metricSeries.push_back(MetricSeries{name, {}});
+        out.metricSeries.back().points.push_back({s.integer(1), std::uint64_t(s.integer(2)), s.integer(3),
+                                                  s.integer(4), s.integer(5), s.integer(6)});
+    }
+}
+
 void readMemory(Database& db, RunSnapshot& snapshot) {
     Statement s = db.prepare("SELECT t_ns, rss_bytes, heap_bytes FROM memory_samples ORDER BY t_ns");
     GrowthEstimator rss;
@@ -269,6 +281,7 @@ SessionData readSession(const QString& path) {
         readSlowCallbacksAndDiagnostics(db, out.snapshot);
         readHistograms(db, out.snapshot);
         readLoop(db, out);
+        readMetricSeries(db, out);
         readMemory(db, out.snapshot);
         readCountersAndLogs(db, out);
         db.exec("COMMIT");
