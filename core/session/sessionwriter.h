@@ -57,6 +57,17 @@ public:
     std::optional<QString> error() const;
     std::uint64_t batchesWritten() const noexcept { return m_batches; }
 
+    /// What the writer did and how long it took (for bench/session). Read after finish().
+    struct Stats {
+        std::uint64_t batches = 0;
+        std::uint64_t taskRows = 0;
+        std::uint64_t segmentRows = 0;
+        std::int64_t taskNs = 0;    ///< time spent writing task rows
+        std::int64_t segmentNs = 0; ///< time spent writing segment rows
+        std::int64_t batchNs = 0;   ///< time spent in whole batches, commit included
+    };
+    const Stats& stats() const noexcept { return m_stats; }
+
 private:
     void run(std::stop_token stop);
     void writeBatch(const SessionDelta& delta);
@@ -81,6 +92,7 @@ private:
     std::uint64_t m_segmentsDropped = 0;
     std::uint64_t m_logsDropped = 0;
     std::uint64_t m_batches = 0;
+    Stats m_stats;
     bool m_started = false;
 
     // Running aggregates (writer thread only).

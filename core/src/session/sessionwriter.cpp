@@ -10,7 +10,10 @@
 namespace coroscope::session {
 namespace {
 
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+std::int64_t nanosSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+        .count();
+}
 
 void bindVariant(Statement& s, int index, const QVariant& value) {
     switch (value.typeId()) {
@@ -137,10 +140,15 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
         std::lock_guard lock(m_mutex);
         meta.swap(m_pendingMeta);
     }
+    const auto batchStart = std::chrono::steady_clock::now();
     try {
         inTransaction(*m_db, [&] {
+            auto start = std::chrono::steady_clock::now();
             writeTasks(delta);
+            m_stats.taskNs += nanosSince(start);
+            start = std::chrono::steady_clock::now();
             writeSegments(delta);
+            m_stats.segmentNs += nanosSince(start);
             writeSlowCallbacks(delta);
             writeDiagnostics(delta);
             writeTimeSeries(delta);
@@ -149,6 +157,10 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
             writeMetaRows(meta);
         });
         ++m_batches;
+        ++m_stats.batches;
+        m_stats.taskRows += delta.tasks.size();
+        m_stats.segmentRows += delta.segments.size();
+        m_stats.batchNs += nanosSince(batchStart);
     } catch (const SqliteError& e) {
         std::lock_guard lock(m_mutex);
         m_error = QString::fromUtf8(e.what());
