@@ -80,9 +80,10 @@ function* main() {
 
 // Runs until killed: yields often, logs its progress.
 constexpr char kEndless[] = R"(
-function* ticker(n) { while (true) { yield sleep(10); } }
+const tickers = Number(params.tickers || 50), every = Number(params.every || 10);
+function* ticker(n) { while (true) { yield sleep(every); } }
 function* main() {
-    for (let i = 0; i < 50; ++i) spawn('ticker', ticker, i);
+    for (let i = 0; i < tickers; ++i) spawn('ticker', ticker, i);
     for (let i = 0; ; ++i) { yield sleep(50); log('tick ' + i); }
 }
 )";
@@ -235,13 +236,16 @@ void TestSession::fullDiskStopsRecordingNotTheRun() {
     const QTemporaryDir dir;
     const QString script = writeFile(dir, QStringLiteral("endless.js"), kEndless);
     const QString path = dir.filePath(QStringLiteral("full.coroscope"));
-    // A full disk, for this process only: files may not grow past 600 KiB (dash counts 512-byte blocks)
-    // (SIGXFSZ ignored, so write() fails with EFBIG as it would with ENOSPC).
+    // A full disk, for this process only: files may not grow past 3 MiB (dash counts 512-byte blocks); 200
+    // tasks switching every 2 ms fill that in about two seconds (SIGXFSZ ignored, so write() fails with EFBIG
+    // as it would with ENOSPC).
     QProcess runner;
     runner.start(QStringLiteral("/bin/sh"),
-                 {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -f 1200; exec \"$0\" \"$@\""),
+                 {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -f 6000; exec \"$0\" \"$@\""),
                   QStringLiteral(COROSCOPE_BINARY), QStringLiteral("run"), script,
-                  QStringLiteral("--session"), path, QStringLiteral("--duration"), QStringLiteral("6s")});
+                  QStringLiteral("--session"), path, QStringLiteral("--duration"), QStringLiteral("6s"),
+                  QStringLiteral("--param"), QStringLiteral("tickers=200"), QStringLiteral("--param"),
+                  QStringLiteral("every=2")});
     QVERIFY(runner.waitForFinished(60'000));
     const QString err = QString::fromUtf8(runner.readAllStandardError());
     QCOMPARE(runner.exitStatus(), QProcess::NormalExit);

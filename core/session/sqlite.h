@@ -70,6 +70,8 @@ public:
     Statement& bind(int index, const QString& value); ///< a null QString binds NULL
     Statement& bindBlob(int index, const QByteArray& value);
     Statement& bindNull(int index);
+    /// Text that outlives the statement's next step (a string literal): bound without a copy.
+    Statement& bindStatic(int index, const char* latin1);
     /// Steps once: true while there is a row to read.
     bool step();
     /// Steps a statement that returns no rows, then resets it for the next bind.

@@ -47,6 +47,9 @@ CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 void createSchema(Database& db) {
     // WAL: a reader (the GUI tailing the run) never blocks the writer; NORMAL sync: a crash of
     // the runner loses nothing committed, only a power cut can lose the last transactions.
+    // 64 KiB pages: fewer page splits and WAL frames per row; measured 1.1 M segment rows/s against
+    // 0.8 M with the default 4 KiB (bench/session). Only settable before the first table exists.
+    db.exec("PRAGMA page_size = 65536");
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());

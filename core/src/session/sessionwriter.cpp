@@ -185,7 +185,7 @@ void SessionWriter::writeTasks(const SessionDelta& d) {
         "released, error_retrieved) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
     for (const TaskInfo& t : d.tasks) {
         s.bind(1, std::int64_t(t.id)).bind(2, std::int64_t(t.parentId)).bind(3, t.name);
-        s.bind(4, t.spawnLocation).bind(5, QString::fromLatin1(taskStateName(t.state).data()));
+        s.bind(4, t.spawnLocation).bindStatic(5, taskStateName(t.state).data());
         s.bind(6, t.createdNs).bind(7, t.finishedNs).bind(8, t.busyNs).bind(9, t.idleNs).bind(10, t.schedNs);
         s.bind(11, std::int64_t(t.resumes)).bind(12, t.awaiting).bind(13, t.error);
         s.bind(14, t.allocatedBytes).bind(15, t.liveBytes).bind(16, std::int64_t(t.cancelRequested));
