@@ -7,9 +7,11 @@
 #include "settings.h"
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace coroscope {
@@ -37,15 +39,21 @@ public:
 
     RunSnapshot snapshot() const;
 
-    /// Starts keeping what changed for a session writer (call before start()).
-    void enableSessionTap();
-    /// Drains, then returns everything that changed since the previous call (the session
-    /// writer's input, every ~100 ms). Needs enableSessionTap().
+    /// Starts keeping what changed for a session writer (call before start()). From then on the
+    /// collector thread cuts a SessionDelta every `interval` and queues it for the writer.
+    void enableSessionTap(std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+    /// The oldest queued delta, waiting up to `timeout` for one (the writer thread's call). The
+    /// writer never takes the collector's own lock: a writer preempted while holding it would stop
+    /// the draining, and the measured loop's ring would overflow.
+    std::optional<session::SessionDelta> nextSessionDelta(std::chrono::milliseconds timeout);
+    /// Drains, then returns everything not yet queued (the last delta, after the run). Deltas still
+    /// queued come first from nextSessionDelta().
     session::SessionDelta takeSessionDelta();
 
 private:
     void run(std::stop_token stop);
     void drainLocked();
+    session::SessionDelta cutSessionDeltaLocked();
     void report(Diagnostic diagnostic) override;
 
     const Settings& m_settings;
@@ -58,6 +66,12 @@ private:
     bool m_finished = false;
     std::unique_ptr<session::SessionTap> m_tap;
     std::size_t m_diagnosticsTaken = 0;
+    std::chrono::milliseconds m_sessionInterval{100};
+    std::chrono::steady_clock::time_point m_nextSessionCut;
+    std::mutex m_sessionMutex; ///< guards the queue below; held only to push or pop
+    std::condition_variable m_sessionReady;
+    std::deque<session::SessionDelta> m_sessionQueue;
+    std::size_t m_sessionQueuedSegments = 0;
 
     std::mutex m_wakeMutex;
     std::condition_variable_any m_wake;

@@ -120,7 +120,11 @@ void TestSession::reportFromSessionEqualsTheRunsOwnReport() {
     const QJsonObject b = QJsonDocument::fromJson(toJsonReport(saved.info, saved.snapshot)).object();
     QVERIFY(!a.isEmpty());
     for (const QString& key : a.keys())
-        QVERIFY2(a.value(key) == b.value(key), qPrintable(key));
+        QVERIFY2(a.value(key) == b.value(key),
+                 qPrintable(key + QStringLiteral("\nlive:    ") +
+                            QString::fromUtf8(QJsonDocument(QJsonObject{{key, a.value(key)}}).toJson()) +
+                            QStringLiteral("\nsession: ") +
+                            QString::fromUtf8(QJsonDocument(QJsonObject{{key, b.value(key)}}).toJson())));
     QCOMPARE(a, b);
     // The CLI's report from the session: the same again.
     const QString fromSession = dir.filePath(QStringLiteral("from-session.json"));

@@ -61,6 +61,23 @@ void Collector::run(std::stop_token stop) {
         }
         std::lock_guard lock(m_mutex);
         drainLocked();
+        std::unique_lock queue(m_sessionMutex, std::defer_lock);
+        // try_lock: the writer runs at a lower priority and may be preempted while it pops; the
+        // collector must never wait for it (the tap simply keeps collecting until the next try).
+        if (m_tap && std::chrono::steady_clock::now() >= m_nextSessionCut && queue.try_lock()) {
+            m_nextSessionCut = std::chrono::steady_clock::now() + m_sessionInterval;
+            session::SessionDelta delta = cutSessionDeltaLocked();
+            // Bounded: a writer far behind (a slow disk) loses segments, counted, never the loop.
+            if (m_sessionQueuedSegments + delta.segments.size() > session::SessionTap::kMaxPendingSegments) {
+                delta.segmentsOverflowed += delta.segments.size();
+                delta.segments.clear();
+                delta.segments.shrink_to_fit();
+            }
+            m_sessionQueuedSegments += delta.segments.size();
+            m_sessionQueue.push_back(std::move(delta));
+            queue.unlock();
+            m_sessionReady.notify_one();
+        }
         if (std::chrono::steady_clock::now() >= nextRuleTick) {
             nextRuleTick += kRuleTickInterval;
             m_state.refreshHeapAccounts();
@@ -77,6 +94,13 @@ void Collector::drain() {
 }
 
 void Collector::drainLocked() {
+    if (m_finished) {
+        // After the run: what the loop still does (writing the session's last batch, reports)
+        // is not the workload's; applied, it would show in a snapshot and not in the session.
+        for (auto& channel : m_channels)
+            channel->drain([](Record&) {});
+        return;
+    }
     for (auto& channel : m_channels)
         channel->drain([this](Record& record) { m_state.apply(record); });
     m_state.resolvePendingNames(false);
@@ -104,17 +128,33 @@ void Collector::report(Diagnostic diagnostic) {
     m_diagnostics.push_back(std::move(diagnostic));
 }
 
-void Collector::enableSessionTap() {
+void Collector::enableSessionTap(std::chrono::milliseconds interval) {
     std::lock_guard lock(m_mutex);
     if (!m_tap) {
         m_tap = std::make_unique<session::SessionTap>();
         m_state.setSessionTap(m_tap.get());
+        m_sessionInterval = interval;
+        m_nextSessionCut = std::chrono::steady_clock::now() + interval;
     }
+}
+
+std::optional<session::SessionDelta> Collector::nextSessionDelta(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(m_sessionMutex);
+    if (!m_sessionReady.wait_for(lock, timeout, [this] { return !m_sessionQueue.empty(); }))
+        return std::nullopt;
+    session::SessionDelta delta = std::move(m_sessionQueue.front());
+    m_sessionQueue.pop_front();
+    m_sessionQueuedSegments -= delta.segments.size();
+    return delta;
 }
 
 session::SessionDelta Collector::takeSessionDelta() {
     std::lock_guard lock(m_mutex);
     drainLocked();
+    return cutSessionDeltaLocked();
+}
+
+session::SessionDelta Collector::cutSessionDeltaLocked() {
     m_state.refreshHeapAccounts();
     session::SessionDelta d = m_tap->take(m_state, Clock::nanosNow());
     d.diagnostics.assign(m_diagnostics.begin() + std::ptrdiff_t(m_diagnosticsTaken), m_diagnostics.end());

@@ -6,6 +6,8 @@
 #include <QFile>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace coroscope::session {
 namespace {
@@ -84,6 +86,9 @@ void SessionWriter::start(std::int64_t originNs) {
     m_started = true;
     m_thread = std::jthread([this](std::stop_token stop) {
         pthread_setname_np(pthread_self(), "coroscope-sess");
+        // Below the measured loop: on a machine with few cores the writer waits for idle time
+        // rather than take it from the loop (its queue is bounded; batches just get bigger).
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
         run(stop);
     });
 }
@@ -103,17 +108,9 @@ std::optional<QString> SessionWriter::error() const {
 }
 
 void SessionWriter::run(std::stop_token stop) {
-    std::mutex sleepMutex;
-    std::condition_variable_any wake;
-    while (!stop.stop_requested()) {
-        {
-            std::unique_lock lock(sleepMutex);
-            wake.wait_for(lock, stop, kBatchInterval, [] { return false; });
-        }
-        if (stop.stop_requested())
-            break; // finish() writes the last batch after the profiler has stopped
-        writeBatch(m_collector.takeSessionDelta());
-    }
+    while (!stop.stop_requested())
+        if (auto delta = m_collector.nextSessionDelta(kBatchInterval))
+            writeBatch(*delta);
 }
 
 void SessionWriter::finish() {
@@ -121,6 +118,10 @@ void SessionWriter::finish() {
         m_thread.request_stop();
         m_thread.join();
     }
+    // What the collector cut and queued first, then the rest (after the profiler stopped, so
+    // the shutdown diagnostics are in it).
+    while (auto delta = m_collector.nextSessionDelta(std::chrono::milliseconds(0)))
+        writeBatch(*delta);
     writeBatch(m_collector.takeSessionDelta());
     if (error())
         return;
