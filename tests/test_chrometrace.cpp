@@ -10,6 +10,7 @@
 #include "session/sqlite.h"
 #include "tracevalidator.h"
 
+#include <QBuffer>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void hostileTaskNamesStayValidJson();
     void segmentsNestPerThreadWhateverTheirTimes();
     void withoutSessionFileThereAreNoSegments();
+    void unreadableSessionOrDeviceIsAnError();
 };
 
 void TestChromeTrace::formatIsChosenByExtensionAndName() {
@@ -327,6 +329,24 @@ void TestChromeTrace::withoutSessionFileThereAreNoSegments() {
     const QJsonObject end = check.all("e", "task")[0];
     QCOMPARE(end.value(QLatin1String("args")).toObject().value(QLatin1String("error")).toString(),
              QStringLiteral("Error: <boom>"));
+}
+
+void TestChromeTrace::unreadableSessionOrDeviceIsAnError() {
+    const QTemporaryDir dir;
+    SessionData data;
+    data.path = writeFile(dir, QStringLiteral("not-a-session.coroscope"), QByteArray(4096, 'x'));
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    const auto damaged = writeReport(ReportFormat::ChromeTrace, data, buffer);
+    QVERIFY(damaged);
+    QVERIFY2(damaged->contains(QStringLiteral("not-a-session.coroscope")), qPrintable(*damaged));
+    // A device that refuses the bytes: its own error, for every format.
+    data.path.clear();
+    for (const ReportFormat format : {ReportFormat::ChromeTrace, ReportFormat::Json}) {
+        QBuffer readOnly;
+        readOnly.open(QIODevice::ReadOnly);
+        QVERIFY(writeReport(format, data, readOnly).has_value());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestChromeTrace)
