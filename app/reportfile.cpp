@@ -18,10 +18,16 @@ std::optional<QString> checkWritable(const QString& path) {
 
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
                                        const session::SessionData& data) {
-    const QByteArray bytes = renderReport(format, data);
     // QSaveFile: a report is either complete or not there (a full disk leaves no half a file).
+    // Written as it is rendered: a Chrome trace of a long session is far larger than the session.
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString());
+    if (const auto error = writeReport(format, data, file)) {
+        file.cancelWriting();
+        return QStringLiteral("cannot write the report %1: %2").arg(path, *error);
+    }
+    if (!file.commit())
         return QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString());
     return std::nullopt;
 }

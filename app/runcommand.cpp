@@ -76,7 +76,8 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
                                       QStringLiteral("N"));
     const QCommandLineOption report(
         QStringLiteral("report"),
-        QStringLiteral("Write a report; format from the extension: .json, .html (repeatable)."),
+        QStringLiteral("Write a report; format from the extension: .json, .html, .trace.json (Chrome "
+                       "trace for Perfetto) (repeatable)."),
         QStringLiteral("FILE"));
     const QCommandLineOption session(
         QStringLiteral("session"),
@@ -165,7 +166,8 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     }
     for (const QString& path : parser.values(report)) {
         if (!reportFormatForPath(path)) {
-            printError(QStringLiteral("--report %1: unknown format (use .json or .html)").arg(path));
+            printError(
+                QStringLiteral("--report %1: unknown format (use .json, .html or .trace.json)").arg(path));
             return std::nullopt;
         }
         if (const auto error = checkWritable(path)) {

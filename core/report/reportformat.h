@@ -7,19 +7,27 @@
 
 #include <optional>
 
+class QIODevice;
+
 namespace coroscope {
 
 /// The report formats `coroscope run --report` and `coroscope report` write.
-enum class ReportFormat { Json, Html };
+enum class ReportFormat { Json, Html, ChromeTrace };
 
-/// From a file name's extension (.json, .html/.htm); nothing for an unknown one.
+/// From a file name's extension (.trace.json, .json, .html/.htm); nothing for an unknown one.
 std::optional<ReportFormat> reportFormatForPath(const QString& path);
-/// From a --format value ("json", "html").
+/// From a --format value ("json", "html", "chrome").
 std::optional<ReportFormat> reportFormatNamed(const QString& name);
-/// The formats' names for messages: "json, html".
+/// The formats' names for messages: "json, html, chrome".
 QString reportFormatNames();
 
-/// Renders `data` (read from a session, or made from a run's snapshot) in `format`.
+/// Renders `data` (read from a session, or made from a run's snapshot) in `format`. Throws
+/// session::SessionError when a format that streams from the session file cannot read it.
 QByteArray renderReport(ReportFormat format, const session::SessionData& data);
+
+/// Writes `data` in `format` to `out`, streaming where the format allows (a Chrome trace of
+/// millions of segments is never held in memory). The error, if any: an unreadable session file,
+/// or the device's error string when a write failed.
+std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out);
 
 } // namespace coroscope

@@ -1,11 +1,17 @@
 #include "report/reportformat.h"
 
+#include "report/chrometrace.h"
 #include "report/htmlreport.h"
 #include "report/jsonreport.h"
+
+#include <QIODevice>
 
 namespace coroscope {
 
 std::optional<ReportFormat> reportFormatForPath(const QString& path) {
+    // Before .json, which it also ends with.
+    if (path.endsWith(QLatin1String(".trace.json"), Qt::CaseInsensitive))
+        return ReportFormat::ChromeTrace;
     if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
         return ReportFormat::Json;
     if (path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive) ||
@@ -19,11 +25,13 @@ std::optional<ReportFormat> reportFormatNamed(const QString& name) {
         return ReportFormat::Json;
     if (name == QLatin1String("html"))
         return ReportFormat::Html;
+    if (name == QLatin1String("chrome"))
+        return ReportFormat::ChromeTrace;
     return std::nullopt;
 }
 
 QString reportFormatNames() {
-    return QStringLiteral("json, html");
+    return QStringLiteral("json, html, chrome");
 }
 
 QByteArray renderReport(ReportFormat format, const session::SessionData& data) {
@@ -32,8 +40,27 @@ QByteArray renderReport(ReportFormat format, const session::SessionData& data) {
         return toJsonReport(data.info, data.snapshot);
     case ReportFormat::Html:
         return toHtmlReport(data);
+    case ReportFormat::ChromeTrace:
+        return toChromeTrace(data);
     }
     return {};
+}
+
+std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out) {
+    try {
+        bool written = false;
+        if (format == ReportFormat::ChromeTrace) {
+            written = writeChromeTrace(data, out);
+        } else {
+            const QByteArray bytes = renderReport(format, data);
+            written = out.write(bytes) == bytes.size();
+        }
+        if (!written)
+            return out.errorString();
+        return std::nullopt;
+    } catch (const session::SessionError& e) {
+        return e.message();
+    }
 }
 
 } // namespace coroscope
