@@ -55,6 +55,7 @@ private Q_SLOTS:
     void failedWorkloadOutranksBudgets();
     void reportChecksBudgets();
     void helpListsTheOptions();
+    void ciDocListsEveryMetric();
 };
 
 void TestBudgetCli::runFailsOnAViolatedBudget() {
@@ -213,5 +214,12 @@ void TestBudgetCli::helpListsTheOptions() {
     }
 }
 
+void TestBudgetCli::ciDocListsEveryMetric() {
+    const QString doc = QString::fromUtf8(readFile(QStringLiteral(COROSCOPE_CI_DOC)));
+    QVERIFY(!doc.isEmpty());
+    for (const QString& metric : coroscope::budgetMetricNames())
+        QVERIFY2(doc.contains(QString(u'`' + metric)), qPrintable(metric));
+    QVERIFY(doc.contains(QStringLiteral("--junit")));
+}
 QTEST_GUILESS_MAIN(TestBudgetCli)
 #include "test_budgetcli.moc"
