@@ -1,5 +1,6 @@
 #include "reportcommand.h"
 
+#include "budgetoptions.h"
 #include "reportfile.h"
 #include "session/sessionreader.h"
 
@@ -13,6 +14,7 @@ namespace {
 
 constexpr int kWritten = 0;
 constexpr int kBadInput = 2;
+constexpr int kBudgetViolated = 3;
 
 int fail(const QString& message) {
     std::fprintf(stderr, "coroscope report: %s\n", message.toUtf8().constData());
@@ -24,15 +26,20 @@ int fail(const QString& message) {
 int reportCommand(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Writes a report from a recorded session."));
+    parser.setApplicationDescription(
+        QStringLiteral("Writes a report from a recorded session, and checks budgets against it.\n\n"
+                       "Exit codes: 0 written (and no budget violated), 2 bad input, 3 a --fail-on\n"
+                       "budget was violated (docs/ci.md)."));
     parser.addPositionalArgument(QStringLiteral("session"), QStringLiteral("The session file (.coroscope)."));
-    const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
-                                    QStringLiteral("The report to write."), QStringLiteral("FILE"));
+    const QCommandLineOption output(
+        {QStringLiteral("o"), QStringLiteral("output")},
+        QStringLiteral("The report to write (optional with --fail-on or --junit)."), QStringLiteral("FILE"));
     const QCommandLineOption format(
         QStringLiteral("format"),
         QStringLiteral("Report format: %1 (default: from the extension of FILE).").arg(reportFormatNames()),
         QStringLiteral("F"));
     parser.addOptions({output, format});
+    parser.addOptions(BudgetOptions::commandLineOptions());
     parser.addHelpOption();
     if (!parser.parse(app.arguments().mid(1)))
         return fail(parser.errorText());
@@ -45,12 +52,16 @@ int reportCommand(int argc, char** argv) {
     }
     if (parser.positionalArguments().size() != 1)
         return fail(QStringLiteral("expected exactly one session file (see coroscope report --help)"));
-    if (!parser.isSet(output))
+    BudgetOptions budgets;
+    if (const auto error = BudgetOptions::parse(parser, budgets))
+        return fail(*error);
+    // Checking budgets is a use of its own (a CI step after the run): then no report is needed.
+    if (!parser.isSet(output) && !budgets.any())
         return fail(QStringLiteral("missing -o FILE (see coroscope report --help)"));
     const QString path = parser.value(output);
     std::optional<ReportFormat> chosen =
         parser.isSet(format) ? reportFormatNamed(parser.value(format)) : reportFormatForPath(path);
-    if (!chosen)
+    if (!chosen && (parser.isSet(output) || parser.isSet(format)))
         return fail(parser.isSet(format)
                         ? QStringLiteral("--format %1: unknown format (use %2)")
                               .arg(parser.value(format), reportFormatNames())
@@ -66,10 +77,19 @@ int reportCommand(int argc, char** argv) {
         std::fprintf(stderr,
                      "coroscope report: note: the session was not finished (its runner was killed, crashed, "
                      "or is still running); the report covers what was recorded\n");
-    if (const auto error = writeReportFile(path, *chosen, data))
-        return fail(*error);
-    std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
-    return kWritten;
+    bool reportWritten = true;
+    if (parser.isSet(output)) {
+        if (const auto error = writeReportFile(path, *chosen, data)) {
+            fail(*error);
+            reportWritten = false; // the budgets are still checked: a CI log wants both
+        } else {
+            std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
+        }
+    }
+    const BudgetCheck check = checkBudgets(budgets, data, "report");
+    if (!reportWritten || !check.junitWritten)
+        return kBadInput;
+    return check.violated ? kBudgetViolated : kWritten;
 }
 
 } // namespace coroscope::app

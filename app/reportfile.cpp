@@ -5,11 +5,11 @@
 
 namespace coroscope::app {
 
-std::optional<QString> checkWritable(const QString& path) {
+std::optional<QString> checkWritable(const QString& path, const QString& what) {
     QFile file(path);
     const bool existed = file.exists();
     if (!file.open(QIODevice::Append))
-        return QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString());
+        return QStringLiteral("cannot write the %1 %2: %3").arg(what, path, file.errorString());
     file.close();
     if (!existed)
         file.remove();

@@ -7,7 +7,8 @@
 namespace coroscope::app {
 
 /// Checked before a run, so a typo in a path does not cost a whole run: the error, if any.
-std::optional<QString> checkWritable(const QString& path);
+/// `what` names the file in it ("report", "JUnit file").
+std::optional<QString> checkWritable(const QString& path, const QString& what = QStringLiteral("report"));
 
 /// Renders and writes one report; on failure the error names the file and the cause.
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,

@@ -1,5 +1,6 @@
 #include "runcommand.h"
 
+#include "budgetoptions.h"
 #include "examplescommand.h"
 #include "format.h"
 #include "instrumentedapplication.h"
@@ -20,7 +21,7 @@
 namespace coroscope::app {
 namespace {
 
-enum ExitCode { kCompleted = 0, kWorkloadFailed = 1, kBadInput = 2, kLimitHit = 4 };
+enum ExitCode { kCompleted = 0, kWorkloadFailed = 1, kBadInput = 2, kBudgetViolated = 3, kLimitHit = 4 };
 
 void printError(const QString& message) {
     std::fprintf(stderr, "coroscope run: %s\n", message.toUtf8().constData());
@@ -30,6 +31,7 @@ struct ParsedOptions {
     RunOptions run;
     QStringList reports;
     QString session; ///< empty: a new file under $XDG_DATA_HOME/coroscope/sessions
+    BudgetOptions budgets;
 };
 
 /// `$XDG_DATA_HOME/coroscope/sessions/NAME-YYYYMMDD-HHMMSS.coroscope`, a new name each time.
@@ -52,7 +54,10 @@ std::optional<QString> defaultSessionPath(const QString& scriptName) {
 std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Runs a workload script headless and reports what it found."));
+        QStringLiteral("Runs a workload script headless and reports what it found.\n\n"
+                       "Exit codes: 0 completed, 1 main threw, 2 bad input, 3 a --fail-on budget\n"
+                       "was violated, 4 interrupted or a limit hit. A failed or stopped run\n"
+                       "outranks a violated budget (docs/ci.md)."));
     parser.addPositionalArgument(QStringLiteral("script"),
                                  QStringLiteral("The workload script (.js) to run, or example:NAME for a "
                                                 "built-in example (see coroscope examples)."));
@@ -86,6 +91,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral("FILE"));
     parser.addOptions(
         {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session});
+    parser.addOptions(BudgetOptions::commandLineOptions());
     parser.addHelpOption();
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
@@ -176,6 +182,25 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         }
         parsed.reports << path;
     }
+    // Budgets before the run: a typo in one must not cost a whole run.
+    if (const auto error = BudgetOptions::parse(parser, parsed.budgets)) {
+        printError(*error);
+        return std::nullopt;
+    }
+    for (const Budget& budget : parsed.budgets.budgets) {
+        // Only callbacks over the slow threshold are recorded, so a lower max-block budget could
+        // never see a callback between the two: it would pass whatever happened.
+        const bool overMaxBlock =
+            budget.metric == Budget::Metric::MaxBlock &&
+            (budget.op == Budget::Op::Greater || budget.op == Budget::Op::GreaterOrEqual);
+        if (overMaxBlock && budget.threshold < double(parsed.run.slowThreshold.count())) {
+            printError(
+                QStringLiteral("--fail-on '%1': callbacks shorter than the slow threshold (%2) are not "
+                               "recorded; add --slow-threshold %3")
+                    .arg(budget.text, formatDuration(parsed.run.slowThreshold.count()), budget.valueText));
+            return std::nullopt;
+        }
+    }
     if (parser.isSet(session)) {
         parsed.session = parser.value(session);
     } else {
@@ -241,6 +266,7 @@ int runCommand(int argc, char** argv) {
         const session::SessionData data = session::sessionDataFromSnapshot(info, snapshot);
         for (const QString& path : parsed->reports)
             writeReport(path, data);
+        checkBudgets(parsed->budgets, data, "run"); // still worth seeing; the lost session comes first
         return kLimitHit;
     }
     // Reports come from the session as recorded: the same data `coroscope report` sees later
@@ -255,12 +281,15 @@ int runCommand(int argc, char** argv) {
     bool reportsWritten = true;
     for (const QString& path : parsed->reports)
         reportsWritten = writeReport(path, data) && reportsWritten;
-    if (!reportsWritten)
+    // Budgets are checked and said whatever the run's status, but the exit code ranks a run that
+    // failed or was stopped above them: its budgets measured a run that did not do its work.
+    const BudgetCheck budgets = checkBudgets(parsed->budgets, data, "run");
+    if (!reportsWritten || !budgets.junitWritten)
         return kBadInput;
     switch (status) {
     case RunStatus::Completed:
     case RunStatus::DurationElapsed:
-        return kCompleted;
+        return budgets.violated ? kBudgetViolated : kCompleted;
     case RunStatus::Failed:
         return kWorkloadFailed;
     case RunStatus::Interrupted:
