@@ -16,11 +16,12 @@ Profiler and debugger for asynchronous Qt / QCoro code.
 
 Commands:
   run SCRIPT [options]         Run a workload script (JavaScript) headless on the instrumented
-                               event loop; print a summary, write --report FILE (.json, .html).
+                               event loop; print a summary, write --report FILE (.json,
+                               .html, .csv, .md).
                                Records a session (--session FILE, or a new file under
                                $XDG_DATA_HOME/coroscope/sessions). See coroscope run --help.
-  report SESSION -o FILE       Write a report (.json, .html) from a recorded session.
-                               See coroscope report --help.
+  report SESSION -o FILE       Write a report (.json, .html, .csv, .md) from a recorded
+                               session. See coroscope report --help.
   demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
                                headless, and print what Coroscope found.
   examples [--extract DIR]     List the built-in workload examples (run one with

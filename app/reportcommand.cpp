@@ -32,7 +32,11 @@ int reportCommand(int argc, char** argv) {
         QStringLiteral("format"),
         QStringLiteral("Report format: %1 (default: from the extension of FILE).").arg(reportFormatNames()),
         QStringLiteral("F"));
-    parser.addOptions({output, format});
+    const QCommandLineOption table(
+        QStringLiteral("table"),
+        QStringLiteral("The table a CSV report holds: %1 (default: tasks).").arg(csvTableNames()),
+        QStringLiteral("T"));
+    parser.addOptions({output, format, table});
     parser.addHelpOption();
     if (!parser.parse(app.arguments().mid(1)))
         return fail(parser.errorText());
@@ -56,6 +60,17 @@ int reportCommand(int argc, char** argv) {
                               .arg(parser.value(format), reportFormatNames())
                         : QStringLiteral("%1: cannot tell the format from the extension (use --format %2)")
                               .arg(path, reportFormatNames()));
+    ReportOptions options;
+    if (parser.isSet(table)) {
+        const std::optional<CsvTable> named = csvTableNamed(parser.value(table));
+        if (!named)
+            return fail(QStringLiteral("--table %1: unknown table (use %2)")
+                            .arg(parser.value(table), csvTableNames()));
+        // A silently ignored option would leave the user wondering where the table went.
+        if (*chosen != ReportFormat::Csv)
+            return fail(QStringLiteral("--table applies to CSV reports only"));
+        options.csvTable = *named;
+    }
     session::SessionData data;
     try {
         data = session::readSession(parser.positionalArguments().front());
@@ -66,7 +81,7 @@ int reportCommand(int argc, char** argv) {
         std::fprintf(stderr,
                      "coroscope report: note: the session was not finished (its runner was killed, crashed, "
                      "or is still running); the report covers what was recorded\n");
-    if (const auto error = writeReportFile(path, *chosen, data))
+    if (const auto error = writeReportFile(path, *chosen, data, options))
         return fail(*error);
     std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
     return kWritten;

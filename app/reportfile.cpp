@@ -17,8 +17,8 @@ std::optional<QString> checkWritable(const QString& path) {
 }
 
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
-                                       const session::SessionData& data) {
-    const QByteArray bytes = renderReport(format, data);
+                                       const session::SessionData& data, const ReportOptions& options) {
+    const QByteArray bytes = renderReport(format, data, options);
     // QSaveFile: a report is either complete or not there (a full disk leaves no half a file).
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())

@@ -76,7 +76,9 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
                                       QStringLiteral("N"));
     const QCommandLineOption report(
         QStringLiteral("report"),
-        QStringLiteral("Write a report; format from the extension: .json, .html (repeatable)."),
+        QStringLiteral("Write a report; format from the extension: %1 (a CSV report holds the tasks "
+                       "table; coroscope report --table writes the others) (repeatable).")
+            .arg(reportExtensions()),
         QStringLiteral("FILE"));
     const QCommandLineOption session(
         QStringLiteral("session"),
@@ -165,7 +167,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     }
     for (const QString& path : parser.values(report)) {
         if (!reportFormatForPath(path)) {
-            printError(QStringLiteral("--report %1: unknown format (use .json or .html)").arg(path));
+            printError(QStringLiteral("--report %1: unknown format (use %2)").arg(path, reportExtensions()));
             return std::nullopt;
         }
         if (const auto error = checkWritable(path)) {
