@@ -399,7 +399,10 @@ function* main() {
                  qPrintable(errors.join(u'|')));
 
         const QString markdown = QString::fromUtf8(readAll(md));
-        QVERIFY(markdown.contains(QStringLiteral("**1 slow callback**")));
+        // At least the blockFor(120); a loaded machine may add one of its own.
+        QVERIFY2(markdown.contains(
+                     QRegularExpression(QStringLiteral("❌ \\*\\*\\d+ slow callbacks?\\*\\* over 100 ms"))),
+                 qPrintable(markdown));
         QVERIFY(markdown.contains(QStringLiteral("**1 failed task**")));
         QVERIFY(markdown.contains(QStringLiteral("| `fetch, \"x\"` | 5 |")));
 
