@@ -1,6 +1,7 @@
 // coroscope: the command-line entry point. Subcommands run headless; the GUI arrives with the
 // desktop app and will be the default.
 #include "demo.h"
+#include "diffcommand.h"
 #include "examplescommand.h"
 #include "reportcommand.h"
 #include "runcommand.h"
@@ -16,13 +17,17 @@ Profiler and debugger for asynchronous Qt / QCoro code.
 
 Commands:
   run SCRIPT [options]         Run a workload script (JavaScript) headless on the instrumented
-                               event loop; print a summary, write --report FILE (.json, .html,
-                               .trace.json). Records a session (--session FILE, or a new file
-                               under $XDG_DATA_HOME/coroscope/sessions). --fail-on EXPR fails
-                               the run (exit 3) on a budget. See coroscope run --help.
-  report SESSION -o FILE       Write a report (.json, .html, .trace.json) from a recorded
-                               session, or check --fail-on budgets on it.
+                               event loop; print a summary, write --report FILE (.json,
+                               .html, .csv, .md, .trace.json). Records a session (--session
+                               FILE, or a new file under $XDG_DATA_HOME/coroscope/sessions).
+                               --fail-on EXPR fails the run (exit 3) on a budget.
+                               See coroscope run --help.
+  report SESSION -o FILE       Write a report (.json, .html, .csv, .md, .trace.json) from a
+                               recorded session, or check --fail-on budgets on it.
                                See coroscope report --help.
+  diff A B [-o FILE]           Compare two sessions: latency percentiles, slow callbacks,
+                               tasks, memory, loop lag; mark regressions and improvements
+                               beyond --tolerance (default 10%). See coroscope diff --help.
   demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
                                headless, and print what Coroscope found.
   examples [--extract DIR]     List the built-in workload examples (run one with
@@ -48,6 +53,8 @@ int main(int argc, char** argv) {
         return coroscope::app::runCommand(argc, argv);
     if (std::strcmp(argv[1], "report") == 0)
         return coroscope::app::reportCommand(argc, argv);
+    if (std::strcmp(argv[1], "diff") == 0)
+        return coroscope::app::diffCommand(argc, argv);
     if (std::strcmp(argv[1], "demo") == 0)
         return coroscope::app::runDemo(argc - 1, argv + 1);
     if (std::strcmp(argv[1], "examples") == 0)

@@ -38,7 +38,11 @@ int reportCommand(int argc, char** argv) {
         QStringLiteral("format"),
         QStringLiteral("Report format: %1 (default: from the extension of FILE).").arg(reportFormatNames()),
         QStringLiteral("F"));
-    parser.addOptions({output, format});
+    const QCommandLineOption table(
+        QStringLiteral("table"),
+        QStringLiteral("The table a CSV report holds: %1 (default: tasks).").arg(csvTableNames()),
+        QStringLiteral("T"));
+    parser.addOptions({output, format, table});
     parser.addOptions(BudgetOptions::commandLineOptions());
     parser.addHelpOption();
     if (!parser.parse(app.arguments().mid(1)))
@@ -67,6 +71,17 @@ int reportCommand(int argc, char** argv) {
                               .arg(parser.value(format), reportFormatNames())
                         : QStringLiteral("%1: cannot tell the format from the extension (use --format %2)")
                               .arg(path, reportFormatNames()));
+    ReportOptions options;
+    if (parser.isSet(table)) {
+        const std::optional<CsvTable> named = csvTableNamed(parser.value(table));
+        if (!named)
+            return fail(QStringLiteral("--table %1: unknown table (use %2)")
+                            .arg(parser.value(table), csvTableNames()));
+        // A silently ignored option would leave the user wondering where the table went.
+        if (!chosen || *chosen != ReportFormat::Csv)
+            return fail(QStringLiteral("--table applies to CSV reports only"));
+        options.csvTable = *named;
+    }
     session::SessionData data;
     try {
         data = session::readSession(parser.positionalArguments().front());
@@ -79,7 +94,7 @@ int reportCommand(int argc, char** argv) {
                      "or is still running); the report covers what was recorded\n");
     bool reportWritten = true;
     if (parser.isSet(output)) {
-        if (const auto error = writeReportFile(path, *chosen, data)) {
+        if (const auto error = writeReportFile(path, *chosen, data, options)) {
             fail(*error);
             reportWritten = false; // the budgets are still checked: a CI log wants both
         } else {

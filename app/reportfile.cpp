@@ -1,6 +1,7 @@
 #include "reportfile.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 
 namespace coroscope::app {
@@ -17,13 +18,26 @@ std::optional<QString> checkWritable(const QString& path, const QString& what) {
 }
 
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
-                                       const session::SessionData& data) {
+                                       const session::SessionData& data, const ReportOptions& options) {
+    // A device or a pipe (/dev/stdout, a fifo): written in place. QSaveFile would replace it by a
+    // regular file (as root, even /dev/full).
+    const QFileInfo target(path);
+    if (target.exists() && !target.isFile()) {
+        QFile device(path);
+        if (!device.open(QIODevice::WriteOnly))
+            return QStringLiteral("cannot write the report %1: %2").arg(path, device.errorString());
+        if (const auto error = writeReport(format, data, device, options))
+            return QStringLiteral("cannot write the report %1: %2").arg(path, *error);
+        if (!device.flush())
+            return QStringLiteral("cannot write the report %1: %2").arg(path, device.errorString());
+        return std::nullopt;
+    }
     // QSaveFile: a report is either complete or not there (a full disk leaves no half a file).
     // Written as it is rendered: a Chrome trace of a long session is far larger than the session.
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("cannot write the report %1: %2").arg(path, file.errorString());
-    if (const auto error = writeReport(format, data, file)) {
+    if (const auto error = writeReport(format, data, file, options)) {
         file.cancelWriting();
         return QStringLiteral("cannot write the report %1: %2").arg(path, *error);
     }

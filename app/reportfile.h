@@ -12,6 +12,6 @@ std::optional<QString> checkWritable(const QString& path, const QString& what = 
 
 /// Renders and writes one report; on failure the error names the file and the cause.
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
-                                       const session::SessionData& data);
+                                       const session::SessionData& data, const ReportOptions& options = {});
 
 } // namespace coroscope::app

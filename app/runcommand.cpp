@@ -81,8 +81,10 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
                                       QStringLiteral("N"));
     const QCommandLineOption report(
         QStringLiteral("report"),
-        QStringLiteral("Write a report; format from the extension: .json, .html, .trace.json (Chrome "
-                       "trace for Perfetto) (repeatable)."),
+        QStringLiteral("Write a report; format from the extension: %1 (.trace.json: a Chrome trace "
+                       "for Perfetto; a CSV report holds the tasks table, coroscope report --table "
+                       "writes the others) (repeatable).")
+            .arg(reportExtensions()),
         QStringLiteral("FILE"));
     const QCommandLineOption session(
         QStringLiteral("session"),
@@ -172,8 +174,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     }
     for (const QString& path : parser.values(report)) {
         if (!reportFormatForPath(path)) {
-            printError(
-                QStringLiteral("--report %1: unknown format (use .json, .html or .trace.json)").arg(path));
+            printError(QStringLiteral("--report %1: unknown format (use %2)").arg(path, reportExtensions()));
             return std::nullopt;
         }
         if (const auto error = checkWritable(path)) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "report/csvreport.h"
 #include "session/sessionreader.h"
 
 #include <QByteArray>
@@ -12,22 +13,32 @@ class QIODevice;
 namespace coroscope {
 
 /// The report formats `coroscope run --report` and `coroscope report` write.
-enum class ReportFormat { Json, Html, ChromeTrace };
+enum class ReportFormat { Json, Html, Csv, Markdown, ChromeTrace };
 
-/// From a file name's extension (.trace.json, .json, .html/.htm); nothing for an unknown one.
+/// From a file name's extension (.trace.json, .json, .html/.htm, .csv, .md); nothing for an
+/// unknown one.
 std::optional<ReportFormat> reportFormatForPath(const QString& path);
-/// From a --format value ("json", "html", "chrome").
+/// From a --format value ("json", "html", "csv", "md", "chrome").
 std::optional<ReportFormat> reportFormatNamed(const QString& name);
-/// The formats' names for messages: "json, html, chrome".
+/// The formats' names for messages: "json, html, csv, md, chrome".
 QString reportFormatNames();
+/// The extensions for messages: ".json, .html, .csv, .md, .trace.json".
+QString reportExtensions();
+
+/// What only some formats take; the others ignore it.
+struct ReportOptions {
+    CsvTable csvTable = CsvTable::Tasks; ///< the one table a CSV report holds
+};
 
 /// Renders `data` (read from a session, or made from a run's snapshot) in `format`. Throws
 /// session::SessionError when a format that streams from the session file cannot read it.
-QByteArray renderReport(ReportFormat format, const session::SessionData& data);
+QByteArray renderReport(ReportFormat format, const session::SessionData& data,
+                        const ReportOptions& options = {});
 
 /// Writes `data` in `format` to `out`, streaming where the format allows (a Chrome trace of
 /// millions of segments is never held in memory). The error, if any: an unreadable session file,
 /// or the device's error string when a write failed.
-std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out);
+std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out,
+                                   const ReportOptions& options = {});
 
 } // namespace coroscope

@@ -3,6 +3,7 @@
 #include "report/chrometrace.h"
 #include "report/htmlreport.h"
 #include "report/jsonreport.h"
+#include "report/markdownreport.h"
 
 #include <QIODevice>
 
@@ -17,6 +18,11 @@ std::optional<ReportFormat> reportFormatForPath(const QString& path) {
     if (path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive) ||
         path.endsWith(QLatin1String(".htm"), Qt::CaseInsensitive))
         return ReportFormat::Html;
+    if (path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+        return ReportFormat::Csv;
+    if (path.endsWith(QLatin1String(".md"), Qt::CaseInsensitive) ||
+        path.endsWith(QLatin1String(".markdown"), Qt::CaseInsensitive))
+        return ReportFormat::Markdown;
     return std::nullopt;
 }
 
@@ -25,34 +31,47 @@ std::optional<ReportFormat> reportFormatNamed(const QString& name) {
         return ReportFormat::Json;
     if (name == QLatin1String("html"))
         return ReportFormat::Html;
+    if (name == QLatin1String("csv"))
+        return ReportFormat::Csv;
+    if (name == QLatin1String("md") || name == QLatin1String("markdown"))
+        return ReportFormat::Markdown;
     if (name == QLatin1String("chrome"))
         return ReportFormat::ChromeTrace;
     return std::nullopt;
 }
 
 QString reportFormatNames() {
-    return QStringLiteral("json, html, chrome");
+    return QStringLiteral("json, html, csv, md, chrome");
 }
 
-QByteArray renderReport(ReportFormat format, const session::SessionData& data) {
+QString reportExtensions() {
+    return QStringLiteral(".json, .html, .csv, .md, .trace.json");
+}
+
+QByteArray renderReport(ReportFormat format, const session::SessionData& data, const ReportOptions& options) {
     switch (format) {
     case ReportFormat::Json:
         return toJsonReport(data.info, data.snapshot);
     case ReportFormat::Html:
         return toHtmlReport(data);
+    case ReportFormat::Csv:
+        return toCsvReport(data, options.csvTable);
+    case ReportFormat::Markdown:
+        return toMarkdownReport(data);
     case ReportFormat::ChromeTrace:
         return toChromeTrace(data);
     }
     return {};
 }
 
-std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out) {
+std::optional<QString> writeReport(ReportFormat format, const session::SessionData& data, QIODevice& out,
+                                   const ReportOptions& options) {
     try {
         bool written = false;
         if (format == ReportFormat::ChromeTrace) {
             written = writeChromeTrace(data, out);
         } else {
-            const QByteArray bytes = renderReport(format, data);
+            const QByteArray bytes = renderReport(format, data, options);
             written = out.write(bytes) == bytes.size();
         }
         if (!written)
