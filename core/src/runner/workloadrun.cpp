@@ -136,6 +136,12 @@ void WorkloadRun::stopGuard() {
 
 QCoro::Task<RunStatus> WorkloadRun::run() {
     m_profiler.start();
+    // The watchdog loads debug info once (~0.1-0.3 s of CPU, longer on a loaded machine) before it
+    // can name a blocked stack: wait for it, so a script that blocks at once still gets its stack.
+    constexpr auto kWarmUpLimit = std::chrono::seconds(5);
+    const auto warmUpDeadline = std::chrono::steady_clock::now() + kWarmUpLimit;
+    while (!m_profiler.isWatchdogReady() && std::chrono::steady_clock::now() < warmUpDeadline)
+        co_await QCoro::sleepFor(std::chrono::milliseconds(5));
     startGuard();
     m_info.startNs = Clock::nanosNow();
     if (m_session) {
