@@ -10,11 +10,13 @@
 // Printed: session_slowdown_ratio (median over adjacent pairs of session-switch / traced-switch
 // loop time), session_segment_rows_per_s and session_task_rows_per_s (rows written per second of
 // the writer's own time spent writing them: its capacity, not the rate the workload happened to
-// produce), and the rates the workloads produced.
+// produce), the rates the workloads produced, and how old the newest row is for a second reader
+// polling the file every 20 ms (session_staleness_ms_*).
 #include "benchsupport.h"
 #include "instrumentedapplication.h"
 #include "profiler.h"
 #include "session/sessionwriter.h"
+#include "session/sqlite.h"
 #include "sleep.h"
 #include "task.h"
 
@@ -24,6 +26,8 @@
 #include <qcoro/qcorotimer.h>
 
 #include <cstdio>
+#include <optional>
+#include <thread>
 #include <cstring>
 #include <unistd.h>
 
@@ -119,6 +123,38 @@ int childTracedSwitch(int argc, char** argv) {
     return 0;
 }
 
+/// A reader on a connection of its own (what the GUI or a second process does): how old the newest
+/// time-series row is each time it looks, ns.
+class StalenessProbe {
+public:
+    explicit StalenessProbe(QString path)
+        : m_thread([this, path = std::move(path)](std::stop_token stop) { run(stop, path); }) {}
+    std::vector<double> stop() {
+        m_thread.request_stop();
+        m_thread.join();
+        return m_ages;
+    }
+
+private:
+    void run(std::stop_token stop, const QString& path) {
+        std::optional<coroscope::session::Database> db;
+        while (!stop.stop_requested()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            try {
+                if (!db)
+                    db.emplace(path, coroscope::session::Database::Mode::ReadOnly);
+                const std::int64_t newest = db->scalar("SELECT max(t_ns) FROM timeseries");
+                if (newest > 0)
+                    m_ages.push_back(double(coroscope::Clock::nanosNow() - newest));
+            } catch (const coroscope::session::SqliteError&) {
+                db.reset(); // not created yet, or busy: look again
+            }
+        }
+    }
+    std::vector<double> m_ages;
+    std::jthread m_thread;
+};
+
 /// Runs `workload` with a session recorded; prints loop ns, rows and writer times.
 template <typename Workload>
 int runRecorded(int argc, char** argv, Workload workload, std::uint64_t expectedTasks) {
@@ -131,7 +167,9 @@ int runRecorded(int argc, char** argv, Workload workload, std::uint64_t expected
     profiler.start();
     waitUntilWarm(profiler);
     writer.start(coroscope::Clock::nanosNow());
+    StalenessProbe staleness(writer.path());
     const std::int64_t ns = workload();
+    std::vector<double> ages = staleness.stop();
     profiler.stop();
     writer.finish();
     const auto& stats = writer.stats();
@@ -148,10 +186,13 @@ int runRecorded(int argc, char** argv, Workload workload, std::uint64_t expected
         static_cast<unsigned long long>(s.segmentsTotal), static_cast<unsigned long long>(stats.taskRows),
         static_cast<unsigned long long>(stats.batches), static_cast<unsigned long long>(s.drops.records),
         writer.error() ? qPrintable(QStringLiteral(", error: ") + *writer.error()) : "");
-    std::printf("%lld %llu %lld %llu %lld %lld\n", static_cast<long long>(ns),
+    std::sort(ages.begin(), ages.end());
+    const double agesP50 = ages.empty() ? 0 : ages[ages.size() / 2];
+    const double agesMax = ages.empty() ? 0 : ages.back();
+    std::printf("%lld %llu %lld %llu %lld %lld %.0f %.0f\n", static_cast<long long>(ns),
                 static_cast<unsigned long long>(stats.segmentRows), static_cast<long long>(stats.segmentNs),
                 static_cast<unsigned long long>(stats.taskRows), static_cast<long long>(stats.taskNs),
-                static_cast<long long>(stats.batchNs));
+                static_cast<long long>(stats.batchNs), agesP50, agesMax);
     return ok ? 0 : kExitChecksFailed;
 }
 
@@ -160,7 +201,7 @@ std::optional<ChildOutcome> runChild(const char* mode, int run) {
 }
 
 int runParent() {
-    std::vector<double> ratios, segmentRates, segmentProduced, taskRates, taskProduced, batchShare;
+    std::vector<double> ratios, segmentRates, segmentProduced, taskRates, taskProduced, batchShare, ageP50, ageMax;
     bool checksFailed = false;
     for (int rep = 0; rep < g_repetitions; ++rep) {
         const bool sessionFirst = rep % 2;
@@ -180,6 +221,10 @@ int runParent() {
         segmentRates.push_back(r[1] * 1e9 / r[2]);
         segmentProduced.push_back(r[1] * 1e9 / r[0]);
         batchShare.push_back(r[5] / r[0]);
+        if (r.size() >= 8) {
+            ageP50.push_back(r[6] / 1e6);
+            ageMax.push_back(r[7] / 1e6);
+        }
         const std::vector<double>& sp = spawn->values;
         taskRates.push_back(sp[3] * 1e9 / sp[4]);
         taskProduced.push_back(double(kBursts * kTasksPerBurst) * 1e9 / sp[0]);
@@ -191,6 +236,9 @@ int runParent() {
     std::printf("workload_segments_per_s: %.0f\n", median(segmentProduced));
     std::printf("workload_tasks_per_s: %.0f\n", median(taskProduced));
     std::printf("writer_busy_share_of_run: %.3f\n", median(batchShare));
+    // What a second reader sees: the age of the newest committed row (target: <= 200 ms).
+    std::printf("session_staleness_ms_p50: %.0f\n", median(ageP50));
+    std::printf("session_staleness_ms_max: %.0f\n", ageMax.empty() ? 0.0 : *std::max_element(ageMax.begin(), ageMax.end()));
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
     return checksFailed ? 1 : 0;
 }
