@@ -7,6 +7,14 @@
 namespace coroscope::app {
 
 std::optional<QString> checkWritable(const QString& path, const QString& what) {
+    // A device or a fifo is not opened to check it: opening a fifo blocks until a reader comes,
+    // and closing it again would hand that reader an end of file.
+    const QFileInfo target(path);
+    if (target.exists() && !target.isFile()) {
+        if (!target.isWritable())
+            return QStringLiteral("cannot write the %1 %2: permission denied").arg(what, path);
+        return std::nullopt;
+    }
     QFile file(path);
     const bool existed = file.exists();
     if (!file.open(QIODevice::Append))

@@ -246,13 +246,26 @@ int runCommand(int argc, char** argv) {
     QObject::connect(&run.runtime(), &script::ScriptRuntime::logged,
                      [](const QString& line) { std::fprintf(stdout, "%s\n", line.toUtf8().constData()); });
     RunStatus status = RunStatus::Completed;
-    QCoro::Task<> finished = run.run().then([&](RunStatus s) {
-        status = s;
-        // Queued: the run may end before exec() starts (a main that fails at once), and a direct
-        // quit() before exec() would be lost.
+    std::optional<QString> runError;
+    // Queued: the run may end before exec() starts (a main that fails at once), and a direct
+    // quit() before exec() would be lost.
+    const auto quit = [&app] {
         QMetaObject::invokeMethod(&app, &QCoreApplication::quit, Qt::QueuedConnection);
-    });
+    };
+    QCoro::Task<> finished = run.run().then(
+        [&](RunStatus s) {
+            status = s;
+            quit();
+        },
+        [&](const std::exception& e) {
+            // Never expected; without this handler the loop would wait for a quit that never comes.
+            runError = QString::fromUtf8(e.what());
+            status = RunStatus::Interrupted;
+            quit();
+        });
     app.exec();
+    if (runError)
+        printError(QStringLiteral("the run ended with an internal error: %1").arg(*runError));
 
     const RunSnapshot snapshot = run.snapshot();
     if (status == RunStatus::Failed)
@@ -260,24 +273,23 @@ int runCommand(int argc, char** argv) {
     const RunInfo& info = run.info();
     std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
     std::fprintf(stderr, "Session: %s\n", parsed->session.toUtf8().constData());
-    if (const auto error = run.sessionError()) {
+    // Reports come from the session as recorded: the same data `coroscope report` sees later
+    // (and the time series and segments, which the snapshot does not keep). A session that stopped
+    // recording (a full disk) is incomplete: then the run's own snapshot.
+    const std::optional<QString> sessionError = run.sessionError();
+    session::SessionData data;
+    if (sessionError) {
         // The run itself went on; what reached the file before the error is still readable.
         printError(QStringLiteral("the session stopped recording: %1 (what was written before is kept)")
-                       .arg(*error));
-        const session::SessionData data = session::sessionDataFromSnapshot(info, snapshot);
-        for (const QString& path : parsed->reports)
-            writeReport(path, data);
-        checkBudgets(parsed->budgets, data, "run"); // still worth seeing; the lost session comes first
-        return kLimitHit;
-    }
-    // Reports come from the session as recorded: the same data `coroscope report` sees later
-    // (and the time series and segments, which the snapshot does not keep).
-    session::SessionData data;
-    try {
-        data = session::readSession(parsed->session);
-    } catch (const session::SessionError& e) {
-        printError(QStringLiteral("cannot read back the session: %1").arg(e.message()));
+                       .arg(*sessionError));
         data = session::sessionDataFromSnapshot(info, snapshot);
+    } else {
+        try {
+            data = session::readSession(parsed->session);
+        } catch (const session::SessionError& e) {
+            printError(QStringLiteral("cannot read back the session: %1").arg(e.message()));
+            data = session::sessionDataFromSnapshot(info, snapshot);
+        }
     }
     bool reportsWritten = true;
     for (const QString& path : parsed->reports)
@@ -287,6 +299,10 @@ int runCommand(int argc, char** argv) {
     const BudgetCheck budgets = checkBudgets(parsed->budgets, data, "run");
     if (!reportsWritten || !budgets.junitWritten)
         return kBadInput;
+    if (status == RunStatus::Failed)
+        return kWorkloadFailed;
+    if (sessionError)
+        return kLimitHit; // the disk was the limit
     switch (status) {
     case RunStatus::Completed:
     case RunStatus::DurationElapsed:

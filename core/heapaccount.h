@@ -24,8 +24,8 @@ struct Account {
     }
     void credit(std::uint64_t bytes) noexcept { freed.fetch_add(bytes, std::memory_order_relaxed); }
 
-    /// Read from another thread: freed first, so a block allocated and freed in between can only
-    /// make `live` look larger for a moment, never negative.
+    /// Read from another thread. Relaxed loads give no order between the two counters, so `live`
+    /// can be off by the blocks allocated or freed meanwhile; clamped at 0, never negative.
     struct Totals {
         std::int64_t allocated = 0;
         std::int64_t live = 0;

@@ -228,6 +228,12 @@ void TestHeapTracking::callocAndBadSizes() {
     errno = 0;
     QCOMPARE(std::malloc(huge), nullptr);
     QCOMPARE(errno, ENOMEM);
+    errno = 0;
+    QCOMPARE(pvalloc(SIZE_MAX), nullptr); // rounding up to a page must not wrap to 0
+    QCOMPARE(errno, ENOMEM);
+    errno = 0;
+    QCOMPARE(memalign((SIZE_MAX >> 1) + 2, 8), nullptr); // no power of two above it
+    QCOMPARE(errno, EINVAL);
     std::free(nullptr);
     QCOMPARE(account->totals().live, std::int64_t(0));
 }

@@ -562,6 +562,35 @@ private Q_SLOTS:
         QVERIFY(html.contains(QLatin1String("123456789012")));
     }
 
+    // A long run (5 000 time-series points, a gap, 3 000 slow callbacks): the charts are thinned
+    // and stay small, the gap stays a gap, and no NaN reaches the SVG.
+    void htmlChartsOfALongRunStayBounded() {
+        session::SessionData data = session::sessionDataFromSnapshot(makeRun(), makeSnapshot());
+        for (int i = 0; i < 5000; ++i) {
+            session::TimePoint p;
+            p.tNs = kStart + std::int64_t(i) * 100'000'000;
+            const bool inGap = i >= 2000 && i < 2100;
+            p.lagP50Ns = p.lagP90Ns = p.lagP99Ns = p.lagMaxNs = inGap ? -1 : 1'000'000 + (i % 50) * 10'000;
+            p.utilization = inGap ? -1 : 0.5;
+            p.tasksByState = {1, 2, 3, 4, std::uint64_t(i), 0, 0};
+            data.timeSeries.push_back(p);
+        }
+        for (int i = 0; i < 3000; ++i) {
+            SlowCallback c;
+            c.startNs = kStart + std::int64_t(i) * 150'000'000;
+            c.durationNs = 120'000'000;
+            data.snapshot.slowCallbacks.push_back(c);
+        }
+        const QByteArray html = toHtmlReport(data);
+        QVERIFY(!html.contains("nan"));
+        QVERIFY2(html.size() < 2'000'000, qPrintable(QString::number(html.size())));
+        QVERIFY2(html.count("class=\"band\"") < 700,
+                 qPrintable(QString::number(html.count("class=\"band\""))));
+        const qsizetype lag = html.indexOf("Loop lag per 100 ms");
+        const QByteArray lagChart = html.mid(lag, html.indexOf("</svg>", lag) - lag);
+        QVERIFY(lagChart.count(" M") >= 2 * 4); // each of the four lines broken by the gap
+    }
+
     void htmlShowsTopHundredTasksByBusyTime() {
         RunSnapshot s;
         for (std::uint64_t id = 1; id <= 150; ++id) {

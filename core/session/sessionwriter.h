@@ -48,9 +48,10 @@ public:
     void start(std::int64_t originNs);
     /// Thread-safe (the loop thread logs); bounded.
     void appendLog(std::int64_t tNs, const QString& line);
-    /// Stops the thread and writes the last batch (call after the profiler stopped, so that the
-    /// shutdown diagnostics are in it), then the final meta rows, and checkpoints the WAL.
-    void finish();
+    /// Stops the thread, writes what is still queued and the last batch (call after the profiler
+    /// stopped, so that the shutdown diagnostics are in it), then `finalMeta` in a transaction of
+    /// its own (the `status` row there is what tells a finished session), and checkpoints the WAL.
+    void finish(const std::map<QString, QVariant>& finalMeta = {});
 
     const QString& path() const noexcept { return m_path; }
     /// The first write error, with the file and the cause; nothing after it was written.

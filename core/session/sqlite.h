@@ -85,6 +85,8 @@ public:
     bool isNull(int column) const;
 
 private:
+    Statement& checked(int rc);
+
     Database* m_db;
     sqlite3_stmt* m_stmt = nullptr;
 };

@@ -64,14 +64,19 @@ void Collector::run(std::stop_token stop) {
         std::unique_lock queue(m_sessionMutex, std::defer_lock);
         // try_lock: the writer runs at a lower priority and may be preempted while it pops; the
         // collector must never wait for it (the tap simply keeps collecting until the next try).
-        if (m_tap && std::chrono::steady_clock::now() >= m_nextSessionCut && queue.try_lock()) {
+        // At most two deltas wait: a starved writer gets bigger deltas instead (the tap merges
+        // repeated changes of a task), so memory stays bounded by the tasks, not by the time.
+        if (m_tap && std::chrono::steady_clock::now() >= m_nextSessionCut && queue.try_lock() &&
+            m_sessionQueue.size() < 2) {
             m_nextSessionCut = std::chrono::steady_clock::now() + m_sessionInterval;
             session::SessionDelta delta = cutSessionDeltaLocked();
             // Bounded: a writer far behind (a slow disk) loses segments, counted, never the loop.
-            if (m_sessionQueuedSegments + delta.segments.size() > session::SessionTap::kMaxPendingSegments) {
-                delta.segmentsOverflowed += delta.segments.size();
-                delta.segments.clear();
-                delta.segments.shrink_to_fit();
+            const std::size_t room = session::SessionTap::kMaxPendingSegments > m_sessionQueuedSegments
+                                         ? session::SessionTap::kMaxPendingSegments - m_sessionQueuedSegments
+                                         : 0;
+            if (delta.segments.size() > room) {
+                delta.segmentsOverflowed += delta.segments.size() - room;
+                delta.segments.resize(room);
             }
             m_sessionQueuedSegments += delta.segments.size();
             m_sessionQueue.push_back(std::move(delta));

@@ -89,13 +89,18 @@ void* allocateAligned(std::size_t alignment, std::size_t size) noexcept {
 void release(void* user) noexcept {
     Header* h = headerOf(user);
     if (!isOurs(h)) {
-        __libc_free(user); // not ours (allocated before the interposer was bound): glibc's own
+        // Not ours: a block of ld.so's minimal malloc from before relocation, or of a direct
+        // __libc_malloc caller. glibc's own.
+        __libc_free(user);
         return;
     }
     if (h->owner)
         h->owner->credit(sizeOf(h));
     void* raw = rawOf(user, h);
-    h->word = 0; // a second free() of the same block now reaches glibc, which reports it
+    // Cleared so that a second free() of an over-aligned block reaches glibc, which reports it. For
+    // a plain block glibc's tcache reuses these bytes at once: a double free is then undefined
+    // here, as it is in glibc (no detection promised).
+    h->word = 0;
     __libc_free(raw);
 }
 
@@ -176,11 +181,15 @@ void* reallocarray(void* ptr, size_t count, size_t size) noexcept {
 }
 
 void* memalign(size_t alignment, size_t size) noexcept {
+    if (alignment > kMaxSize) { // bit_ceil of it would be undefined; glibc refuses it too
+        errno = EINVAL;
+        return nullptr;
+    }
     return allocateAligned(roundUpToPowerOfTwo(alignment), size);
 }
 
 void* aligned_alloc(size_t alignment, size_t size) noexcept {
-    return allocateAligned(roundUpToPowerOfTwo(alignment), size);
+    return memalign(alignment, size);
 }
 
 int posix_memalign(void** out, size_t alignment, size_t size) noexcept {
@@ -198,10 +207,16 @@ void* valloc(size_t size) noexcept {
 }
 
 void* pvalloc(size_t size) noexcept {
+    if (size >= kMaxSize) { // rounding up would wrap to 0
+        errno = ENOMEM;
+        return nullptr;
+    }
     const auto page = std::size_t(sysconf(_SC_PAGESIZE));
     return allocateAligned(page, (size + page - 1) & ~(page - 1));
 }
 
+// The size asked for (always within the block). A foreign block (see release()) says 0: glibc's
+// own __libc_malloc_usable_size is not exported, and such blocks do not reach callers in practice.
 size_t malloc_usable_size(void* ptr) noexcept {
     if (!ptr)
         return 0;

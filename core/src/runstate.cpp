@@ -444,6 +444,8 @@ void RunState::onAllocation(const Record& r) {
         return; // evicted, or allocated outside any task
     TaskInfo& t = it->second;
     const auto bytes = std::int64_t(r.a);
+    if (m_tap) // a buffer released after the task's last segment must reach the session too
+        m_tap->onTaskChanged(r.task);
     if (r.state == 0) {
         t.allocatedBytes += bytes;
         t.liveBytes += bytes;

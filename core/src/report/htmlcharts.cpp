@@ -115,7 +115,7 @@ QString latencyCharts(const session::SessionData& data) {
                          [&](const session::MetricSeries& s) { return s.name == metric.name; });
         h += QStringLiteral("<div class=\"charts\">");
         if (series != data.metricSeries.end()) {
-            svg::Chart over{QStringLiteral("%1: percentiles per 100 ms").arg(metric.name.left(60)),
+            svg::Chart over{QStringLiteral("%1: percentiles per 100 ms").arg(bounded(metric.name, 60)),
                             svg::Unit::Nanoseconds,
                             false,
                             {},
@@ -136,8 +136,7 @@ QString latencyCharts(const session::SessionData& data) {
             h += svg::timeChart(over);
         }
         h += svg::barChart(QStringLiteral("%1: distribution (%2 values)")
-                               .arg(metric.name.left(60))
-                               .arg(metric.micros.count()),
+                               .arg(bounded(metric.name, 60), QString::number(metric.micros.count())),
                            histogramBars(metric.micros));
         h += QStringLiteral("</div>\n");
     }

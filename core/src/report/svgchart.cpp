@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace coroscope::svg {
 namespace {
@@ -32,36 +33,44 @@ double niceStep(double span, int ticks) {
     return 10 * magnitude;
 }
 
-/// Thins `points` (sorted by x) to at most kMaxColumns columns, keeping each column's min and max.
+/// Thins `points` (sorted by x) to at most kMaxColumns columns, keeping each column's min and max
+/// in time order. A column with no value, or with a gap (NaN) in it, yields a gap.
 std::vector<Point> thin(const std::vector<Point>& points, double xMax) {
     if (points.size() <= std::size_t(kMaxColumns) * 2 || !(xMax > 0))
         return points;
-    // Long series: gaps (NaN) are dropped here; the columns' extremes keep the shape.
+    const Point gap{0, std::nan("")};
     std::vector<Point> out;
-    out.reserve(std::size_t(kMaxColumns) * 2);
+    out.reserve(std::size_t(kMaxColumns) * 3);
+    int lastColumn = -1;
     std::size_t i = 0;
-    for (int column = 0; column < kMaxColumns && i < points.size(); ++column) {
-        const double end = xMax * (column + 1) / kMaxColumns;
-        Point lo = points[i];
-        Point hi = points[i];
-        for (; i < points.size() && (points[i].x <= end || column == kMaxColumns - 1); ++i) {
-            if (std::isnan(points[i].y))
+    while (i < points.size()) {
+        const int column = std::min(kMaxColumns - 1, int(points[i].x / xMax * kMaxColumns));
+        if (column > lastColumn + 1)
+            out.push_back(gap); // empty columns between: no data there
+        lastColumn = column;
+        bool hasGap = false;
+        std::optional<Point> lo, hi;
+        for (;
+             i < points.size() && std::min(kMaxColumns - 1, int(points[i].x / xMax * kMaxColumns)) == column;
+             ++i) {
+            if (std::isnan(points[i].y)) {
+                hasGap = true;
                 continue;
-            if (std::isnan(lo.y) || points[i].y < lo.y)
+            }
+            if (!lo || points[i].y < lo->y)
                 lo = points[i];
-            if (std::isnan(hi.y) || points[i].y > hi.y)
+            if (!hi || points[i].y > hi->y)
                 hi = points[i];
         }
-        if (std::isnan(lo.y))
+        if (hasGap)
+            out.push_back(gap);
+        if (!lo)
             continue;
-        if (lo.x <= hi.x) {
-            out.push_back(lo);
-            if (hi.x != lo.x || hi.y != lo.y)
-                out.push_back(hi);
-        } else {
-            out.push_back(hi);
-            out.push_back(lo);
-        }
+        const Point& first = lo->x <= hi->x ? *lo : *hi;
+        const Point& second = lo->x <= hi->x ? *hi : *lo;
+        out.push_back(first);
+        if (second.x != first.x || second.y != first.y)
+            out.push_back(second);
     }
     return out;
 }
@@ -94,14 +103,21 @@ QString timeChart(const Chart& chart) {
     for (const Series& s : series)
         for (const Point& p : s.points)
             xMax = std::max(xMax, p.x);
-    for (Series& s : series)
-        s.points = thin(s.points, xMax);
     if (chart.stacked) {
-        // Every series shares the x values of the time series it came from: add up in order.
+        // Before thinning, while every series still has the x values of the time series it came
+        // from: add up in order.
         for (std::size_t k = 1; k < series.size(); ++k)
             for (std::size_t i = 0; i < series[k].points.size() && i < series[k - 1].points.size(); ++i)
                 series[k].points[i].y += series[k - 1].points[i].y;
     }
+    bool thinned = false;
+    for (Series& s : series) {
+        thinned |= s.points.size() > std::size_t(kMaxColumns) * 2;
+        s.points = thin(s.points, xMax);
+    }
+    // Thinned points are up to two columns apart: that is no gap in the data.
+    const double maxGap =
+        chart.maxGap > 0 && thinned ? std::max(chart.maxGap, 2 * xMax / kMaxColumns) : chart.maxGap;
     double yMax = chart.markerY;
     for (const Series& s : series)
         for (const Point& p : s.points)
@@ -127,7 +143,17 @@ QString timeChart(const Chart& chart) {
     for (double x = 0; x <= xMax + xStep / 100; x += xStep)
         body += QStringLiteral("<text class=\"xlabel\" x=\"%1\" y=\"%2\">%3 s</text>")
                     .arg(n(px(x)), n(kTop + plotH + 14), QString::number(x, 'g', 4));
-    for (const auto& [from, to] : chart.bands)
+    // Overlapping or sub-pixel bands merged: thousands of slow callbacks stay a handful of rects.
+    std::vector<std::pair<double, double>> bands = chart.bands;
+    std::sort(bands.begin(), bands.end());
+    std::vector<std::pair<double, double>> merged;
+    for (const auto& band : bands) {
+        if (!merged.empty() && band.first <= merged.back().second + xMax / plotW)
+            merged.back().second = std::max(merged.back().second, band.second);
+        else
+            merged.push_back(band);
+    }
+    for (const auto& [from, to] : merged)
         body +=
             QStringLiteral(
                 "<rect class=\"band\" x=\"%1\" y=\"%2\" width=\"%3\" height=\"%4\"><title>%5</title></rect>")
@@ -146,11 +172,11 @@ QString timeChart(const Chart& chart) {
                 joined = false;
                 continue;
             }
-            const bool gap = i > 0 && chart.maxGap > 0 && p.x - s.points[i - 1].x > chart.maxGap;
+            const bool gap = i > 0 && maxGap > 0 && p.x - s.points[i - 1].x > maxGap;
             const bool start = !joined || gap;
             path += (start ? QStringLiteral(" M") : QStringLiteral(" L")) + n(px(p.x)) + u',' + n(py(p.y));
             const bool next = i + 1 < s.points.size() && !std::isnan(s.points[i + 1].y) &&
-                              !(chart.maxGap > 0 && s.points[i + 1].x - p.x > chart.maxGap);
+                              !(maxGap > 0 && s.points[i + 1].x - p.x > maxGap);
             if (start && !next && !chart.stacked)
                 dots += QStringLiteral("<circle cx=\"%1\" cy=\"%2\" r=\"2\" fill=\"%3\"/>")
                             .arg(n(px(p.x)), n(py(p.y)), s.color);

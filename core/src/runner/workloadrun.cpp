@@ -145,8 +145,10 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     startGuard();
     m_info.startNs = Clock::nanosNow();
     if (m_session) {
-        m_session->setMeta(QStringLiteral("start_ns"), qlonglong(m_info.startNs));
         m_session->start(m_info.startNs);
+        // Queued for the first batch: a write error is the writer's (sessionError()), never an
+        // exception out of this coroutine.
+        m_session->setMeta(QStringLiteral("start_ns"), qlonglong(m_info.startNs));
     }
     const std::shared_ptr<script::ScriptFuture> main = m_runtime->startMain();
     const auto deadline = m_options.duration.count() > 0
@@ -196,12 +198,13 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     m_info.status = status;
     m_profiler.stop();
     if (m_session) {
-        // Last: the status row is what tells a finished session from one whose runner died.
-        m_session->setMeta(QStringLiteral("duration_ns"), qlonglong(m_info.durationNs));
+        // Last, after every batch: the status row is what tells a finished session from one whose
+        // runner died.
+        std::map<QString, QVariant> finalMeta{{QStringLiteral("duration_ns"), qlonglong(m_info.durationNs)},
+                                              {QStringLiteral("status"), runStatusName(status)}};
         if (!m_mainError.isEmpty())
-            m_session->setMeta(QStringLiteral("main_error"), m_mainError);
-        m_session->setMeta(QStringLiteral("status"), runStatusName(status));
-        m_session->finish();
+            finalMeta.emplace(QStringLiteral("main_error"), m_mainError);
+        m_session->finish(finalMeta);
     }
     co_return status;
 }

@@ -51,7 +51,7 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
     info.scriptSource = value("script_source");
     info.startNs = value("start_ns").toLongLong();
     info.slowThresholdNs = value("slow_threshold_ns").toLongLong();
-    info.seed = value("seed").toULongLong();
+    info.seed = std::uint64_t(value("seed").toLongLong()); // stored as SQLite's signed 64-bit
     info.coroscopeVersion = value("coroscope_version");
     out.mainError = value("main_error");
     out.host = value("host");

@@ -85,8 +85,12 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
     bindUtilization(row, 6, wall, idle);
     if (m_rssBytes >= 0)
         row.bind(7, m_rssBytes);
+    else
+        row.bindNull(7);
     if (m_heapBytes >= 0)
         row.bind(8, m_heapBytes);
+    else
+        row.bindNull(8);
     for (int s = 0; s < kTaskStateCount; ++s)
         row.bind(9 + s, std::int64_t(d.tasksByState[std::size_t(s)]));
     row.bind(16, std::int64_t(d.tasksTotal)).bind(17, std::int64_t(d.segmentsTotal));

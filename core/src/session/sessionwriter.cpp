@@ -113,7 +113,7 @@ void SessionWriter::run(std::stop_token stop) {
             writeBatch(*delta);
 }
 
-void SessionWriter::finish() {
+void SessionWriter::finish(const std::map<QString, QVariant>& finalMeta) {
     if (m_thread.joinable()) {
         m_thread.request_stop();
         m_thread.join();
@@ -126,6 +126,7 @@ void SessionWriter::finish() {
     if (error())
         return;
     try {
+        inTransaction(*m_db, [&] { writeMetaRows(finalMeta); });
         m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const SqliteError& e) {
         std::lock_guard lock(m_mutex);

@@ -60,7 +60,7 @@ std::int64_t Database::scalar(const char* sql) {
 
 Statement::Statement(Database& db, const char* sql)
     : m_db(&db) {
-    const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, 0, &m_stmt, nullptr);
     if (rc != SQLITE_OK)
         db.fail(rc, sql);
 }
@@ -69,38 +69,40 @@ Statement::~Statement() {
     sqlite3_finalize(m_stmt);
 }
 
-Statement& Statement::bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(m_stmt, index, value);
+// Without sqlite3_clear_bindings() a failed bind would leave the previous row's value in place.
+Statement& Statement::checked(int rc) {
+    if (rc != SQLITE_OK)
+        m_db->fail(rc, sqlite3_sql(m_stmt));
     return *this;
 }
 
+Statement& Statement::bind(int index, std::int64_t value) {
+    return checked(sqlite3_bind_int64(m_stmt, index, value));
+}
+
 Statement& Statement::bind(int index, double value) {
-    sqlite3_bind_double(m_stmt, index, value);
-    return *this;
+    return checked(sqlite3_bind_double(m_stmt, index, value));
 }
 
 Statement& Statement::bind(int index, const QString& value) {
     if (value.isNull())
         return bindNull(index);
     const QByteArray utf8 = value.toUtf8();
-    sqlite3_bind_text64(m_stmt, index, utf8.constData(), sqlite3_uint64(utf8.size()), SQLITE_TRANSIENT,
-                        SQLITE_UTF8);
-    return *this;
+    return checked(sqlite3_bind_text64(m_stmt, index, utf8.constData(), sqlite3_uint64(utf8.size()),
+                                       SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 Statement& Statement::bindBlob(int index, const QByteArray& value) {
-    sqlite3_bind_blob64(m_stmt, index, value.constData(), sqlite3_uint64(value.size()), SQLITE_TRANSIENT);
-    return *this;
+    return checked(sqlite3_bind_blob64(m_stmt, index, value.constData(), sqlite3_uint64(value.size()),
+                                       SQLITE_TRANSIENT));
 }
 
 Statement& Statement::bindStatic(int index, const char* latin1) {
-    sqlite3_bind_text(m_stmt, index, latin1, -1, SQLITE_STATIC);
-    return *this;
+    return checked(sqlite3_bind_text(m_stmt, index, latin1, -1, SQLITE_STATIC));
 }
 
 Statement& Statement::bindNull(int index) {
-    sqlite3_bind_null(m_stmt, index);
-    return *this;
+    return checked(sqlite3_bind_null(m_stmt, index));
 }
 
 bool Statement::step() {
