@@ -16,6 +16,8 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 namespace coroscope::app {
@@ -223,6 +225,17 @@ bool writeReport(const QString& path, const session::SessionData& data) {
     return true;
 }
 
+/// The run SIGTERM and SIGINT stop (the GUI's Stop): ended like any other run, session finished.
+std::atomic<WorkloadRun*> g_stoppable{nullptr};
+
+extern "C" void onStopSignal(int) {
+    if (WorkloadRun* run = g_stoppable.load())
+        run->requestStop(); // one atomic store: async-signal-safe
+    // A second signal kills: a run that cannot stop must still be stoppable from a terminal.
+    std::signal(SIGTERM, SIG_DFL);
+    std::signal(SIGINT, SIG_DFL);
+}
+
 } // namespace
 
 int runCommand(int argc, char** argv) {
@@ -245,6 +258,9 @@ int runCommand(int argc, char** argv) {
     }
     QObject::connect(&run.runtime(), &script::ScriptRuntime::logged,
                      [](const QString& line) { std::fprintf(stdout, "%s\n", line.toUtf8().constData()); });
+    g_stoppable = &run;
+    std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGINT, onStopSignal);
     RunStatus status = RunStatus::Completed;
     std::optional<QString> runError;
     // Queued: the run may end before exec() starts (a main that fails at once), and a direct
@@ -264,6 +280,9 @@ int runCommand(int argc, char** argv) {
             quit();
         });
     app.exec();
+    std::signal(SIGTERM, SIG_DFL);
+    std::signal(SIGINT, SIG_DFL);
+    g_stoppable = nullptr;
     if (runError)
         printError(QStringLiteral("the run ended with an internal error: %1").arg(*runError));
 

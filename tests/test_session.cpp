@@ -9,6 +9,7 @@
 #include "session/sqlite.h"
 #include "testsupport.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -98,6 +99,8 @@ private Q_SLOTS:
     void liveSessionIsReadableWhileRunning();
     void sigkilledRunnerLeavesAReadableSession();
     void fullDiskStopsRecordingNotTheRun();
+    void sigtermStopsTheRunAndFinishesTheSession_data();
+    void sigtermStopsTheRunAndFinishesTheSession();
     void damagedCopiesAreRejectedCleanly();
     void foreignNewerAndMissingFilesGetClearErrors();
     void histogramBucketsRoundTrip();
@@ -234,6 +237,40 @@ void TestSession::sigkilledRunnerLeavesAReadableSession() {
     const SessionData s = readSession(path);
     QVERIFY(s.logs.size() >= 10); // a tick every 50 ms for ~1 s, minus start-up
     QVERIFY2(s.info.durationNs > 800'000'000, qPrintable(QString::number(s.info.durationNs)));
+}
+
+void TestSession::sigtermStopsTheRunAndFinishesTheSession_data() {
+    QTest::addColumn<QByteArray>("script");
+    QTest::newRow("yielding") << QByteArray(kEndless);
+    // Never yields: only the engine can be interrupted; the guard does it once the stop is asked.
+    QTest::newRow("spinning") << QByteArray("function* main() { yield sleep(200); while (true) {} }\n");
+}
+
+// The GUI's Stop: SIGTERM ends the run as interrupted, with tasks cancelled and the session
+// finished (status written), well before the GUI's 3 s kill.
+void TestSession::sigtermStopsTheRunAndFinishesTheSession() {
+    QFETCH(QByteArray, script);
+    const QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("stopped.coroscope"));
+    QProcess runner;
+    runner.start(QStringLiteral(COROSCOPE_BINARY),
+                 {QStringLiteral("run"), writeFile(dir, QStringLiteral("s.js"), script),
+                  QStringLiteral("--session"), path});
+    QVERIFY(runner.waitForStarted());
+    QTest::qWait(1200);
+    QElapsedTimer stopping;
+    stopping.start();
+    runner.terminate(); // SIGTERM
+    QVERIFY(runner.waitForFinished(10'000));
+    QVERIFY2(stopping.elapsed() < 3000, qPrintable(QString::number(stopping.elapsed())));
+    QCOMPARE(runner.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(runner.exitCode(), 4);
+    const SessionData s = readSession(path);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Interrupted);
+    QCOMPARE(s.snapshot.tasksByState[std::size_t(TaskState::Suspended)] +
+                 s.snapshot.tasksByState[std::size_t(TaskState::Running)],
+             std::uint64_t(0)); // every task ended (cancelled)
 }
 
 void TestSession::fullDiskStopsRecordingNotTheRun() {

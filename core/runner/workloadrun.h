@@ -52,6 +52,11 @@ public:
     /// Runs to the end; the status tells how it ended. Call once, after load().
     QCoro::Task<RunStatus> run();
 
+    /// Ends the run as `interrupted` at the loop's next check (within ~10 ms), with the usual
+    /// cleanup: tasks cancelled, the session finished. Async-signal-safe (one atomic store), so a
+    /// SIGTERM handler may call it; a script that never yields is interrupted in the engine too.
+    void requestStop() noexcept;
+
     const RunInfo& info() const noexcept { return m_info; }
     RunSnapshot snapshot() { return m_profiler.snapshot(); }
     script::ScriptRuntime& runtime() noexcept { return *m_runtime; }
@@ -69,7 +74,8 @@ private:
     std::unique_ptr<script::ScriptRuntime> m_runtime;
     std::unique_ptr<session::SessionWriter> m_session;
     QString m_mainError;
-    std::atomic<int> m_guardVerdict{0}; ///< 0 none, else a RunStatus the guard ended the run with
+    std::atomic<int> m_guardVerdict{0};       ///< 0 none, else a RunStatus the guard ended the run with
+    std::atomic<bool> m_stopRequested{false}; ///< requestStop(): the guard interrupts the engine
     std::jthread m_guard;
 };
 

@@ -92,6 +92,12 @@ std::optional<QString> WorkloadRun::recordSession(const QString& path) {
     return std::nullopt;
 }
 
+void WorkloadRun::requestStop() noexcept {
+    int expected = 0;
+    if (m_guardVerdict.compare_exchange_strong(expected, int(RunStatus::Interrupted)))
+        m_stopRequested.store(true, std::memory_order_relaxed);
+}
+
 std::optional<QString> WorkloadRun::sessionError() const {
     return m_session ? m_session->error() : std::nullopt;
 }
@@ -111,6 +117,14 @@ void WorkloadRun::startGuard() {
             // now > start first: this thread's TSC read can trail the loop's by a few ticks, and the
             // unsigned difference would wrap to ~2^64 and interrupt a healthy run.
             const Clock::Ticks now = Clock::now();
+            // A stop was asked for and the loop is stuck in one callback: only the engine can end it.
+            const bool stuckAfterStop = m_stopRequested.load(std::memory_order_relaxed) && start != 0 &&
+                                        now > start &&
+                                        now - start > Clock::fromDuration(std::chrono::milliseconds(100));
+            if (stuckAfterStop) {
+                engine->setInterrupted(true);
+                return;
+            }
             if (start != 0 && now > start && now - start > timeoutTicks)
                 verdict = RunStatus::Interrupted;
             else if (memory.rssBytes() > memoryLimit)
