@@ -1,0 +1,179 @@
+// The desktop app's engine room, without widgets: running `coroscope run` as a child process,
+// following its session while it is written, stopping it, and saying how it ended (a crash
+// banner). The GUI thread must never wait: every step here is signals on a running loop.
+#include "runcontroller.h"
+#include "sessiontail.h"
+#include "tasktablemodel.h"
+#include "testsupport.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+#include <csignal>
+
+using namespace coroscope;
+using namespace coroscope::ui;
+using namespace std::chrono_literals;
+
+namespace {
+
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
+}
+
+// Tasks appear over about a second, so a follower sees the session grow.
+constexpr char kGrowing[] =
+    "function* worker(i) { yield sleep(20 * i); }\n"
+    "function* main() {\n"
+    "    for (let i = 0; i < 40; ++i) { spawn('worker', worker, i); yield sleep(25); }\n"
+    "}\n";
+
+constexpr char kEndless[] =
+    "function* main() { for (let i = 0; ; ++i) { yield sleep(20); log('tick ' + i); } }\n";
+
+} // namespace
+
+class TestUiRunner : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void runIsFollowedLiveUntilItsSessionIsFinished();
+    void stopEndsTheRunWithItsSessionFinished();
+    void crashedRunnerGivesABannerAndKeepsTheData();
+    void badScriptIsReportedNotCrashed();
+    void argumentsCarryTheSettings();
+};
+
+void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
+    const QTemporaryDir dir;
+    RunController runner(QStringLiteral(COROSCOPE_BINARY));
+    SessionTail tail;
+    TaskTableModel tasks;
+    QAbstractItemModelTester tester(&tasks, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    std::vector<std::size_t> taskCounts;
+    connect(&tail, &SessionTail::updated, &tasks, [&](std::shared_ptr<const session::SessionData> data) {
+        taskCounts.push_back(data->snapshot.tasks.size());
+        tasks.setSession(std::move(data));
+    });
+    std::optional<RunOutcome> outcome;
+    connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) {
+        outcome = o;
+        tail.finalRead(); // the runner's last batch
+    });
+    const QString session = dir.filePath(QStringLiteral("live.coroscope"));
+    QVERIFY(runner.start(RunRequest{writeFile(dir, QStringLiteral("growing.js"), kGrowing), session}));
+    tail.follow(session);
+    QVERIFY(runner.isRunning());
+    QVERIFY(test::spinUntil([&] { return outcome.has_value() && tail.latest() && tail.latest()->finished; },
+                            30s));
+    QCOMPARE(outcome->exitCode, 0);
+    QVERIFY(outcome->banner().isEmpty());
+    // Seen while it grew, not only at the end.
+    QVERIFY2(taskCounts.size() >= 4, qPrintable(QString::number(taskCounts.size())));
+    QVERIFY(std::adjacent_find(taskCounts.begin(), taskCounts.end(), std::greater<>()) == taskCounts.end());
+    QVERIFY(taskCounts.front() < 41);
+    QCOMPARE(tasks.rowCount(), 41);
+    QCOMPARE(tasks.data(tasks.index(0, TaskTableModel::Name)).toString(), QStringLiteral("main"));
+    QCOMPARE(tasks.data(tasks.index(1, TaskTableModel::State)).toString(), QStringLiteral("completed"));
+    QCOMPARE(tasks.data(tasks.index(40, TaskTableModel::Id), TaskTableModel::TaskIdRole).toULongLong(),
+             41ull);
+}
+
+void TestUiRunner::stopEndsTheRunWithItsSessionFinished() {
+    const QTemporaryDir dir;
+    RunController runner(QStringLiteral(COROSCOPE_BINARY));
+    std::optional<RunOutcome> outcome;
+    QStringList logLines;
+    connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) { outcome = o; });
+    connect(&runner, &RunController::output, this, [&](const QString& line, bool isError) {
+        if (!isError)
+            logLines << line;
+    });
+    const QString session = dir.filePath(QStringLiteral("stopped.coroscope"));
+    QVERIFY(runner.start(RunRequest{writeFile(dir, QStringLiteral("endless.js"), kEndless), session}));
+    QVERIFY(test::spinUntil([&] { return logLines.size() >= 5; }, 20s));
+    runner.stop();
+    QVERIFY(test::spinUntil([&] { return outcome.has_value(); }, 10s));
+    QVERIFY(!outcome->crashed); // ended by itself, well before the kill
+    QCOMPARE(outcome->exitCode, 4);
+    QVERIFY(outcome->stoppedByUser);
+    const session::SessionData data = session::readSession(session);
+    QVERIFY(data.finished);
+    QCOMPARE(data.info.status, RunStatus::Interrupted);
+}
+
+void TestUiRunner::crashedRunnerGivesABannerAndKeepsTheData() {
+    // Under the ASan preset the runner would catch the SIGSEGV itself and exit 1: let it crash.
+    const QByteArray asan = qgetenv("ASAN_OPTIONS");
+    qputenv("ASAN_OPTIONS", asan + (asan.isEmpty() ? "" : ":") + "handle_segv=0");
+    const QTemporaryDir dir;
+    RunController runner(QStringLiteral(COROSCOPE_BINARY));
+    SessionTail tail;
+    std::optional<RunOutcome> outcome;
+    QStringList logLines;
+    qint64 pid = 0;
+    connect(&runner, &RunController::output, this, [&](const QString& line, bool isError) {
+        if (!isError)
+            logLines << line;
+    });
+    connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) {
+        outcome = o;
+        tail.finalRead();
+    });
+    const QString session = dir.filePath(QStringLiteral("crashed.coroscope"));
+    QVERIFY(runner.start(RunRequest{writeFile(dir, QStringLiteral("endless.js"), kEndless), session}));
+    tail.follow(session);
+    QVERIFY(test::spinUntil([&] { return logLines.size() >= 10; }, 20s));
+    pid = runner.findChild<QProcess*>()->processId();
+    ::kill(pid_t(pid), SIGSEGV);
+    QVERIFY(test::spinUntil(
+        [&] { return outcome.has_value() && tail.readsDone() > 0 && !tail.latest().get() == false; }, 10s));
+    QVERIFY(outcome->crashed);
+    QCOMPARE(outcome->signal, SIGSEGV);
+    QVERIFY2(outcome->banner().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),
+             qPrintable(outcome->banner()));
+    QVERIFY(outcome->banner().endsWith(QStringLiteral(" s — data up to the crash is kept")));
+    // The data up to the crash: the session reads, unfinished, with the run's tasks and logs.
+    QVERIFY(test::spinUntil([&] { return tail.latest() != nullptr; }, 5s));
+    const session::SessionData data = session::readSession(session);
+    QVERIFY(!data.finished);
+    QCOMPARE(data.info.status, RunStatus::Unfinished);
+    QVERIFY(!data.snapshot.tasks.empty());
+    QVERIFY(data.logs.size() >= 5);
+}
+
+void TestUiRunner::badScriptIsReportedNotCrashed() {
+    const QTemporaryDir dir;
+    RunController runner(QStringLiteral(COROSCOPE_BINARY));
+    std::optional<RunOutcome> outcome;
+    connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) { outcome = o; });
+    QVERIFY(
+        runner.start(RunRequest{writeFile(dir, QStringLiteral("bad.js"), "function* main() { yield ; ) }\n"),
+                                dir.filePath(QStringLiteral("bad.coroscope"))}));
+    QVERIFY(test::spinUntil([&] { return outcome.has_value(); }, 20s));
+    QCOMPARE(outcome->exitCode, 2);
+    QVERIFY2(outcome->banner().contains(QStringLiteral("bad.js:1:")), qPrintable(outcome->banner()));
+    QVERIFY(outcome->banner().contains(QStringLiteral("SyntaxError")));
+}
+
+void TestUiRunner::argumentsCarryTheSettings() {
+    RunRequest request{QStringLiteral("example:blocking-call"), QStringLiteral("/tmp/s.coroscope")};
+    request.slowThreshold = 50ms;
+    request.duration = 2000ms;
+    request.seed = 7;
+    request.params = {{QStringLiteral("n"), QStringLiteral("3")}};
+    QCOMPARE(RunController::arguments(request),
+             (QStringList{QStringLiteral("run"), QStringLiteral("example:blocking-call"),
+                          QStringLiteral("--session"), QStringLiteral("/tmp/s.coroscope"),
+                          QStringLiteral("--slow-threshold"), QStringLiteral("50ms"),
+                          QStringLiteral("--duration"), QStringLiteral("2000ms"), QStringLiteral("--seed"),
+                          QStringLiteral("7"), QStringLiteral("--param"), QStringLiteral("n=3")}));
+}
+
+QTEST_GUILESS_MAIN(TestUiRunner)
+#include "test_uirunner.moc"
