@@ -3,6 +3,7 @@
 #include "demo.h"
 #include "diffcommand.h"
 #include "examplescommand.h"
+#include "guicommand.h"
 #include "reportcommand.h"
 #include "runcommand.h"
 
@@ -11,7 +12,11 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: coroscope <command> [options]
+constexpr const char* kUsage = R"(Usage: coroscope [FILE]
+       coroscope <command> [options]
+
+Without a command: the desktop app, opening FILE if given (a script .js or example:NAME,
+or a session .coroscope).
 
 Profiler and debugger for asynchronous Qt / QCoro code.
 
@@ -41,10 +46,14 @@ Options:
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
-        std::fputs(kUsage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2)
+        return coroscope::app::guiCommand(argc, argv, QString());
+    if (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
+        std::fputs(kUsage, stdout);
+        return 0;
     }
+    if (argc == 2 && coroscope::app::opensInGui(argv[1]))
+        return coroscope::app::guiCommand(argc, argv, QString::fromLocal8Bit(argv[1]));
     if (std::strcmp(argv[1], "--version") == 0) {
         std::printf("coroscope %s\n", COROSCOPE_VERSION);
         return 0;

@@ -242,6 +242,9 @@ int runCommand(int argc, char** argv) {
     // The runner's loop uses Qt's Unix event dispatcher: a dispatch costs ~90 ns there against
     // ~500 ns on glib, so less of what is measured is the dispatcher itself (README, Overhead).
     qputenv("QT_NO_GLIB", "1");
+    // Line-buffered even into a pipe: the GUI shows the script's log as it comes, and a crash
+    // must not take the last lines with it.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     InstrumentedCoreApplication app(argc, argv);
     const std::optional<ParsedOptions> parsed = parseOptions(app.arguments().mid(1));
     if (!parsed)

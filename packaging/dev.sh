@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
 #   packaging/dev.sh build   install what is missing, configure, build
-#   packaging/dev.sh run     build, then run the demo (headless for now) and print its findings
+#   packaging/dev.sh run     build, then open the app with the blocking-call example loaded;
+#                            without a display, run that example headless and write an HTML report
 #   packaging/dev.sh test    build, then run the whole test suite through CTest
 # Idempotent: a second call installs nothing and only rebuilds what changed.
 set -euo pipefail
@@ -61,7 +62,15 @@ case "$cmd" in
         ;;
     run)
         configure_and_build
-        exec "$build_dir/app/coroscope" demo "$@"
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            exec "$build_dir/app/coroscope" example:blocking-call "$@"
+        fi
+        report="$build_dir/blocking-call-report.html"
+        echo "coroscope: no display: running example:blocking-call headless" >&2
+        status=0
+        "$build_dir/app/coroscope" run example:blocking-call --report "$report" "$@" || status=$?
+        echo "coroscope: HTML report written to $report (open it in a browser)" >&2
+        exit "$status"
         ;;
     test)
         configure_and_build

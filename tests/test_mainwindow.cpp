@@ -1,0 +1,115 @@
+// The desktop window, offscreen: open an example, run it to the end, check what each panel shows
+// against the session, export a report, reopen the saved session, and the crash banner.
+// COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
+#include "mainwindow.h"
+#include "slowcallbackmodel.h"
+#include "tasktablemodel.h"
+#include "testsupport.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace coroscope;
+using namespace coroscope::ui;
+using namespace std::chrono_literals;
+
+namespace {
+
+void screenshot(QWidget& window, const char* name) {
+    const QByteArray dir = qgetenv("COROSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        window.grab().save(QString::fromLocal8Bit(dir) + u'/' + QLatin1String(name) + QStringLiteral(".png"));
+}
+
+bool runFinished(MainWindow& w) {
+    return !w.runner().isRunning() && w.tail().latest() && w.tail().latest()->finished;
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void runsAnExampleAndShowsWhatItFound();
+    void crashedRunShowsTheBannerAndKeepsTheData();
+};
+
+void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
+    const QTemporaryDir dir;
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.show();
+    w.openScript(QStringLiteral("example:blocking-call"));
+    w.run();
+    QVERIFY(w.runner().isRunning());
+    QVERIFY(test::spinUntil([&] { return runFinished(w); }, 30s));
+    const session::SessionData& data = *w.tail().latest();
+    // Each panel against the session.
+    QCOMPARE(w.taskModel().rowCount(), int(data.snapshot.tasks.size()));
+    QCOMPARE(w.taskModel().rowCount(), 3);
+    QCOMPARE(w.slowCallbackModel().rowCount(), 1);
+    QCOMPARE(
+        w.slowCallbackModel().data(w.slowCallbackModel().index(0, SlowCallbackModel::Location)).toString(),
+        data.snapshot.slowCallbacks[0].location);
+    QVERIFY(w.slowCallbackModel()
+                .data(w.slowCallbackModel().index(0, 0), SlowCallbackModel::StackRole)
+                .toString()
+                .contains(QStringLiteral("blockFor")));
+    QVERIFY2(w.overviewText().contains(QStringLiteral("Slow callbacks: 1, worst 80")),
+             qPrintable(w.overviewText()));
+    QVERIFY(w.scriptText().contains(QStringLiteral("suspect_coro")));
+    QVERIFY2(w.logText().contains(QStringLiteral("suspect_coro finished")), qPrintable(w.logText()));
+    QVERIFY(w.bannerText().isEmpty());
+    screenshot(w, "blocking-call");
+    // Export from the window, then reopen the session elsewhere: the same figures.
+    const QString html = dir.filePath(QStringLiteral("r.html"));
+    QVERIFY(!w.exportReport(html));
+    QFile page(html);
+    QVERIFY(page.open(QIODevice::ReadOnly));
+    QVERIFY(page.readAll().contains("blocking-call.js:"));
+    QVERIFY(w.exportReport(dir.filePath(QStringLiteral("r.unknown"))).has_value());
+    MainWindow reopened(QStringLiteral(COROSCOPE_BINARY));
+    QVERIFY(reopened.openSession(w.tail().path()));
+    QCOMPARE(reopened.taskModel().rowCount(), 3);
+    QCOMPARE(reopened.slowCallbackModel().rowCount(), 1);
+    QCOMPARE(reopened.overviewText(), w.overviewText());
+}
+
+void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
+    const QByteArray asan = qgetenv("ASAN_OPTIONS"); // an ASan runner would catch SIGSEGV itself
+    qputenv("ASAN_OPTIONS", asan + (asan.isEmpty() ? "" : ":") + "handle_segv=0");
+    const QTemporaryDir dir;
+    const QString script = dir.filePath(QStringLiteral("endless.js"));
+    {
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function* w() { while (true) yield sleep(10); }\n"
+                   "function* main() { for (let i = 0; i < 5; ++i) spawn('w', w); for (;;) { yield "
+                   "sleep(20); log('t'); } }\n");
+    }
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.show();
+    w.openScript(script);
+    w.run();
+    QVERIFY(test::spinUntil([&] { return w.taskModel().rowCount() == 6; }, 20s)); // seen live
+    ::kill(pid_t(w.runner().findChild<QProcess*>()->processId()), SIGSEGV);
+    QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
+    QVERIFY2(w.bannerText().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),
+             qPrintable(w.bannerText()));
+    QVERIFY(test::spinUntil([&] { return w.tail().latest() && w.taskModel().rowCount() == 6; }, 5s));
+    QCOMPARE(w.tail().latest()->info.status, RunStatus::Unfinished);
+    QVERIFY(!w.exportReport(dir.filePath(QStringLiteral("after-crash.json"))));       // exporting still works
+    QVERIFY2(w.logText().startsWith(QStringLiteral("t\n")), qPrintable(w.logText())); // flushed as printed
+    screenshot(w, "crashed");
+}
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    TestMainWindow test;
+    return QTest::qExec(&test, argc, argv);
+}
+#include "test_mainwindow.moc"

@@ -1,0 +1,356 @@
+#include "mainwindow.h"
+
+#include "format.h"
+#include "slowcallbackmodel.h"
+#include "tasktablemodel.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace coroscope::ui {
+namespace {
+
+QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
+    auto* view = new QTableView(parent);
+    view->setModel(model);
+    view->setSortingEnabled(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+QWidget* column(QWidget* parent, std::initializer_list<QWidget*> widgets) {
+    auto* box = new QWidget(parent);
+    auto* layout = new QVBoxLayout(box);
+    layout->setContentsMargins(4, 4, 4, 4);
+    for (QWidget* w : widgets)
+        layout->addWidget(w);
+    return box;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QString runner, QWidget* parent)
+    : QMainWindow(parent)
+    , m_runner(std::make_unique<RunController>(std::move(runner)))
+    , m_tail(std::make_unique<SessionTail>())
+    , m_elapsed(std::make_unique<QElapsedTimer>()) {
+    setWindowTitle(tr("Coroscope"));
+    setObjectName(QStringLiteral("MainWindow"));
+    buildPanels();
+    buildActions();
+    connect(m_tail.get(), &SessionTail::updated, this, &MainWindow::showSession);
+    connect(m_tail.get(), &SessionTail::failed, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_runner.get(), &RunController::output, this, [this](const QString& line, bool isError) {
+        if (!isError)
+            m_log->appendPlainText(line);
+    });
+    connect(m_runner.get(), &RunController::finished, this, [this](const RunOutcome& outcome) {
+        m_tail->finalRead(); // the runner's last batch
+        const QString banner = outcome.banner();
+        m_banner->setText(banner);
+        m_banner->setVisible(!banner.isEmpty());
+        showStatus();
+    });
+    auto* statusTimer = new QTimer(this);
+    connect(statusTimer, &QTimer::timeout, this, &MainWindow::showStatus);
+    statusTimer->start(500);
+    showStatus();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildPanels() {
+    // Overview, in the middle: the headline figures and the verdicts.
+    m_banner = new QLabel(this);
+    m_banner->setObjectName(QStringLiteral("banner"));
+    m_banner->setWordWrap(true);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #ffebe9; color: #82071e; padding: 8px; }"));
+    m_banner->hide();
+    m_overview = new QLabel(tr("Open a workload script (Ctrl+O) and run it (F5), or open a session."), this);
+    m_overview->setWordWrap(true);
+    m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_verdicts = new QListWidget(this);
+    setCentralWidget(column(this, {m_banner, m_overview, m_verdicts}));
+
+    auto addDock = [this](const QString& title, const QString& name, QWidget* content,
+                          Qt::DockWidgetArea area) {
+        auto* dock = new QDockWidget(title, this);
+        dock->setObjectName(name);
+        dock->setWidget(content);
+        addDockWidget(area, dock);
+        return dock;
+    };
+
+    // Tasks: filter by text and by state; sorted by the numbers, not their text.
+    m_tasks = new TaskTableModel(this);
+    m_taskFilter = new QSortFilterProxyModel(this);
+    m_taskFilter->setSourceModel(m_tasks);
+    m_taskFilter->setSortRole(TaskTableModel::SortRole);
+    m_taskFilter->setFilterKeyColumn(-1);
+    m_taskFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_taskText = new QLineEdit(this);
+    m_taskText->setPlaceholderText(tr("Filter tasks"));
+    m_taskState = new QComboBox(this);
+    m_taskState->addItem(tr("All states"));
+    for (int s = 0; s < kTaskStateCount; ++s)
+        m_taskState->addItem(QString::fromLatin1(taskStateName(TaskState(s)).data()));
+    connect(m_taskText, &QLineEdit::textChanged, m_taskFilter, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_taskState, &QComboBox::currentIndexChanged, this, [this](int index) {
+        // A state is a whole word in its column; "All states" clears the filter.
+        m_taskFilter->setFilterKeyColumn(index == 0 ? -1 : TaskTableModel::State);
+        m_taskFilter->setFilterRegularExpression(
+            index == 0 ? QString() : QStringLiteral("^%1$").arg(m_taskState->currentText()));
+    });
+    auto* taskView = makeTable(m_taskFilter, this);
+    taskView->sortByColumn(TaskTableModel::Id, Qt::AscendingOrder);
+    auto* filters = new QWidget(this);
+    auto* filterRow = new QHBoxLayout(filters);
+    filterRow->setContentsMargins(0, 0, 0, 0);
+    filterRow->addWidget(m_taskText, 1);
+    filterRow->addWidget(m_taskState);
+    QDockWidget* tasksDock = addDock(tr("Tasks"), QStringLiteral("TasksDock"),
+                                     column(this, {filters, taskView}), Qt::BottomDockWidgetArea);
+
+    // Event loop: the slow callbacks and the stack of the selected one.
+    m_slow = new SlowCallbackModel(this);
+    auto* slowSorted = new QSortFilterProxyModel(this);
+    slowSorted->setSourceModel(m_slow);
+    slowSorted->setSortRole(SlowCallbackModel::SortRole);
+    m_slowView = makeTable(slowSorted, this);
+    m_stack = new QPlainTextEdit(this);
+    m_stack->setReadOnly(true);
+    m_stack->setPlaceholderText(tr("Select a slow callback to see the stack captured while it blocked."));
+    m_stack->setFont(QFont(QStringLiteral("monospace")));
+    connect(m_slowView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                m_stack->setPlainText(current.data(SlowCallbackModel::StackRole).toString());
+            });
+    QDockWidget* loopDock = addDock(tr("Event loop"), QStringLiteral("EventLoopDock"),
+                                    column(this, {m_slowView, m_stack}), Qt::RightDockWidgetArea);
+
+    // Script and the runner's log.
+    m_source = new QPlainTextEdit(this);
+    m_source->setReadOnly(true);
+    m_source->setFont(QFont(QStringLiteral("monospace")));
+    m_log = new QPlainTextEdit(this);
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(10'000);
+    m_log->setPlaceholderText(tr("The script's log() lines appear here."));
+    m_source->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_stack->setLineWrapMode(QPlainTextEdit::NoWrap);
+    QDockWidget* scriptDock = addDock(tr("Script"), QStringLiteral("ScriptDock"),
+                                      column(this, {m_source, m_log}), Qt::LeftDockWidgetArea);
+    // A sensible default at 1280x800: the tables get the room, the overview what is left.
+    resizeDocks({scriptDock, loopDock}, {380, 520}, Qt::Horizontal);
+    resizeDocks({tasksDock}, {320}, Qt::Vertical);
+
+    m_statusRun = new QLabel(this);
+    m_statusRun->setMinimumWidth(m_statusRun->fontMetrics().horizontalAdvance(
+        QStringLiteral("Session: duration-elapsed · 9999999 events dropped")));
+    statusBar()->addPermanentWidget(m_statusRun);
+}
+
+void MainWindow::buildActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* openScriptAction = file->addAction(tr("Open &Script…"), this, [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open Script"), QString(), tr("Workload scripts (*.js)"));
+        if (!path.isEmpty())
+            openScript(path);
+    });
+    openScriptAction->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open S&ession…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                                          tr("Coroscope sessions (*.coroscope)"));
+        if (!path.isEmpty() && !openSession(path))
+            QMessageBox::warning(this, tr("Open Session"), statusBar()->currentMessage());
+    });
+    QAction* exportAction = file->addAction(tr("&Export Report…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export Report"), QString(),
+            tr("HTML (*.html);;JSON (*.json);;CSV (*.csv);;Markdown (*.md);;Chrome trace (*.trace.json)"));
+        if (path.isEmpty())
+            return;
+        if (const auto error = exportReport(path))
+            QMessageBox::warning(this, tr("Export Report"), *error);
+    });
+    exportAction->setShortcut(Qt::CTRL | Qt::Key_E);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
+    m_runAction = runMenu->addAction(tr("&Run"), Qt::Key_F5, this, &MainWindow::run);
+    m_stopAction = runMenu->addAction(tr("&Stop"), Qt::SHIFT | Qt::Key_F5, this, &MainWindow::stop);
+
+    QToolBar* tools = addToolBar(tr("Run"));
+    tools->setObjectName(QStringLiteral("RunToolBar"));
+    tools->addAction(openScriptAction);
+    tools->addAction(m_runAction);
+    tools->addAction(m_stopAction);
+    tools->addAction(exportAction);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+}
+
+void MainWindow::openScript(const QString& script) {
+    m_script = script;
+    setWindowTitle(tr("%1 — Coroscope").arg(QFileInfo(script).fileName()));
+    QFile file(script);
+    m_source->setPlainText(file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString());
+    m_overview->setText(tr("%1: press Run (F5).").arg(script));
+    showStatus();
+}
+
+bool MainWindow::openSession(const QString& path) {
+    try {
+        showSession(std::make_shared<const session::SessionData>(session::readSession(path)));
+    } catch (const session::SessionError& e) {
+        statusBar()->showMessage(e.message());
+        return false;
+    }
+    m_tail->follow(path); // a session still being written keeps growing
+    return true;
+}
+
+QString MainWindow::newSessionPath() const {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                        QStringLiteral("/coroscope/sessions");
+    QDir().mkpath(dir);
+    QString base = QFileInfo(m_script.section(u':', -1)).completeBaseName();
+    base += QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss-zzz"));
+    return dir + u'/' + base + QStringLiteral(".coroscope");
+}
+
+void MainWindow::run() {
+    if (m_script.isEmpty() || m_runner->isRunning())
+        return;
+    const QString session = newSessionPath();
+    m_log->clear();
+    m_banner->hide();
+    if (!m_runner->start(RunRequest{m_script, session})) {
+        statusBar()->showMessage(m_runner->error());
+        return;
+    }
+    m_elapsed->start();
+    m_tail->follow(session);
+    showStatus();
+}
+
+void MainWindow::stop() {
+    m_runner->stop();
+}
+
+std::optional<QString> MainWindow::exportReport(const QString& path) {
+    if (!m_data)
+        return tr("Nothing to export yet: run a script or open a session.");
+    const auto format = reportFormatForPath(path);
+    if (!format)
+        return tr("%1: unknown report format (use %2)").arg(path, reportFormatNames());
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return tr("cannot write %1: %2").arg(path, file.errorString());
+    if (const auto error = writeReport(*format, *m_data, file)) {
+        file.cancelWriting();
+        return tr("cannot write %1: %2").arg(path, *error);
+    }
+    if (!file.commit())
+        return tr("cannot write %1: %2").arg(path, file.errorString());
+    statusBar()->showMessage(tr("Report written: %1").arg(path), 5000);
+    return std::nullopt;
+}
+
+void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
+    m_data = data;
+    m_tasks->setSession(data);
+    m_slow->setSession(data);
+    if (m_source->toPlainText() != data->info.scriptSource)
+        m_source->setPlainText(data->info.scriptSource);
+    const RunSnapshot& s = data->snapshot;
+    QStringList byState;
+    for (int i = 0; i < kTaskStateCount; ++i)
+        if (s.tasksByState[std::size_t(i)])
+            byState << QStringLiteral("%1 %2")
+                           .arg(s.tasksByState[std::size_t(i)])
+                           .arg(QString::fromLatin1(taskStateName(TaskState(i)).data()));
+    std::int64_t worst = 0;
+    for (const SlowCallback& c : s.slowCallbacks)
+        worst = std::max(worst, c.durationNs);
+    QString text =
+        tr("<b>%1</b> — %2<br>Tasks: %3 (%4)<br>Slow callbacks: %5%6<br>Loop lag p99: %7, busy %8 %<br>"
+           "RSS: %9")
+            .arg(data->info.script.toHtmlEscaped(), runStatusName(data->info.status))
+            .arg(s.tasksTotal)
+            .arg(byState.join(QStringLiteral(", ")))
+            .arg(s.slowCallbacks.size())
+            .arg(worst ? tr(", worst %1").arg(formatDuration(worst)) : QString())
+            .arg(formatDuration(s.loopLagMicros.percentile(99) * 1000))
+            .arg(s.loopUtilization * 100, 0, 'f', 1)
+            .arg(formatBytes(double(s.memoryStats.rssEndBytes)));
+    m_overview->setText(text);
+    m_verdicts->clear();
+    for (const Diagnostic& d : s.diagnostics)
+        m_verdicts->addItem(
+            QStringLiteral("[%1] %2").arg(QString::fromLatin1(severityName(d.severity)), d.message));
+    if (s.diagnostics.empty())
+        m_verdicts->addItem(tr("No diagnostic rule found a problem (yet)."));
+    showStatus();
+}
+
+void MainWindow::showStatus() {
+    const bool running = m_runner->isRunning();
+    m_runAction->setEnabled(!running && !m_script.isEmpty());
+    m_stopAction->setEnabled(running);
+    QString text = running
+                       ? tr("Running %1 s").arg(double(m_elapsed->elapsed()) / 1000.0, 0, 'f', 1)
+                       : (m_data ? tr("Session: %1").arg(runStatusName(m_data->info.status)) : tr("Idle"));
+    if (m_data && m_data->snapshot.drops.records)
+        text += tr(" · %1 events dropped").arg(m_data->snapshot.drops.records);
+    m_statusRun->setText(text);
+}
+
+QString MainWindow::bannerText() const {
+    return m_banner->isVisible() || !m_banner->isHidden() ? m_banner->text() : QString();
+}
+
+QString MainWindow::overviewText() const {
+    return m_overview->text();
+}
+
+QString MainWindow::scriptText() const {
+    return m_source->toPlainText();
+}
+
+QString MainWindow::logText() const {
+    return m_log->toPlainText();
+}
+
+} // namespace coroscope::ui

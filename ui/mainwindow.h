@@ -1,0 +1,81 @@
+#pragma once
+
+#include "report/reportformat.h"
+#include "runcontroller.h"
+#include "sessiontail.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QComboBox;
+class QListWidget;
+class QPlainTextEdit;
+class QTableView;
+class QSortFilterProxyModel;
+class QElapsedTimer;
+
+namespace coroscope::ui {
+
+class TaskTableModel;
+class SlowCallbackModel;
+
+/// Coroscope's window: open a workload script, run it in a child process, follow its session
+/// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
+/// export reports.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    /// `runner`: the coroscope executable that runs workloads (normally this very binary).
+    explicit MainWindow(QString runner, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// A .js file or example:NAME; it runs with Run (F5).
+    void openScript(const QString& script);
+    /// Shows a saved (or growing) session; false with a message if it cannot be read.
+    bool openSession(const QString& path);
+    void run();
+    void stop();
+    /// Writes the shown session as a report (format from the extension); the error, if any.
+    std::optional<QString> exportReport(const QString& path);
+
+    // For tests and the status bar.
+    RunController& runner() { return *m_runner; }
+    SessionTail& tail() { return *m_tail; }
+    TaskTableModel& taskModel() { return *m_tasks; }
+    SlowCallbackModel& slowCallbackModel() { return *m_slow; }
+    QString bannerText() const;
+    QString overviewText() const;
+    QString scriptText() const;
+    QString logText() const;
+
+private:
+    void buildActions();
+    void buildPanels();
+    void showSession(std::shared_ptr<const session::SessionData> data);
+    void showStatus();
+    QString newSessionPath() const;
+
+    QString m_script;
+    std::unique_ptr<RunController> m_runner;
+    std::unique_ptr<SessionTail> m_tail;
+    std::shared_ptr<const session::SessionData> m_data;
+    TaskTableModel* m_tasks = nullptr;
+    SlowCallbackModel* m_slow = nullptr;
+    QSortFilterProxyModel* m_taskFilter = nullptr;
+    QLabel* m_banner = nullptr;
+    QLabel* m_overview = nullptr;
+    QListWidget* m_verdicts = nullptr;
+    QLineEdit* m_taskText = nullptr;
+    QComboBox* m_taskState = nullptr;
+    QTableView* m_slowView = nullptr;
+    QPlainTextEdit* m_stack = nullptr;
+    QPlainTextEdit* m_source = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_statusRun = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    std::unique_ptr<QElapsedTimer> m_elapsed;
+};
+
+} // namespace coroscope::ui
