@@ -19,7 +19,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libgl-dev
     qt6-declarative-dev      # QJSEngine: workload scripts
     qt6-declarative-private-dev  # Qt's JS parser: columns of script syntax errors
-    qcoro-qt6-dev libsqlite3-dev
+    qcoro-qt6-dev libsqlite3-dev qt6-charts-dev
 )
 
 missing_packages() {

@@ -1,16 +1,19 @@
 // The desktop window, offscreen: open an example, run it to the end, check what each panel shows
 // against the session, export a report, reopen the saved session, and the crash banner.
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
+#include "latencymodel.h"
 #include "mainwindow.h"
 #include "slowcallbackmodel.h"
 #include "tasktablemodel.h"
 #include "testsupport.h"
+#include "timechart.h"
 
 #include <QApplication>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QValueAxis>
 
 #include <csignal>
 
@@ -22,6 +25,9 @@ namespace {
 
 void screenshot(QWidget& window, const char* name) {
     const QByteArray dir = qgetenv("COROSCOPE_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        return;
+    QTest::qWait(300); // the charts lay out their scenes on the next loop iterations
     if (!dir.isEmpty())
         window.grab().save(QString::fromLocal8Bit(dir) + u'/' + QLatin1String(name) + QStringLiteral(".png"));
 }
@@ -37,7 +43,21 @@ class TestMainWindow : public QObject {
 private Q_SLOTS:
     void runsAnExampleAndShowsWhatItFound();
     void crashedRunShowsTheBannerAndKeepsTheData();
+    void timeChartBreaksAtGapsAndFitsItsPoints();
 };
+
+// A blocked loop leaves windows without lag samples: the line breaks there instead of ramping
+// across, and the lone point after the block still sets the scale.
+void TestMainWindow::timeChartBreaksAtGapsAndFitsItsPoints() {
+    TimeChart chart(QStringLiteral("lag"), QStringLiteral("ms"));
+    const double gap = std::nan("");
+    chart.setLines({{QStringLiteral("max"),
+                     {{0, 0.7}, {0.07, 0.96}, {0.17, 0.67}, {0.28, gap}, {0.9, gap}, {1.0, 800.9}}}});
+    QCOMPARE(chart.pointsDrawn(), 4);
+    QCOMPARE(chart.chart()->series().size(), 2); // two stretches
+    auto* y = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
+    QVERIFY2(y && y->max() >= 800.9, qPrintable(QString::number(y ? y->max() : -1)));
+}
 
 void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     const QTemporaryDir dir;
@@ -64,6 +84,15 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QVERIFY(w.scriptText().contains(QStringLiteral("suspect_coro")));
     QVERIFY2(w.logText().contains(QStringLiteral("suspect_coro finished")), qPrintable(w.logText()));
     QVERIFY(w.bannerText().isEmpty());
+    // Latency: the script's metric, then the loop lag; charts drawn from the time series.
+    QCOMPARE(w.latencyModel().rowCount(), int(data.snapshot.latency.size()) + 1);
+    QCOMPARE(w.latencyModel().data(w.latencyModel().index(0, LatencyModel::Name)).toString(),
+             QStringLiteral("heartbeat-late"));
+    QCOMPARE(w.latencyModel().data(w.latencyModel().index(0, LatencyModel::Count)).toULongLong(),
+             qulonglong(data.snapshot.latency[0].micros.count()));
+    QVERIFY(w.lagChart().pointsDrawn() > 0);
+    QVERIFY(w.memoryChart().pointsDrawn() >= 2);
+    QVERIFY(w.metricChart().pointsDrawn() > 0);
     screenshot(w, "blocking-call");
     // Export from the window, then reopen the session elsewhere: the same figures.
     const QString html = dir.filePath(QStringLiteral("r.html"));

@@ -3,6 +3,7 @@
 #include "format.h"
 #include "slowcallbackmodel.h"
 #include "tasktablemodel.h"
+#include "timechart.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -22,6 +23,7 @@
 #include <QPlainTextEdit>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -152,8 +154,14 @@ void MainWindow::buildPanels() {
             [this](const QModelIndex& current) {
                 m_stack->setPlainText(current.data(SlowCallbackModel::StackRole).toString());
             });
-    QDockWidget* loopDock = addDock(tr("Event loop"), QStringLiteral("EventLoopDock"),
-                                    column(this, {m_slowView, m_stack}), Qt::RightDockWidgetArea);
+    m_lagChart = new TimeChart(tr("Loop lag per 100 ms"), tr("Lag (ms)"), this);
+    auto* loopSplit = new QSplitter(Qt::Vertical, this);
+    loopSplit->addWidget(m_lagChart);
+    loopSplit->addWidget(m_slowView);
+    loopSplit->addWidget(m_stack);
+    loopSplit->setSizes({260, 120, 120});
+    QDockWidget* loopDock =
+        addDock(tr("Event loop"), QStringLiteral("EventLoopDock"), loopSplit, Qt::RightDockWidgetArea);
 
     // Script and the runner's log.
     m_source = new QPlainTextEdit(this);
@@ -167,6 +175,13 @@ void MainWindow::buildPanels() {
     m_stack->setLineWrapMode(QPlainTextEdit::NoWrap);
     QDockWidget* scriptDock = addDock(tr("Script"), QStringLiteral("ScriptDock"),
                                       column(this, {m_source, m_log}), Qt::LeftDockWidgetArea);
+    QDockWidget* latencyDock = buildLatencyDock();
+    addDockWidget(Qt::BottomDockWidgetArea, latencyDock);
+    QDockWidget* memoryDock = buildMemoryDock();
+    addDockWidget(Qt::BottomDockWidgetArea, memoryDock);
+    tabifyDockWidget(tasksDock, latencyDock);
+    tabifyDockWidget(latencyDock, memoryDock);
+    tasksDock->raise();
     // A sensible default at 1280x800: the tables get the room, the overview what is left.
     resizeDocks({scriptDock, loopDock}, {380, 520}, Qt::Horizontal);
     resizeDocks({tasksDock}, {320}, Qt::Vertical);
@@ -292,6 +307,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_data = data;
     m_tasks->setSession(data);
     m_slow->setSession(data);
+    showCharts();
     if (m_source->toPlainText() != data->info.scriptSource)
         m_source->setPlainText(data->info.scriptSource);
     const RunSnapshot& s = data->snapshot;

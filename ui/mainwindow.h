@@ -14,11 +14,14 @@ class QPlainTextEdit;
 class QTableView;
 class QSortFilterProxyModel;
 class QElapsedTimer;
+class QDockWidget;
 
 namespace coroscope::ui {
 
 class TaskTableModel;
 class SlowCallbackModel;
+class LatencyModel;
+class TimeChart;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
@@ -44,6 +47,10 @@ public:
     SessionTail& tail() { return *m_tail; }
     TaskTableModel& taskModel() { return *m_tasks; }
     SlowCallbackModel& slowCallbackModel() { return *m_slow; }
+    LatencyModel& latencyModel() { return *m_latency; }
+    TimeChart& lagChart() { return *m_lagChart; }
+    TimeChart& memoryChart() { return *m_memoryChart; }
+    TimeChart& metricChart() { return *m_metricChart; }
     QString bannerText() const;
     QString overviewText() const;
     QString scriptText() const;
@@ -55,6 +62,11 @@ private:
     void showSession(std::shared_ptr<const session::SessionData> data);
     void showStatus();
     QString newSessionPath() const;
+    // chartpanels.cpp
+    QDockWidget* buildLatencyDock();
+    QDockWidget* buildMemoryDock();
+    void showCharts();
+    void showMetricChart();
 
     QString m_script;
     std::unique_ptr<RunController> m_runner;
@@ -70,6 +82,12 @@ private:
     QComboBox* m_taskState = nullptr;
     QTableView* m_slowView = nullptr;
     QPlainTextEdit* m_stack = nullptr;
+    LatencyModel* m_latency = nullptr;
+    QTableView* m_latencyView = nullptr;
+    QTableView* m_heapView = nullptr;
+    TimeChart* m_lagChart = nullptr;
+    TimeChart* m_metricChart = nullptr;
+    TimeChart* m_memoryChart = nullptr;
     QPlainTextEdit* m_source = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_statusRun = nullptr;

@@ -1,0 +1,128 @@
+// MainWindow's panels with charts: the loop lag over time (Event loop dock), the latency metrics
+// with the selected one's percentiles over time (Latency dock), RSS and heap with the tasks that
+// hold the most heap (Memory dock).
+#include "latencymodel.h"
+#include "mainwindow.h"
+#include "tasktablemodel.h"
+#include "timechart.h"
+
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+
+#include <cmath>
+
+namespace coroscope::ui {
+namespace {
+
+double seconds(std::int64_t tNs, const session::SessionData& data) {
+    return std::max(0.0, double(tNs - data.info.startNs) / 1e9);
+}
+
+double msOrGap(std::int64_t ns) {
+    return ns < 0 ? std::nan("") : double(ns) / 1e6;
+}
+
+QTableView* sortedTable(QAbstractItemModel* model, int sortRole, QWidget* parent) {
+    auto* proxy = new QSortFilterProxyModel(parent);
+    proxy->setSourceModel(model);
+    proxy->setSortRole(sortRole);
+    auto* view = new QTableView(parent);
+    view->setModel(proxy);
+    view->setSortingEnabled(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    return view;
+}
+
+} // namespace
+
+QDockWidget* MainWindow::buildLatencyDock() {
+    m_latency = new LatencyModel(this);
+    m_latencyView = sortedTable(m_latency, LatencyModel::SortRole, this);
+    m_metricChart = new TimeChart(tr("Percentiles over time"), tr("Latency (ms)"), this);
+    connect(m_latencyView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this] { showMetricChart(); });
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_latencyView);
+    split->addWidget(m_metricChart);
+    auto* dock = new QDockWidget(tr("Latency"), this);
+    dock->setObjectName(QStringLiteral("LatencyDock"));
+    dock->setWidget(split);
+    return dock;
+}
+
+QDockWidget* MainWindow::buildMemoryDock() {
+    m_memoryChart = new TimeChart(tr("Memory"), tr("MiB"), this);
+    // The tasks holding the most heap: the Tasks model, sorted by live heap, three columns.
+    m_heapView = sortedTable(m_tasks, TaskTableModel::SortRole, this);
+    for (int c = 0; c < TaskTableModel::ColumnCount; ++c)
+        m_heapView->setColumnHidden(c, c != TaskTableModel::Name && c != TaskTableModel::State &&
+                                           c != TaskTableModel::LiveHeap);
+    m_heapView->sortByColumn(TaskTableModel::LiveHeap, Qt::DescendingOrder);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_memoryChart);
+    split->addWidget(m_heapView);
+    auto* dock = new QDockWidget(tr("Memory"), this);
+    dock->setObjectName(QStringLiteral("MemoryDock"));
+    dock->setWidget(split);
+    return dock;
+}
+
+void MainWindow::showCharts() {
+    const session::SessionData& data = *m_data;
+    std::vector<TimeChart::Line> lag{{tr("p50"), {}}, {tr("p99"), {}}, {tr("max"), {}}};
+    for (const session::TimePoint& p : data.timeSeries) {
+        const double t = seconds(p.tNs, data);
+        lag[0].points.emplace_back(t, msOrGap(p.lagP50Ns));
+        lag[1].points.emplace_back(t, msOrGap(p.lagP99Ns));
+        lag[2].points.emplace_back(t, msOrGap(p.lagMaxNs));
+    }
+    m_lagChart->setLines(lag);
+    std::vector<TimeChart::Line> memory{{tr("RSS"), {}}, {tr("heap"), {}}};
+    for (const MemorySample& m : data.snapshot.memory) {
+        const double t = seconds(m.tNanos, data);
+        memory[0].points.emplace_back(t, m.rssBytes < 0 ? std::nan("") : double(m.rssBytes) / (1 << 20));
+        memory[1].points.emplace_back(t, m.heapBytes < 0 ? std::nan("") : double(m.heapBytes) / (1 << 20));
+    }
+    m_memoryChart->setLines(memory);
+    m_latency->setSession(m_data);
+    if (!m_latencyView->currentIndex().isValid() && m_latency->rowCount() > 0)
+        m_latencyView->setCurrentIndex(m_latencyView->model()->index(0, 0));
+    showMetricChart();
+}
+
+void MainWindow::showMetricChart() {
+    if (!m_data)
+        return;
+    const QString metric = m_latencyView->currentIndex().data(LatencyModel::MetricRole).toString();
+    std::vector<TimeChart::Line> lines{{tr("p50"), {}}, {tr("p90"), {}}, {tr("p99"), {}}, {tr("max"), {}}};
+    if (metric.isEmpty()) { // the loop lag row
+        for (const session::TimePoint& p : m_data->timeSeries) {
+            const double t = seconds(p.tNs, *m_data);
+            lines[0].points.emplace_back(t, msOrGap(p.lagP50Ns));
+            lines[1].points.emplace_back(t, msOrGap(p.lagP90Ns));
+            lines[2].points.emplace_back(t, msOrGap(p.lagP99Ns));
+            lines[3].points.emplace_back(t, msOrGap(p.lagMaxNs));
+        }
+    } else {
+        for (const session::MetricSeries& series : m_data->metricSeries)
+            if (series.name == metric)
+                for (const session::MetricPoint& p : series.points) {
+                    const double t = seconds(p.tNs, *m_data);
+                    lines[0].points.emplace_back(t, msOrGap(p.p50Ns));
+                    lines[1].points.emplace_back(t, msOrGap(p.p90Ns));
+                    lines[2].points.emplace_back(t, msOrGap(p.p99Ns));
+                    lines[3].points.emplace_back(t, msOrGap(p.maxNs));
+                }
+    }
+    m_metricChart->chart()->setTitle(metric.isEmpty() ? tr("Loop lag over time")
+                                                      : tr("%1 over time").arg(metric.left(80)));
+    m_metricChart->setLines(lines);
+}
+
+} // namespace coroscope::ui

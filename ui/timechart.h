@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QChartView>
+#include <QPointF>
+#include <QString>
+
+#include <vector>
+
+namespace coroscope::ui {
+
+/// A line chart over the run's time (x in seconds) with labelled axes and a legend, for the
+/// panels. Every series is thinned to at most kMaxPoints (each bucket keeps its min and max, so a
+/// spike stays visible): a long session stays fast to draw.
+class TimeChart : public QChartView {
+    Q_OBJECT
+public:
+    static constexpr int kMaxPoints = 1000;
+
+    struct Line {
+        QString name;
+        std::vector<QPointF> points; ///< (seconds, value in the y unit); NaN y: a gap
+    };
+
+    TimeChart(QString title, QString yTitle, QWidget* parent = nullptr);
+    /// Replaces the lines (a new view of the session).
+    void setLines(const std::vector<Line>& lines);
+    /// Points drawn in the last setLines(), all lines together (for tests).
+    int pointsDrawn() const noexcept { return m_pointsDrawn; }
+
+private:
+    QString m_yTitle;
+    int m_pointsDrawn = 0;
+};
+
+} // namespace coroscope::ui
