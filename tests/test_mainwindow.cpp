@@ -9,6 +9,7 @@
 #include "timechart.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -106,6 +107,16 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QCOMPARE(reopened.taskModel().rowCount(), 3);
     QCOMPARE(reopened.slowCallbackModel().rowCount(), 1);
     QCOMPARE(reopened.overviewText(), w.overviewText());
+    // Recent files and the layout survive; Reset Layout brings a closed dock back.
+    reopened.openFile(w.tail().path());
+    QCOMPARE(reopened.recentFiles().value(0), w.tail().path());
+    auto* tasksDock = reopened.findChild<QDockWidget*>(QStringLiteral("TasksDock"));
+    QVERIFY(tasksDock);
+    reopened.show();
+    tasksDock->close();
+    QVERIFY(!tasksDock->isVisible());
+    reopened.resetLayout();
+    QVERIFY(tasksDock->isVisible());
 }
 
 void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
@@ -138,6 +149,7 @@ void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("coroscope-test")); // its own settings file
     TestMainWindow test;
     return QTest::qExec(&test, argc, argv);
 }

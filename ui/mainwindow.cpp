@@ -84,6 +84,8 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
     statusTimer->start(500);
     showStatus();
     resize(1280, 800);
+    setAcceptDrops(true);
+    restoreLayout();
 }
 
 MainWindow::~MainWindow() = default;
@@ -198,15 +200,20 @@ void MainWindow::buildActions() {
         const QString path =
             QFileDialog::getOpenFileName(this, tr("Open Script"), QString(), tr("Workload scripts (*.js)"));
         if (!path.isEmpty())
-            openScript(path);
+            openFile(path);
     });
     openScriptAction->setShortcut(QKeySequence::Open);
     file->addAction(tr("Open S&ession…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
                                                           tr("Coroscope sessions (*.coroscope)"));
-        if (!path.isEmpty() && !openSession(path))
+        if (path.isEmpty())
+            return;
+        if (openSession(path))
+            addRecent(path);
+        else
             QMessageBox::warning(this, tr("Open Session"), statusBar()->currentMessage());
     });
+    m_recentMenu = file->addMenu(tr("&Recent"));
     QAction* exportAction = file->addAction(tr("&Export Report…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Export Report"), QString(),
@@ -234,6 +241,11 @@ void MainWindow::buildActions() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    view->addAction(tr("Reset &Layout"), this, &MainWindow::resetLayout);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Coroscope"), this, &MainWindow::about);
 }
 
 void MainWindow::openScript(const QString& script) {

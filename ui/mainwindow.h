@@ -15,6 +15,7 @@ class QTableView;
 class QSortFilterProxyModel;
 class QElapsedTimer;
 class QDockWidget;
+class QMenu;
 
 namespace coroscope::ui {
 
@@ -35,6 +36,11 @@ public:
 
     /// A .js file or example:NAME; it runs with Run (F5).
     void openScript(const QString& script);
+    /// A script or a session, by its extension; remembered in File > Recent.
+    void openFile(const QString& file);
+    QStringList recentFiles() const;
+    /// Back to the default dock layout (View > Reset Layout).
+    void resetLayout();
     /// Shows a saved (or growing) session; false with a message if it cannot be read.
     bool openSession(const QString& path);
     void run();
@@ -56,7 +62,19 @@ public:
     QString scriptText() const;
     QString logText() const;
 
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
 private:
+    // windowstate.cpp
+    void restoreLayout();
+    void saveLayout() const;
+    void addRecent(const QString& file);
+    void showRecent();
+    void about();
+
     void buildActions();
     void buildPanels();
     void showSession(std::shared_ptr<const session::SessionData> data);
@@ -94,6 +112,8 @@ private:
     QAction* m_runAction = nullptr;
     QAction* m_stopAction = nullptr;
     std::unique_ptr<QElapsedTimer> m_elapsed;
+    QMenu* m_recentMenu = nullptr;
+    QByteArray m_defaultState;
 };
 
 } // namespace coroscope::ui
