@@ -1,5 +1,6 @@
 #include "guicommand.h"
 
+#include "examplescommand.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -28,6 +29,10 @@ int guiCommand(int argc, char** argv, const QString& file) {
     QApplication::setApplicationDisplayName(QStringLiteral("Coroscope"));
     QApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
     ui::MainWindow window(QCoreApplication::applicationFilePath());
+    QList<ui::StartPage::Example> list;
+    for (const Example& e : examples())
+        list.append({e.name, e.summary});
+    window.setExamples(list);
     if (file.endsWith(QLatin1String(".coroscope"))) {
         window.openSession(file);
     } else if (!file.isEmpty()) {

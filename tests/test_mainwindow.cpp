@@ -3,6 +3,7 @@
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
 #include "latencymodel.h"
 #include "mainwindow.h"
+#include "runsettingsdialog.h"
 #include "slowcallbackmodel.h"
 #include "tasktablemodel.h"
 #include "testsupport.h"
@@ -11,7 +12,10 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFile>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QProcess>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
@@ -45,7 +49,50 @@ private Q_SLOTS:
     void runsAnExampleAndShowsWhatItFound();
     void crashedRunShowsTheBannerAndKeepsTheData();
     void timeChartBreaksAtGapsAndFitsItsPoints();
+    void startPageRunsAnExampleWithTheRunSettings();
+    void runSettingsRejectBadFields();
 };
+
+// The start page: one click on an example opens and runs it, with Run > Settings applied.
+void TestMainWindow::startPageRunsAnExampleWithTheRunSettings() {
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.setExamples({{QStringLiteral("blocking-call"), QStringLiteral("a coroutine calls a blocking sleep")},
+                   {QStringLiteral("gather-fanout"), QStringLiteral("requests fanned out")}});
+    w.show();
+    QCOMPARE(w.startPage().exampleList()->count(), 2);
+    w.runSettings().slowThreshold = 1000ms; // the 800 ms block is then not slow
+    w.runSettings().seed = 5;
+    QListWidgetItem* item = w.startPage().exampleList()->item(0);
+    QTest::mouseClick(w.startPage().exampleList()->viewport(), Qt::LeftButton, {},
+                      w.startPage().exampleList()->visualItemRect(item).center());
+    QVERIFY(w.runner().isRunning());
+    QVERIFY(test::spinUntil([&] { return runFinished(w); }, 30s));
+    const session::SessionData& data = *w.tail().latest();
+    QCOMPARE(data.info.script, QStringLiteral("example:blocking-call"));
+    QCOMPARE(data.info.slowThresholdNs, std::int64_t(1'000'000'000));
+    QCOMPARE(data.info.seed, std::uint64_t(5));
+    QCOMPARE(w.slowCallbackModel().rowCount(), 0);
+    QVERIFY(w.recentFiles().contains(QStringLiteral("example:blocking-call")));
+}
+
+void TestMainWindow::runSettingsRejectBadFields() {
+    RunSettingsDialog dialog(RunRequest{});
+    dialog.paramsEdit()->setText(QStringLiteral("a=1, oops"));
+    QString error;
+    QVERIFY(!dialog.apply(RunRequest{}, &error));
+    QCOMPARE(error, QStringLiteral("Parameters: 'oops' is not key=value"));
+    dialog.paramsEdit()->setText(QStringLiteral("a=1, b = 2"));
+    dialog.seedEdit()->setText(QStringLiteral("x"));
+    QVERIFY(!dialog.apply(RunRequest{}, &error));
+    dialog.seedEdit()->setText(QStringLiteral("42"));
+    dialog.thresholdBox()->setValue(250);
+    const auto applied = dialog.apply(RunRequest{}, &error);
+    QVERIFY(applied);
+    QCOMPARE(applied->seed, std::optional<std::uint64_t>(42));
+    QCOMPARE(applied->slowThreshold, 250ms);
+    QCOMPARE(applied->params.size(), std::size_t(2));
+    QCOMPARE(applied->params[1], (std::pair{QStringLiteral("b"), QStringLiteral("2")}));
+}
 
 // A blocked loop leaves windows without lag samples: the line breaks there instead of ramping
 // across, and the lone point after the block still sets the scale.

@@ -1,7 +1,9 @@
 #include "mainwindow.h"
 
 #include "format.h"
+#include "runsettingsdialog.h"
 #include "slowcallbackmodel.h"
+#include "startpage.h"
 #include "tasktablemodel.h"
 #include "timechart.h"
 
@@ -24,6 +26,7 @@
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -101,7 +104,16 @@ void MainWindow::buildPanels() {
     m_overview->setWordWrap(true);
     m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_verdicts = new QListWidget(this);
-    setCentralWidget(column(this, {m_banner, m_overview, m_verdicts}));
+    m_start = new StartPage(this);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_start);
+    m_pages->addWidget(column(this, {m_banner, m_overview, m_verdicts}));
+    setCentralWidget(m_pages);
+    connect(m_start, &StartPage::runExample, this, [this](const QString& script) {
+        openFile(script);
+        run();
+    });
+    connect(m_start, &StartPage::openFile, this, &MainWindow::openFile);
 
     auto addDock = [this](const QString& title, const QString& name, QWidget* content,
                           Qt::DockWidgetArea area) {
@@ -203,7 +215,8 @@ void MainWindow::buildActions() {
             openFile(path);
     });
     openScriptAction->setShortcut(QKeySequence::Open);
-    file->addAction(tr("Open S&ession…"), this, [this] {
+    connect(m_start, &StartPage::openScriptRequested, openScriptAction, &QAction::trigger);
+    QAction* openSessionAction = file->addAction(tr("Open S&ession…"), this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
                                                           tr("Coroscope sessions (*.coroscope)"));
         if (path.isEmpty())
@@ -214,6 +227,7 @@ void MainWindow::buildActions() {
             QMessageBox::warning(this, tr("Open Session"), statusBar()->currentMessage());
     });
     m_recentMenu = file->addMenu(tr("&Recent"));
+    connect(m_start, &StartPage::openSessionRequested, openSessionAction, &QAction::trigger);
     QAction* exportAction = file->addAction(tr("&Export Report…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Export Report"), QString(),
@@ -230,6 +244,17 @@ void MainWindow::buildActions() {
     QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
     m_runAction = runMenu->addAction(tr("&Run"), Qt::Key_F5, this, &MainWindow::run);
     m_stopAction = runMenu->addAction(tr("&Stop"), Qt::SHIFT | Qt::Key_F5, this, &MainWindow::stop);
+    runMenu->addSeparator();
+    runMenu->addAction(tr("S&ettings…"), this, [this] {
+        RunSettingsDialog dialog(m_settings, this);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        QString error;
+        if (const auto applied = dialog.apply(m_settings, &error))
+            m_settings = *applied;
+        else
+            QMessageBox::warning(this, tr("Run Settings"), error);
+    });
 
     QToolBar* tools = addToolBar(tr("Run"));
     tools->setObjectName(QStringLiteral("RunToolBar"));
@@ -254,6 +279,7 @@ void MainWindow::openScript(const QString& script) {
     QFile file(script);
     m_source->setPlainText(file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString());
     m_overview->setText(tr("%1: press Run (F5).").arg(script));
+    m_pages->setCurrentIndex(1);
     showStatus();
 }
 
@@ -283,7 +309,10 @@ void MainWindow::run() {
     const QString session = newSessionPath();
     m_log->clear();
     m_banner->hide();
-    if (!m_runner->start(RunRequest{m_script, session})) {
+    RunRequest request = m_settings;
+    request.script = m_script;
+    request.session = session;
+    if (!m_runner->start(request)) {
         statusBar()->showMessage(m_runner->error());
         return;
     }
@@ -317,6 +346,7 @@ std::optional<QString> MainWindow::exportReport(const QString& path) {
 
 void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_data = data;
+    m_pages->setCurrentIndex(1);
     m_tasks->setSession(data);
     m_slow->setSession(data);
     showCharts();

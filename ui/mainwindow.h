@@ -3,6 +3,7 @@
 #include "report/reportformat.h"
 #include "runcontroller.h"
 #include "sessiontail.h"
+#include "startpage.h"
 
 #include <QMainWindow>
 
@@ -16,6 +17,7 @@ class QSortFilterProxyModel;
 class QElapsedTimer;
 class QDockWidget;
 class QMenu;
+class QStackedWidget;
 
 namespace coroscope::ui {
 
@@ -41,6 +43,11 @@ public:
     QStringList recentFiles() const;
     /// Back to the default dock layout (View > Reset Layout).
     void resetLayout();
+    /// The examples the start page offers (compiled into the app binary).
+    void setExamples(const QList<StartPage::Example>& examples);
+    /// The settings the next Run uses (Run > Settings).
+    RunRequest& runSettings() { return m_settings; }
+    StartPage& startPage() { return *m_start; }
     /// Shows a saved (or growing) session; false with a message if it cannot be read.
     bool openSession(const QString& path);
     void run();
@@ -114,6 +121,9 @@ private:
     std::unique_ptr<QElapsedTimer> m_elapsed;
     QMenu* m_recentMenu = nullptr;
     QByteArray m_defaultState;
+    StartPage* m_start = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    RunRequest m_settings;
 };
 
 } // namespace coroscope::ui

@@ -59,6 +59,11 @@ void MainWindow::showRecent() {
     for (const QString& file : recentFiles())
         m_recentMenu->addAction(file, this, [this, file] { openFile(file); });
     m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+    m_start->setRecent(recentFiles());
+}
+
+void MainWindow::setExamples(const QList<StartPage::Example>& examples) {
+    m_start->setExamples(examples);
 }
 
 void MainWindow::openFile(const QString& file) {
