@@ -1,6 +1,7 @@
 // The desktop window, offscreen: open an example, run it to the end, check what each panel shows
 // against the session, export a report, reopen the saved session, and the crash banner.
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
+#include "comparedialog.h"
 #include "latencymodel.h"
 #include "mainwindow.h"
 #include "runsettingsdialog.h"
@@ -16,6 +17,7 @@
 #include <QListWidget>
 #include <QProcess>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
@@ -73,6 +75,16 @@ void TestMainWindow::startPageRunsAnExampleWithTheRunSettings() {
     QCOMPARE(data.info.seed, std::uint64_t(5));
     QCOMPARE(w.slowCallbackModel().rowCount(), 0);
     QVERIFY(w.recentFiles().contains(QStringLiteral("example:blocking-call")));
+    // Compare: the session against itself changes nothing; a bad file is named.
+    QDialog* shown = nullptr;
+    connect(&w, &MainWindow::compared, this, [&](QDialog* d) { shown = d; });
+    w.compareSessions(w.tail().path(), w.tail().path());
+    QVERIFY(test::spinUntil([&] { return shown != nullptr; }, 10s));
+    auto* table = static_cast<CompareDialog*>(shown)->table();
+    QVERIFY(table->rowCount() > 10);
+    for (int row = 0; row < table->rowCount(); ++row)
+        QVERIFY2(table->item(row, 7)->text() != QLatin1String("regression"),
+                 qPrintable(table->item(row, 2)->text()));
 }
 
 void TestMainWindow::runSettingsRejectBadFields() {

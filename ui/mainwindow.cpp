@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "comparedialog.h"
 #include "format.h"
 #include "runsettingsdialog.h"
 #include "slowcallbackmodel.h"
@@ -15,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -269,6 +271,21 @@ void MainWindow::buildActions() {
     view->addSeparator();
     view->addAction(tr("Reset &Layout"), this, &MainWindow::resetLayout);
 
+    QMenu* compare = menuBar()->addMenu(tr("&Compare"));
+    compare->addAction(tr("&Sessions…"), this, [this] {
+        // The session shown is A when there is one; otherwise both are asked for.
+        QString a = m_data ? m_data->path : QString();
+        if (a.isEmpty())
+            a = QFileDialog::getOpenFileName(this, tr("Compare: session A (baseline)"), QString(),
+                                             tr("Coroscope sessions (*.coroscope)"));
+        if (a.isEmpty())
+            return;
+        const QString b = QFileDialog::getOpenFileName(this, tr("Compare: session B (candidate)"), QString(),
+                                                       tr("Coroscope sessions (*.coroscope)"));
+        if (!b.isEmpty())
+            compareSessions(a, b);
+    });
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Coroscope"), this, &MainWindow::about);
 }
@@ -319,6 +336,23 @@ void MainWindow::run() {
     m_elapsed->start();
     m_tail->follow(session);
     showStatus();
+}
+
+void MainWindow::compareSessions(const QString& a, const QString& b) {
+    auto* watcher = new QFutureWatcher<CompareDialog::Outcome>(this);
+    connect(watcher, &QFutureWatcher<CompareDialog::Outcome>::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        const CompareDialog::Outcome outcome = watcher->result();
+        if (const auto* error = std::get_if<QString>(&outcome)) {
+            QMessageBox::warning(this, tr("Compare Sessions"), *error);
+            return;
+        }
+        auto* dialog = new CompareDialog(std::get<SessionDiff>(outcome), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+        Q_EMIT compared(dialog);
+    });
+    watcher->setFuture(CompareDialog::compareInBackground(a, b));
 }
 
 void MainWindow::stop() {

@@ -18,6 +18,7 @@ class QElapsedTimer;
 class QDockWidget;
 class QMenu;
 class QStackedWidget;
+class QDialog;
 
 namespace coroscope::ui {
 
@@ -52,6 +53,8 @@ public:
     bool openSession(const QString& path);
     void run();
     void stop();
+    /// Reads and compares two sessions off the GUI thread, then shows the comparison.
+    void compareSessions(const QString& a, const QString& b);
     /// Writes the shown session as a report (format from the extension); the error, if any.
     std::optional<QString> exportReport(const QString& path);
 
@@ -73,6 +76,10 @@ protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
+
+Q_SIGNALS:
+    /// The comparison dialog is open (for tests).
+    void compared(QDialog* dialog);
 
 private:
     // windowstate.cpp
