@@ -5,6 +5,7 @@
 #include "latencymodel.h"
 #include "mainwindow.h"
 #include "runsettingsdialog.h"
+#include "scripteditor.h"
 #include "slowcallbackmodel.h"
 #include "tasktablemodel.h"
 #include "testsupport.h"
@@ -17,6 +18,7 @@
 #include <QListWidget>
 #include <QProcess>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -53,7 +55,26 @@ private Q_SLOTS:
     void timeChartBreaksAtGapsAndFitsItsPoints();
     void startPageRunsAnExampleWithTheRunSettings();
     void runSettingsRejectBadFields();
+    void scriptIsEditedAndSaved();
 };
+
+void TestMainWindow::scriptIsEditedAndSaved() {
+    const QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("edit.js"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function* main() { yield sleep(1); }\n");
+    }
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.openScript(path);
+    QVERIFY(!w.scriptEditor().isReadOnly());
+    w.scriptEditor().setPlainText(QStringLiteral("function* main() { yield sleep(2); }\n"));
+    QVERIFY(w.saveScript());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArray("function* main() { yield sleep(2); }\n"));
+}
 
 // The start page: one click on an example opens and runs it, with Run > Settings applied.
 void TestMainWindow::startPageRunsAnExampleWithTheRunSettings() {
@@ -144,6 +165,13 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QVERIFY(w.scriptText().contains(QStringLiteral("suspect_coro")));
     QVERIFY2(w.logText().contains(QStringLiteral("suspect_coro finished")), qPrintable(w.logText()));
     QVERIFY(w.bannerText().isEmpty());
+    // The script: the slow line marked; clicking it selects its slow callback.
+    const int slowLine = data.snapshot.slowCallbacks[0].location.section(u':', -1).toInt();
+    QCOMPARE(w.scriptEditor().slowLines(), (std::map<int, int>{{slowLine, 1}}));
+    w.slowCallbackView().clearSelection();
+    w.showSlowLine(slowLine);
+    QCOMPARE(w.slowCallbackView().currentIndex().row(), 0);
+    QVERIFY(!w.saveScript()); // an example is not saved over
     // Latency: the script's metric, then the loop lag; charts drawn from the time series.
     QCOMPARE(w.latencyModel().rowCount(), int(data.snapshot.latency.size()) + 1);
     QCOMPARE(w.latencyModel().data(w.latencyModel().index(0, LatencyModel::Name)).toString(),

@@ -3,6 +3,7 @@
 #include "comparedialog.h"
 #include "format.h"
 #include "runsettingsdialog.h"
+#include "scripteditor.h"
 #include "slowcallbackmodel.h"
 #include "startpage.h"
 #include "tasktablemodel.h"
@@ -180,14 +181,12 @@ void MainWindow::buildPanels() {
         addDock(tr("Event loop"), QStringLiteral("EventLoopDock"), loopSplit, Qt::RightDockWidgetArea);
 
     // Script and the runner's log.
-    m_source = new QPlainTextEdit(this);
-    m_source->setReadOnly(true);
-    m_source->setFont(QFont(QStringLiteral("monospace")));
+    m_source = new ScriptEditor(this);
+    connect(m_source, &ScriptEditor::slowLineClicked, this, &MainWindow::showSlowLine);
     m_log = new QPlainTextEdit(this);
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(10'000);
     m_log->setPlaceholderText(tr("The script's log() lines appear here."));
-    m_source->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_stack->setLineWrapMode(QPlainTextEdit::NoWrap);
     QDockWidget* scriptDock = addDock(tr("Script"), QStringLiteral("ScriptDock"),
                                       column(this, {m_source, m_log}), Qt::LeftDockWidgetArea);
@@ -228,6 +227,7 @@ void MainWindow::buildActions() {
         else
             QMessageBox::warning(this, tr("Open Session"), statusBar()->currentMessage());
     });
+    file->addAction(tr("Save Scrip&t"), QKeySequence::Save, this, &MainWindow::saveScript);
     m_recentMenu = file->addMenu(tr("&Recent"));
     connect(m_start, &StartPage::openSessionRequested, openSessionAction, &QAction::trigger);
     QAction* exportAction = file->addAction(tr("&Export Report…"), this, [this] {
@@ -295,6 +295,9 @@ void MainWindow::openScript(const QString& script) {
     setWindowTitle(tr("%1 — Coroscope").arg(QFileInfo(script).fileName()));
     QFile file(script);
     m_source->setPlainText(file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString());
+    // A script file can be edited and saved (File > Save Script); an example is read-only.
+    m_source->setReadOnly(!file.isOpen());
+    m_source->document()->setModified(false);
     m_overview->setText(tr("%1: press Run (F5).").arg(script));
     m_pages->setCurrentIndex(1);
     showStatus();
@@ -355,6 +358,48 @@ void MainWindow::compareSessions(const QString& a, const QString& b) {
     watcher->setFuture(CompareDialog::compareInBackground(a, b));
 }
 
+QString MainWindow::scriptFileName(const QString& script) {
+    return script.startsWith(QLatin1String("example:")) ? script.mid(8) + QStringLiteral(".js")
+                                                        : QFileInfo(script).fileName();
+}
+
+int MainWindow::lineIn(const QString& location, const QString& scriptFile) {
+    const qsizetype colon = location.lastIndexOf(u':');
+    if (colon <= 0 || location.left(colon).section(u'/', -1) != scriptFile)
+        return 0;
+    return location.mid(colon + 1).toInt();
+}
+
+void MainWindow::showSlowLine(int line) {
+    if (!m_data)
+        return;
+    const QString scriptFile = scriptFileName(m_data->info.script);
+    for (int row = 0; row < m_slow->rowCount(); ++row) {
+        const QString location = m_slow->index(row, SlowCallbackModel::Location).data().toString();
+        if (lineIn(location, scriptFile) != line)
+            continue;
+        auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
+        m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("EventLoopDock")))
+            dock->raise();
+        return;
+    }
+}
+
+bool MainWindow::saveScript() {
+    if (m_script.isEmpty() || m_script.startsWith(QLatin1String("example:")))
+        return false;
+    QSaveFile file(m_script);
+    const QByteArray text = m_source->toPlainText().toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
+        statusBar()->showMessage(tr("cannot save %1: %2").arg(m_script, file.errorString()));
+        return false;
+    }
+    m_source->document()->setModified(false);
+    statusBar()->showMessage(tr("Saved %1").arg(m_script), 5000);
+    return true;
+}
+
 void MainWindow::stop() {
     m_runner->stop();
 }
@@ -384,8 +429,17 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_tasks->setSession(data);
     m_slow->setSession(data);
     showCharts();
-    if (m_source->toPlainText() != data->info.scriptSource)
+    // The source the run used, unless the user is editing it.
+    if (!m_source->document()->isModified() && m_source->toPlainText() != data->info.scriptSource) {
         m_source->setPlainText(data->info.scriptSource);
+        m_source->document()->setModified(false);
+    }
+    std::map<int, int> slowLines;
+    const QString scriptFile = scriptFileName(data->info.script);
+    for (const SlowCallback& c : data->snapshot.slowCallbacks)
+        if (const int line = lineIn(c.location, scriptFile))
+            ++slowLines[line];
+    m_source->setSlowLines(std::move(slowLines));
     const RunSnapshot& s = data->snapshot;
     QStringList byState;
     for (int i = 0; i < kTaskStateCount; ++i)

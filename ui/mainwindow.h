@@ -26,6 +26,7 @@ class TaskTableModel;
 class SlowCallbackModel;
 class LatencyModel;
 class TimeChart;
+class ScriptEditor;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
@@ -53,6 +54,12 @@ public:
     bool openSession(const QString& path);
     void run();
     void stop();
+    /// Writes the edited script back to its file (File > Save Script); false for an example.
+    bool saveScript();
+    /// Selects the first slow callback that `line` of the script ran (a click in the gutter).
+    void showSlowLine(int line);
+    ScriptEditor& scriptEditor() { return *m_source; }
+    QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
     void compareSessions(const QString& a, const QString& b);
     /// Writes the shown session as a report (format from the extension); the error, if any.
@@ -94,6 +101,10 @@ private:
     void showSession(std::shared_ptr<const session::SessionData> data);
     void showStatus();
     QString newSessionPath() const;
+    /// What locations call the script: "blocking-call.js" for example:blocking-call.
+    static QString scriptFileName(const QString& script);
+    /// The line of `location` ("file.js:12") if it is in `scriptFile`, else 0.
+    static int lineIn(const QString& location, const QString& scriptFile);
     // chartpanels.cpp
     QDockWidget* buildLatencyDock();
     QDockWidget* buildMemoryDock();
@@ -120,7 +131,7 @@ private:
     TimeChart* m_lagChart = nullptr;
     TimeChart* m_metricChart = nullptr;
     TimeChart* m_memoryChart = nullptr;
-    QPlainTextEdit* m_source = nullptr;
+    ScriptEditor* m_source = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_statusRun = nullptr;
     QAction* m_runAction = nullptr;
