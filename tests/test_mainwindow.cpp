@@ -172,6 +172,14 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     w.showSlowLine(slowLine);
     QCOMPARE(w.slowCallbackView().currentIndex().row(), 0);
     QVERIFY(!w.saveScript()); // an example is not saved over
+    // A verdict leads to its line; selecting a task shows its details.
+    QCOMPARE(w.verdictList().count(), 1);
+    w.selectTask(data.snapshot.slowCallbacks[0].taskId);
+    QVERIFY2(w.taskDetailText().contains(QStringLiteral("suspect_coro #3")), qPrintable(w.taskDetailText()));
+    QVERIFY(w.taskDetailText().contains(QStringLiteral("parent: main #1")));
+    w.selectTask(1);
+    QVERIFY(
+        w.taskDetailText().contains(QStringLiteral("children: heartbeat #2 (completed), suspect_coro #3")));
     // Latency: the script's metric, then the loop lag; charts drawn from the time series.
     QCOMPARE(w.latencyModel().rowCount(), int(data.snapshot.latency.size()) + 1);
     QCOMPARE(w.latencyModel().data(w.latencyModel().index(0, LatencyModel::Name)).toString(),

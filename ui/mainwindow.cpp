@@ -6,6 +6,7 @@
 #include "scripteditor.h"
 #include "slowcallbackmodel.h"
 #include "startpage.h"
+#include "taskdetail.h"
 #include "tasktablemodel.h"
 #include "timechart.h"
 
@@ -33,6 +34,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -107,6 +109,15 @@ void MainWindow::buildPanels() {
     m_overview->setWordWrap(true);
     m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_verdicts = new QListWidget(this);
+    // A verdict leads to what it is about: its script line, or its task.
+    connect(m_verdicts, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        const int line =
+            m_data ? lineIn(item->data(Qt::UserRole + 1).toString(), scriptFileName(m_data->info.script)) : 0;
+        if (line > 0)
+            showSlowLine(line);
+        else if (const qulonglong task = item->data(Qt::UserRole).toULongLong())
+            selectTask(task);
+    });
     m_start = new StartPage(this);
     m_pages = new QStackedWidget(this);
     m_pages->addWidget(m_start);
@@ -148,14 +159,26 @@ void MainWindow::buildPanels() {
             index == 0 ? QString() : QStringLiteral("^%1$").arg(m_taskState->currentText()));
     });
     auto* taskView = makeTable(m_taskFilter, this);
+    m_taskView = taskView;
     taskView->sortByColumn(TaskTableModel::Id, Qt::AscendingOrder);
+    m_taskDetail = new QTextBrowser(this);
+    m_taskDetail->setPlaceholderText(tr("Select a task to see its details."));
+    connect(taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                m_selectedTask = current.data(TaskTableModel::TaskIdRole).toULongLong();
+                m_taskDetail->setHtml(m_data ? taskDetailHtml(*m_data, m_selectedTask) : QString());
+            });
+    auto* taskSplit = new QSplitter(Qt::Horizontal, this);
+    taskSplit->addWidget(taskView);
+    taskSplit->addWidget(m_taskDetail);
+    taskSplit->setSizes({900, 360});
     auto* filters = new QWidget(this);
     auto* filterRow = new QHBoxLayout(filters);
     filterRow->setContentsMargins(0, 0, 0, 0);
     filterRow->addWidget(m_taskText, 1);
     filterRow->addWidget(m_taskState);
     QDockWidget* tasksDock = addDock(tr("Tasks"), QStringLiteral("TasksDock"),
-                                     column(this, {filters, taskView}), Qt::BottomDockWidgetArea);
+                                     column(this, {filters, taskSplit}), Qt::BottomDockWidgetArea);
 
     // Event loop: the slow callbacks and the stack of the selected one.
     m_slow = new SlowCallbackModel(this);
@@ -370,6 +393,19 @@ int MainWindow::lineIn(const QString& location, const QString& scriptFile) {
     return location.mid(colon + 1).toInt();
 }
 
+void MainWindow::selectTask(std::uint64_t taskId) {
+    for (int row = 0; row < m_tasks->rowCount(); ++row) {
+        if (m_tasks->index(row, 0).data(TaskTableModel::TaskIdRole).toULongLong() != taskId)
+            continue;
+        m_taskText->clear();
+        m_taskState->setCurrentIndex(0);
+        m_taskView->setCurrentIndex(m_taskFilter->mapFromSource(m_tasks->index(row, 0)));
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("TasksDock")))
+            dock->raise();
+        return;
+    }
+}
+
 void MainWindow::showSlowLine(int line) {
     if (!m_data)
         return;
@@ -463,9 +499,20 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
             .arg(formatBytes(double(s.memoryStats.rssEndBytes)));
     m_overview->setText(text);
     m_verdicts->clear();
-    for (const Diagnostic& d : s.diagnostics)
-        m_verdicts->addItem(
-            QStringLiteral("[%1] %2").arg(QString::fromLatin1(severityName(d.severity)), d.message));
+    for (const Diagnostic& d : s.diagnostics) {
+        auto* item = new QListWidgetItem(
+            QStringLiteral("[%1] %2").arg(QString::fromLatin1(severityName(d.severity)), d.message),
+            m_verdicts);
+        item->setData(Qt::UserRole, qulonglong(d.taskId));
+        item->setData(Qt::UserRole + 1, d.location);
+    }
+    if (m_selectedTask)
+        m_taskDetail->setHtml(taskDetailHtml(*data, m_selectedTask));
+    // Resumes per second between two views: how busy the workload's tasks are right now.
+    if (m_previous && data->snapshot.nowNs > m_previous->snapshot.nowNs)
+        m_resumesPerSecond = double(data->snapshot.segmentsTotal - m_previous->snapshot.segmentsTotal) * 1e9 /
+                             double(data->snapshot.nowNs - m_previous->snapshot.nowNs);
+    m_previous = data;
     if (s.diagnostics.empty())
         m_verdicts->addItem(tr("No diagnostic rule found a problem (yet)."));
     showStatus();
@@ -478,6 +525,8 @@ void MainWindow::showStatus() {
     QString text = running
                        ? tr("Running %1 s").arg(double(m_elapsed->elapsed()) / 1000.0, 0, 'f', 1)
                        : (m_data ? tr("Session: %1").arg(runStatusName(m_data->info.status)) : tr("Idle"));
+    if (running && m_resumesPerSecond > 0)
+        text += tr(" · %1 resumes/s").arg(qlonglong(m_resumesPerSecond));
     if (m_data && m_data->snapshot.drops.records)
         text += tr(" · %1 events dropped").arg(m_data->snapshot.drops.records);
     m_statusRun->setText(text);
@@ -493,6 +542,10 @@ QString MainWindow::overviewText() const {
 
 QString MainWindow::scriptText() const {
     return m_source->toPlainText();
+}
+
+QString MainWindow::taskDetailText() const {
+    return m_taskDetail->toPlainText();
 }
 
 QString MainWindow::logText() const {

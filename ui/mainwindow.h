@@ -19,6 +19,7 @@ class QDockWidget;
 class QMenu;
 class QStackedWidget;
 class QDialog;
+class QTextBrowser;
 
 namespace coroscope::ui {
 
@@ -58,6 +59,10 @@ public:
     bool saveScript();
     /// Selects the first slow callback that `line` of the script ran (a click in the gutter).
     void showSlowLine(int line);
+    /// Selects a task in the Tasks panel (clearing its filters) and shows its details.
+    void selectTask(std::uint64_t taskId);
+    QString taskDetailText() const;
+    QListWidget& verdictList() { return *m_verdicts; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
@@ -142,6 +147,11 @@ private:
     StartPage* m_start = nullptr;
     QStackedWidget* m_pages = nullptr;
     RunRequest m_settings;
+    QTableView* m_taskView = nullptr;
+    QTextBrowser* m_taskDetail = nullptr;
+    std::uint64_t m_selectedTask = 0;
+    std::shared_ptr<const session::SessionData> m_previous;
+    double m_resumesPerSecond = 0;
 };
 
 } // namespace coroscope::ui
