@@ -1,0 +1,117 @@
+// MainWindow's ways from one panel to another (a verdict to its task, a script line to its slow
+// callback), comparing sessions, saving the script.
+#include "comparedialog.h"
+#include "format.h"
+#include "mainwindow.h"
+#include "runsettingsdialog.h"
+#include "scripteditor.h"
+#include "slowcallbackmodel.h"
+#include "startpage.h"
+#include "taskdetail.h"
+#include "tasktablemodel.h"
+#include "timechart.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace coroscope::ui {
+
+void MainWindow::compareSessions(const QString& a, const QString& b) {
+    auto* watcher = new QFutureWatcher<CompareDialog::Outcome>(this);
+    connect(watcher, &QFutureWatcher<CompareDialog::Outcome>::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        const CompareDialog::Outcome outcome = watcher->result();
+        if (const auto* error = std::get_if<QString>(&outcome)) {
+            QMessageBox::warning(this, tr("Compare Sessions"), *error);
+            return;
+        }
+        auto* dialog = new CompareDialog(std::get<SessionDiff>(outcome), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+        Q_EMIT compared(dialog);
+    });
+    watcher->setFuture(CompareDialog::compareInBackground(a, b));
+}
+
+QString MainWindow::scriptFileName(const QString& script) {
+    return script.startsWith(QLatin1String("example:")) ? script.mid(8) + QStringLiteral(".js")
+                                                        : QFileInfo(script).fileName();
+}
+
+int MainWindow::lineIn(const QString& location, const QString& scriptFile) {
+    const qsizetype colon = location.lastIndexOf(u':');
+    if (colon <= 0 || location.left(colon).section(u'/', -1) != scriptFile)
+        return 0;
+    return location.mid(colon + 1).toInt();
+}
+
+void MainWindow::selectTask(std::uint64_t taskId) {
+    for (int row = 0; row < m_tasks->rowCount(); ++row) {
+        if (m_tasks->index(row, 0).data(TaskTableModel::TaskIdRole).toULongLong() != taskId)
+            continue;
+        m_taskText->clear();
+        m_taskState->setCurrentIndex(0);
+        m_taskView->setCurrentIndex(m_taskFilter->mapFromSource(m_tasks->index(row, 0)));
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("TasksDock")))
+            dock->raise();
+        return;
+    }
+}
+
+void MainWindow::showSlowLine(int line) {
+    if (!m_data)
+        return;
+    const QString scriptFile = scriptFileName(m_data->info.script);
+    for (int row = 0; row < m_slow->rowCount(); ++row) {
+        const QString location = m_slow->index(row, SlowCallbackModel::Location).data().toString();
+        if (lineIn(location, scriptFile) != line)
+            continue;
+        auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
+        m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("EventLoopDock")))
+            dock->raise();
+        return;
+    }
+}
+
+bool MainWindow::saveScript() {
+    if (m_script.isEmpty() || m_script.startsWith(QLatin1String("example:")))
+        return false;
+    QSaveFile file(m_script);
+    const QByteArray text = m_source->toPlainText().toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
+        statusBar()->showMessage(tr("cannot save %1: %2").arg(m_script, file.errorString()));
+        return false;
+    }
+    m_source->document()->setModified(false);
+    statusBar()->showMessage(tr("Saved %1").arg(m_script), 5000);
+    return true;
+}
+
+} // namespace coroscope::ui
