@@ -26,9 +26,9 @@
 #include <qcoro/qcorotimer.h>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <thread>
-#include <cstring>
 #include <unistd.h>
 
 namespace {
@@ -201,7 +201,8 @@ std::optional<ChildOutcome> runChild(const char* mode, int run) {
 }
 
 int runParent() {
-    std::vector<double> ratios, segmentRates, segmentProduced, taskRates, taskProduced, batchShare, ageP50, ageMax;
+    std::vector<double> ratios, segmentRates, segmentProduced, taskRates, taskProduced, batchShare, ageP50,
+        ageMax;
     bool checksFailed = false;
     for (int rep = 0; rep < g_repetitions; ++rep) {
         const bool sessionFirst = rep % 2;
@@ -238,7 +239,8 @@ int runParent() {
     std::printf("writer_busy_share_of_run: %.3f\n", median(batchShare));
     // What a second reader sees: the age of the newest committed row (target: <= 200 ms).
     std::printf("session_staleness_ms_p50: %.0f\n", median(ageP50));
-    std::printf("session_staleness_ms_max: %.0f\n", ageMax.empty() ? 0.0 : *std::max_element(ageMax.begin(), ageMax.end()));
+    std::printf("session_staleness_ms_max: %.0f\n",
+                ageMax.empty() ? 0.0 : *std::max_element(ageMax.begin(), ageMax.end()));
     std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
     return checksFailed ? 1 : 0;
 }
