@@ -2,6 +2,7 @@
 // against the session, export a report, reopen the saved session, and the crash banner.
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
 #include "comparedialog.h"
+#include "eventcharts.h"
 #include "latencymodel.h"
 #include "mainwindow.h"
 #include "runsettingsdialog.h"
@@ -189,6 +190,8 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QVERIFY(w.lagChart().pointsDrawn() > 0);
     QVERIFY(w.memoryChart().pointsDrawn() >= 2);
     QVERIFY(w.metricChart().pointsDrawn() > 0);
+    QCOMPARE(w.slowScatter().pointCount(), 1);
+    QCOMPARE(w.stateChart().layers(), 2); // suspended while it ran, completed at the end
     screenshot(w, "blocking-call");
     // Export from the window, then reopen the session elsewhere: the same figures.
     const QString html = dir.filePath(QStringLiteral("r.html"));

@@ -1,6 +1,7 @@
 // MainWindow's panels with charts: the loop lag over time (Event loop dock), the latency metrics
 // with the selected one's percentiles over time (Latency dock), RSS and heap with the tasks that
 // hold the most heap (Memory dock).
+#include "eventcharts.h"
 #include "latencymodel.h"
 #include "mainwindow.h"
 #include "tasktablemodel.h"
@@ -44,7 +45,7 @@ QTableView* sortedTable(QAbstractItemModel* model, int sortRole, QWidget* parent
 QDockWidget* MainWindow::buildLatencyDock() {
     m_latency = new LatencyModel(this);
     m_latencyView = sortedTable(m_latency, LatencyModel::SortRole, this);
-    m_metricChart = new TimeChart(tr("Percentiles over time"), tr("Latency (ms)"), this);
+    m_metricChart = new TimeChart(tr("Percentiles over time"), tr("ms"), this);
     connect(m_latencyView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { showMetricChart(); });
     auto* split = new QSplitter(Qt::Vertical, this);
@@ -83,6 +84,20 @@ void MainWindow::showCharts() {
         lag[2].points.emplace_back(t, msOrGap(p.lagMaxNs));
     }
     m_lagChart->setLines(lag);
+    std::vector<QPointF> slow;
+    for (const SlowCallback& c : data.snapshot.slowCallbacks)
+        slow.emplace_back(seconds(c.startNs, data), double(c.durationNs) / 1e6);
+    const double runSeconds = data.timeSeries.empty() ? 1.0 : seconds(data.timeSeries.back().tNs, data);
+    m_slowScatter->setPoints(slow, double(data.info.slowThresholdNs) / 1e6, runSeconds);
+    std::vector<std::pair<double, std::array<double, 7>>> states;
+    states.reserve(data.timeSeries.size());
+    for (const session::TimePoint& p : data.timeSeries) {
+        std::array<double, 7> counts{};
+        for (std::size_t s = 0; s < counts.size(); ++s)
+            counts[s] = double(p.tasksByState[s]);
+        states.emplace_back(seconds(p.tNs, data), counts);
+    }
+    m_stateChart->setSamples(states);
     std::vector<TimeChart::Line> memory{{tr("RSS"), {}}, {tr("heap"), {}}};
     for (const MemorySample& m : data.snapshot.memory) {
         const double t = seconds(m.tNanos, data);

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "comparedialog.h"
+#include "eventcharts.h"
 #include "format.h"
 #include "runsettingsdialog.h"
 #include "scripteditor.h"
@@ -172,13 +173,18 @@ void MainWindow::buildPanels() {
     taskSplit->addWidget(taskView);
     taskSplit->addWidget(m_taskDetail);
     taskSplit->setSizes({900, 360});
+    m_stateChart = new TaskStateChart(this);
+    auto* taskArea = new QSplitter(Qt::Vertical, this);
+    taskArea->addWidget(m_stateChart);
+    taskArea->addWidget(taskSplit);
+    taskArea->setSizes({180, 300});
     auto* filters = new QWidget(this);
     auto* filterRow = new QHBoxLayout(filters);
     filterRow->setContentsMargins(0, 0, 0, 0);
     filterRow->addWidget(m_taskText, 1);
     filterRow->addWidget(m_taskState);
     QDockWidget* tasksDock = addDock(tr("Tasks"), QStringLiteral("TasksDock"),
-                                     column(this, {filters, taskSplit}), Qt::BottomDockWidgetArea);
+                                     column(this, {filters, taskArea}), Qt::BottomDockWidgetArea);
 
     // Event loop: the slow callbacks and the stack of the selected one.
     m_slow = new SlowCallbackModel(this);
@@ -194,12 +200,18 @@ void MainWindow::buildPanels() {
             [this](const QModelIndex& current) {
                 m_stack->setPlainText(current.data(SlowCallbackModel::StackRole).toString());
             });
-    m_lagChart = new TimeChart(tr("Loop lag per 100 ms"), tr("Lag (ms)"), this);
+    m_lagChart = new TimeChart(tr("Loop lag per 100 ms"), tr("ms"), this);
     auto* loopSplit = new QSplitter(Qt::Vertical, this);
     loopSplit->addWidget(m_lagChart);
+    m_slowScatter = new SlowCallbackScatter(this);
+    connect(m_slowScatter, &SlowCallbackScatter::pointClicked, this, [this](int row) {
+        auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
+        m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));
+    });
+    loopSplit->addWidget(m_slowScatter);
     loopSplit->addWidget(m_slowView);
     loopSplit->addWidget(m_stack);
-    loopSplit->setSizes({260, 120, 120});
+    loopSplit->setSizes({220, 200, 120, 120});
     QDockWidget* loopDock =
         addDock(tr("Event loop"), QStringLiteral("EventLoopDock"), loopSplit, Qt::RightDockWidgetArea);
 

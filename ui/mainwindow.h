@@ -28,6 +28,8 @@ class SlowCallbackModel;
 class LatencyModel;
 class TimeChart;
 class ScriptEditor;
+class SlowCallbackScatter;
+class TaskStateChart;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
@@ -79,6 +81,8 @@ public:
     TimeChart& lagChart() { return *m_lagChart; }
     TimeChart& memoryChart() { return *m_memoryChart; }
     TimeChart& metricChart() { return *m_metricChart; }
+    SlowCallbackScatter& slowScatter() { return *m_slowScatter; }
+    TaskStateChart& stateChart() { return *m_stateChart; }
     QString bannerText() const;
     QString overviewText() const;
     QString scriptText() const;
@@ -136,6 +140,8 @@ private:
     TimeChart* m_lagChart = nullptr;
     TimeChart* m_metricChart = nullptr;
     TimeChart* m_memoryChart = nullptr;
+    SlowCallbackScatter* m_slowScatter = nullptr;
+    TaskStateChart* m_stateChart = nullptr;
     ScriptEditor* m_source = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_statusRun = nullptr;

@@ -53,20 +53,22 @@ TimeChart::TimeChart(QString title, QString yTitle, QWidget* parent)
     chart->setMargins(QMargins(4, 4, 4, 4));
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
-    setMinimumHeight(180);
+    setMinimumHeight(120);
 }
 
 void TimeChart::setLines(const std::vector<Line>& lines) {
     QChart* c = chart();
     c->removeAllSeries();
-    for (QAbstractAxis* axis : c->axes())
+    for (QAbstractAxis* axis : c->axes()) {
         c->removeAxis(axis);
+        delete axis; // removeAxis() hands it back to us
+    }
     auto* x = new QValueAxis;
-    x->setTitleText(tr("Time (s)"));
-    x->setLabelFormat(QStringLiteral("%.1f"));
+    x->setLabelFormat(QStringLiteral("%.1f s")); // the unit in the labels: no title to squeeze the plot
+    x->setTickCount(5);
     auto* y = new QValueAxis;
     y->setTitleText(m_yTitle);
-    y->setTickCount(4); // a short chart elides the labels of five ticks
+    y->setTickCount(3); // a short chart elides the labels of more ticks
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
     double xMax = 0, yMax = 0;
@@ -109,6 +111,7 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
     x->setRange(0, std::max(1.0, xMax));
     y->setRange(0, yMax > 0 ? yMax * 1.1 : 1.0);
     y->applyNiceNumbers();
+    y->setTickCount(3);
     // Plain decimals, as many as the scale needs ("%g" gives 1e+03, which the axis elides).
     y->setLabelFormat(y->max() >= 100 ? QStringLiteral("%.0f")
                       : y->max() >= 1 ? QStringLiteral("%.1f")

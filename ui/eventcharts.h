@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QChartView>
+#include <QPointF>
+
+#include <array>
+#include <vector>
+
+namespace coroscope::ui {
+
+/// Slow callbacks as a scatter: when (s) × how long (ms, log scale), with the slow-callback
+/// threshold drawn as a line. Clicking a point asks to select that callback.
+class SlowCallbackScatter : public QChartView {
+    Q_OBJECT
+public:
+    explicit SlowCallbackScatter(QWidget* parent = nullptr);
+    /// points: (seconds since the start, duration in ms), in the slow-callback table's order.
+    void setPoints(const std::vector<QPointF>& points, double thresholdMs, double runSeconds);
+    int pointCount() const noexcept { return int(m_points.size()); }
+
+Q_SIGNALS:
+    void pointClicked(int index);
+
+private:
+    std::vector<QPointF> m_points;
+};
+
+/// Tasks by state over time, stacked: how many are created, scheduled, running, suspended, and how
+/// many have completed, failed or been cancelled.
+class TaskStateChart : public QChartView {
+    Q_OBJECT
+public:
+    static constexpr int kMaxPoints = 600;
+    explicit TaskStateChart(QWidget* parent = nullptr);
+    /// One sample per time point: seconds since the start and the count of each of the 7 states.
+    void setSamples(const std::vector<std::pair<double, std::array<double, 7>>>& samples);
+    int layers() const noexcept { return m_layers; }
+
+private:
+    int m_layers = 0;
+};
+
+} // namespace coroscope::ui
