@@ -191,7 +191,9 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QVERIFY(w.memoryChart().pointsDrawn() >= 2);
     QVERIFY(w.metricChart().pointsDrawn() > 0);
     QCOMPARE(w.slowScatter().pointCount(), 1);
-    QCOMPARE(w.stateChart().layers(), 2); // suspended while it ran, completed at the end
+    QCOMPARE(w.histogramChart().counted(),
+             double(data.snapshot.latency[0].micros.count())); // the first metric
+    QCOMPARE(w.stateChart().layers(), 2);                      // suspended while it ran, completed at the end
     screenshot(w, "blocking-call");
     // Export from the window, then reopen the session elsewhere: the same figures.
     const QString html = dir.filePath(QStringLiteral("r.html"));

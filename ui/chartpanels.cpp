@@ -48,9 +48,13 @@ QDockWidget* MainWindow::buildLatencyDock() {
     m_metricChart = new TimeChart(tr("Percentiles over time"), tr("ms"), this);
     connect(m_latencyView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { showMetricChart(); });
+    m_histogramChart = new LatencyHistogramChart(this);
+    auto* charts = new QSplitter(Qt::Horizontal, this);
+    charts->addWidget(m_metricChart);
+    charts->addWidget(m_histogramChart);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_latencyView);
-    split->addWidget(m_metricChart);
+    split->addWidget(charts);
     auto* dock = new QDockWidget(tr("Latency"), this);
     dock->setObjectName(QStringLiteral("LatencyDock"));
     dock->setWidget(split);
@@ -138,6 +142,14 @@ void MainWindow::showMetricChart() {
     m_metricChart->chart()->setTitle(metric.isEmpty() ? tr("Loop lag over time")
                                                       : tr("%1 over time").arg(metric.left(80)));
     m_metricChart->setLines(lines);
+    const QModelIndex current = m_latencyView->currentIndex();
+    const int row = static_cast<QSortFilterProxyModel*>(m_latencyView->model())->mapToSource(current).row();
+    const auto& latency = m_data->snapshot.latency;
+    const Histogram& histogram = row >= 0 && row < int(latency.size()) ? latency[std::size_t(row)].micros
+                                                                       : m_data->snapshot.loopLagMicros;
+    m_histogramChart->setHistogram(metric.isEmpty() ? tr("Loop lag distribution")
+                                                    : tr("%1 distribution").arg(metric.left(80)),
+                                   histogram);
 }
 
 } // namespace coroscope::ui

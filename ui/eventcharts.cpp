@@ -171,3 +171,64 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
 }
 
 } // namespace coroscope::ui
+
+#include "format.h"
+#include "histogram.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+
+namespace coroscope::ui {
+
+LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
+    : QChartView(parent) {
+    setChart(newChart(tr("Distribution")));
+    chart()->legend()->hide();
+    setMinimumHeight(120);
+}
+
+void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& micros) {
+    QChart* c = chart();
+    clearChart(c);
+    c->setTitle(title);
+    m_counted = 0;
+    if (micros.count() == 0)
+        return;
+    const double lo = std::max(1.0, double(micros.min()));
+    const double hi = std::max(lo * 1.0001, double(micros.max()) + 1);
+    const double ratio = std::pow(hi / lo, 1.0 / kBins);
+    std::array<double, kBins> counts{};
+    for (const Histogram::Bucket& b : micros.nonZeroBuckets()) {
+        const double v = std::max(lo, double(Histogram::bucketRepresentativeValue(b.index)));
+        const int bin = std::clamp(int(std::log(v / lo) / std::log(ratio)), 0, kBins - 1);
+        counts[std::size_t(bin)] += double(b.count);
+    }
+    auto* set = new QBarSet(tr("count"));
+    QStringList labels;
+    double yMax = 1;
+    for (int i = 0; i < kBins; ++i) {
+        *set << counts[std::size_t(i)];
+        m_counted += counts[std::size_t(i)];
+        yMax = std::max(yMax, counts[std::size_t(i)]);
+        // Every fourth bin labelled, or they overlap.
+        labels << (i % 4 == 0 ? formatDuration(std::llround(lo * std::pow(ratio, i) * 1000.0))
+                              : QString(i, u' '));
+    }
+    auto* series = new QBarSeries;
+    series->append(set);
+    series->setBarWidth(0.95);
+    c->addSeries(series);
+    auto* x = new QBarCategoryAxis;
+    x->append(labels);
+    auto* y = new QValueAxis;
+    y->setLabelFormat(QStringLiteral("%.0f"));
+    y->setRange(0, yMax * 1.1);
+    y->setTickCount(3);
+    c->addAxis(x, Qt::AlignBottom);
+    c->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+}
+
+} // namespace coroscope::ui

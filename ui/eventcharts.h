@@ -41,3 +41,26 @@ private:
 };
 
 } // namespace coroscope::ui
+
+namespace coroscope {
+class Histogram;
+}
+
+namespace coroscope::ui {
+
+/// The selected metric's distribution: counts in log-spaced duration bins (latency spans orders of
+/// magnitude), from its whole-run histogram.
+class LatencyHistogramChart : public QChartView {
+    Q_OBJECT
+public:
+    static constexpr int kBins = 24;
+    explicit LatencyHistogramChart(QWidget* parent = nullptr);
+    void setHistogram(const QString& title, const Histogram& micros);
+    /// Values counted in the bars (for tests): the histogram's count.
+    double counted() const noexcept { return m_counted; }
+
+private:
+    double m_counted = 0;
+};
+
+} // namespace coroscope::ui

@@ -30,6 +30,7 @@ class TimeChart;
 class ScriptEditor;
 class SlowCallbackScatter;
 class TaskStateChart;
+class LatencyHistogramChart;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
@@ -83,6 +84,7 @@ public:
     TimeChart& metricChart() { return *m_metricChart; }
     SlowCallbackScatter& slowScatter() { return *m_slowScatter; }
     TaskStateChart& stateChart() { return *m_stateChart; }
+    LatencyHistogramChart& histogramChart() { return *m_histogramChart; }
     QString bannerText() const;
     QString overviewText() const;
     QString scriptText() const;
@@ -142,6 +144,7 @@ private:
     TimeChart* m_memoryChart = nullptr;
     SlowCallbackScatter* m_slowScatter = nullptr;
     TaskStateChart* m_stateChart = nullptr;
+    LatencyHistogramChart* m_histogramChart = nullptr;
     ScriptEditor* m_source = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_statusRun = nullptr;
