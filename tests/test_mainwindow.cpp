@@ -19,6 +19,7 @@
 #include <QListWidget>
 #include <QProcess>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -235,7 +236,11 @@ void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
     w.show();
     w.openScript(script);
     w.run();
-    QVERIFY(test::spinUntil([&] { return w.taskModel().rowCount() == 6; }, 20s)); // seen live
+    QVERIFY2(
+        test::spinUntil([&] { return w.taskModel().rowCount() == 6; }, 60s), // seen live (ASan: slow start)
+        qPrintable(QStringLiteral("%1 rows; status: %2; overview: %3")
+                       .arg(w.taskModel().rowCount())
+                       .arg(w.statusBar()->currentMessage(), w.overviewText())));
     ::kill(pid_t(w.runner().findChild<QProcess*>()->processId()), SIGSEGV);
     QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
     QVERIFY2(w.bannerText().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),

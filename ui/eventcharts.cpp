@@ -157,6 +157,9 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
             bottom = copy;
         }
         auto* area = new QAreaSeries(upper, bottom);
+        // An area series does not own its lines (LeakSanitizer): they go with it.
+        upper->setParent(area);
+        bottom->setParent(area);
         area->setName(QString::fromLatin1(taskStateName(state).data()));
         c->addSeries(area);
         area->attachAxis(x);

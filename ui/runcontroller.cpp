@@ -52,7 +52,9 @@ RunController::RunController(QString runner, QObject* parent)
 
 RunController::~RunController() {
     if (m_process) {
-        // The GUI is closing: the runner must not outlive it.
+        // The GUI is closing: the runner must not outlive it. Disconnected first: its finished()
+        // must not reach a window that is being destroyed (ASan, a test that failed mid-run).
+        m_process->disconnect(this);
         m_process->kill();
         m_process->waitForFinished(1000);
     }
