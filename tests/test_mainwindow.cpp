@@ -111,6 +111,8 @@ void TestMainWindow::startPageRunsAnExampleWithTheRunSettings() {
 }
 
 void TestMainWindow::runSettingsRejectBadFields() {
+    // Help > Scripting Reference: the documentation is compiled into the binary.
+    QVERIFY(MainWindow::scriptingReference().contains(QStringLiteral("gatherSettled")));
     RunSettingsDialog dialog(RunRequest{});
     dialog.paramsEdit()->setText(QStringLiteral("a=1, oops"));
     QString error;

@@ -65,6 +65,9 @@ public:
     /// Selects a task in the Tasks panel (clearing its filters) and shows its details.
     void selectTask(std::uint64_t taskId);
     QString taskDetailText() const;
+    /// docs/scripting.md, compiled in (Help > Scripting Reference).
+    static QString scriptingReference();
+    void showScriptingReference();
     QListWidget& verdictList() { return *m_verdicts; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }

@@ -121,6 +121,8 @@ void MainWindow::buildActions() {
     });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Scripting Reference"), QKeySequence::HelpContents, this,
+                    &MainWindow::showScriptingReference);
     help->addAction(tr("&About Coroscope"), this, &MainWindow::about);
 }
 

@@ -3,15 +3,19 @@
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QDialog>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTextBrowser>
 #include <QUrl>
+#include <QVBoxLayout>
 
 namespace coroscope::ui {
 namespace {
@@ -100,6 +104,23 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveLayout();
     QMainWindow::closeEvent(event);
+}
+
+QString MainWindow::scriptingReference() {
+    QFile file(QStringLiteral(":/docs/scripting.md"));
+    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+}
+
+void MainWindow::showScriptingReference() {
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Scripting Reference"));
+    auto* text = new QTextBrowser(dialog);
+    text->setMarkdown(scriptingReference());
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(text);
+    dialog->resize(900, 700);
+    dialog->show();
 }
 
 void MainWindow::about() {
