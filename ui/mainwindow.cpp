@@ -3,6 +3,7 @@
 #include "comparedialog.h"
 #include "eventcharts.h"
 #include "format.h"
+#include "report/scriptlocation.h"
 #include "runsettingsdialog.h"
 #include "scripteditor.h"
 #include "slowcallbackmodel.h"
@@ -112,8 +113,9 @@ void MainWindow::buildPanels() {
     m_verdicts = new QListWidget(this);
     // A verdict leads to what it is about: its script line, or its task.
     connect(m_verdicts, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-        const int line =
-            m_data ? lineIn(item->data(Qt::UserRole + 1).toString(), scriptFileName(m_data->info.script)) : 0;
+        const int line = m_data ? lineInScript(item->data(Qt::UserRole + 1).toString(),
+                                               scriptFileName(m_data->info.script))
+                                : 0;
         if (line > 0)
             showSlowLine(line);
         else if (const qulonglong task = item->data(Qt::UserRole).toULongLong())
@@ -330,7 +332,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     std::map<int, int> slowLines;
     const QString scriptFile = scriptFileName(data->info.script);
     for (const SlowCallback& c : data->snapshot.slowCallbacks)
-        if (const int line = lineIn(c.location, scriptFile))
+        if (const int line = lineInScript(c.location, scriptFile))
             ++slowLines[line];
     m_source->setSlowLines(std::move(slowLines));
     const RunSnapshot& s = data->snapshot;

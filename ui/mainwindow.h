@@ -115,10 +115,6 @@ private:
     void showSession(std::shared_ptr<const session::SessionData> data);
     void showStatus();
     QString newSessionPath() const;
-    /// What locations call the script: "blocking-call.js" for example:blocking-call.
-    static QString scriptFileName(const QString& script);
-    /// The line of `location` ("file.js:12") if it is in `scriptFile`, else 0.
-    static int lineIn(const QString& location, const QString& scriptFile);
     // chartpanels.cpp
     QDockWidget* buildLatencyDock();
     QDockWidget* buildMemoryDock();

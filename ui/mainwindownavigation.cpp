@@ -3,6 +3,7 @@
 #include "comparedialog.h"
 #include "format.h"
 #include "mainwindow.h"
+#include "report/scriptlocation.h"
 #include "runsettingsdialog.h"
 #include "scripteditor.h"
 #include "slowcallbackmodel.h"
@@ -59,18 +60,6 @@ void MainWindow::compareSessions(const QString& a, const QString& b) {
     watcher->setFuture(CompareDialog::compareInBackground(a, b));
 }
 
-QString MainWindow::scriptFileName(const QString& script) {
-    return script.startsWith(QLatin1String("example:")) ? script.mid(8) + QStringLiteral(".js")
-                                                        : QFileInfo(script).fileName();
-}
-
-int MainWindow::lineIn(const QString& location, const QString& scriptFile) {
-    const qsizetype colon = location.lastIndexOf(u':');
-    if (colon <= 0 || location.left(colon).section(u'/', -1) != scriptFile)
-        return 0;
-    return location.mid(colon + 1).toInt();
-}
-
 void MainWindow::selectTask(std::uint64_t taskId) {
     for (int row = 0; row < m_tasks->rowCount(); ++row) {
         if (m_tasks->index(row, 0).data(TaskTableModel::TaskIdRole).toULongLong() != taskId)
@@ -90,7 +79,7 @@ void MainWindow::showSlowLine(int line) {
     const QString scriptFile = scriptFileName(m_data->info.script);
     for (int row = 0; row < m_slow->rowCount(); ++row) {
         const QString location = m_slow->index(row, SlowCallbackModel::Location).data().toString();
-        if (lineIn(location, scriptFile) != line)
+        if (lineInScript(location, scriptFile) != line)
             continue;
         auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
         m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));

@@ -4,6 +4,7 @@
 
 #include "format.h"
 #include "histogram.h"
+#include "report/scriptlocation.h"
 
 #include <QString>
 
@@ -80,21 +81,11 @@ inline QString distributionCells(const Histogram& micros) {
     return cells;
 }
 
-/// "blocking-call.js:42" → 42 if the file part names `scriptFile`; 0 otherwise.
-inline int scriptLine(const QString& location, const QString& scriptFile) {
-    const qsizetype colon = location.lastIndexOf(u':');
-    if (colon <= 0 || location.left(colon).section(u'/', -1) != scriptFile)
-        return 0;
-    bool ok = false;
-    const int line = location.mid(colon + 1).toInt(&ok);
-    return ok && line > 0 ? line : 0;
-}
-
 /// The location, linked to its line in the script section when it is in the script.
 inline QString locationLink(const QString& location, const QString& scriptFile) {
     if (location.isEmpty())
         return dash();
-    const int line = scriptLine(location, scriptFile);
+    const int line = lineInScript(location, scriptFile);
     if (line == 0)
         return esc(location);
     return QStringLiteral("<a href=\"#L") + QString::number(line) + QStringLiteral("\">") + esc(location) +

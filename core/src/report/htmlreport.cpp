@@ -141,7 +141,7 @@ QString verdicts(const RunInfo& run, const RunSnapshot& s) {
         sorted.push_back(&d);
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const Diagnostic* a, const Diagnostic* b) { return a->severity > b->severity; });
-    const QString file = scriptFileName(run);
+    const QString file = scriptFileName(run.script);
     QString h = QStringLiteral("<h2 id=\"verdicts\">Verdicts</h2>\n<ul class=\"verdicts\">\n");
     if (sorted.empty())
         h += QStringLiteral("<li class=\"ok\">No diagnostic rule found a problem: nothing blocked the loop "
@@ -181,10 +181,10 @@ QString source(const RunInfo& run, const RunSnapshot& s) {
     if (run.scriptSource.isEmpty())
         return h + QStringLiteral("<p>The script source was not recorded.</p>\n");
     // Slow lines: how many slow callbacks each line caused, and the worst.
-    const QString file = scriptFileName(run);
+    const QString file = scriptFileName(run.script);
     std::map<int, std::pair<int, std::int64_t>> slow;
     for (const SlowCallback& c : s.slowCallbacks)
-        if (const int line = scriptLine(c.location, file)) {
+        if (const int line = lineInScript(c.location, file)) {
             ++slow[line].first;
             slow[line].second = std::max(slow[line].second, c.durationNs);
         }

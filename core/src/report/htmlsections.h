@@ -7,9 +7,6 @@
 
 namespace coroscope::html {
 
-/// What locations name the script by ("blocking-call.js" for example:blocking-call).
-QString scriptFileName(const RunInfo& run);
-
 QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s);
 QString latencyTable(const RunSnapshot& s);
 QString loopTable(const RunSnapshot& s);

@@ -1,5 +1,6 @@
 // The HTML report's tables. Sortable by the page's one inline script (class "sortable"; numeric
 // cells carry their value in data-v).
+#include "format.h"
 #include "htmlparts.h"
 #include "htmlsections.h"
 
@@ -20,10 +21,6 @@ QString more(std::size_t total, std::size_t shown, const char* what) {
         return {};
     return QStringLiteral("<p class=\"note\">") + QString::number(total - shown) + u' ' +
            QLatin1String(what) + QStringLiteral(" more are in the JSON report and the session.</p>\n");
-}
-
-QString stateName(TaskState state) {
-    return QString::fromLatin1(taskStateName(state).data(), qsizetype(taskStateName(state).size()));
 }
 
 /// The frame a reader wants first: the first one that is not the C library or the standard
@@ -48,7 +45,7 @@ QString taskRow(const RunInfo& run, const TaskInfo& t) {
                                     ? QStringLiteral("<pre>") + esc(t.error) + QStringLiteral("</pre>")
                                     : (t.awaiting.isEmpty() ? dash() : esc(t.awaiting));
     const std::int64_t lifetime = t.finishedNs < 0 ? -1 : t.finishedNs - t.createdNs;
-    return QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(stateName(t.state)) +
+    return QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(taskStateLabel(t.state)) +
            num(t.parentId ? QStringLiteral("#") + QString::number(t.parentId) : dash(), double(t.parentId)) +
            num(QStringLiteral("+") + formatDuration(t.createdNs - run.startNs), double(t.createdNs)) +
            (lifetime < 0 ? num(QStringLiteral("running"), 1e30) : durationCell(lifetime)) +
@@ -79,17 +76,11 @@ QString taskTable(const RunInfo& run, const RunSnapshot& s, const char* title,
 
 } // namespace
 
-QString scriptFileName(const RunInfo& run) {
-    if (run.script.startsWith(QLatin1String("example:")))
-        return run.script.mid(8) + QStringLiteral(".js");
-    return QFileInfo(run.script).fileName();
-}
-
 QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s) {
     if (s.slowCallbacks.empty())
         return QStringLiteral("<p>No callback blocked the loop for longer than ") +
                formatDuration(run.slowThresholdNs) + QStringLiteral(".</p>\n");
-    const QString file = scriptFileName(run);
+    const QString file = scriptFileName(run.script);
     QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Time") + th("Duration") +
                 th("Task") + th("Event") + th("Location") + th("Stack (captured while blocked)") +
                 QStringLiteral("</tr></thead>\n<tbody>\n");
@@ -171,7 +162,7 @@ QString memoryTables(const RunSnapshot& s) {
          th("State") + th("Live") + th("Allocated") + QStringLiteral("</tr></thead>\n<tbody>\n");
     for (std::size_t i = 0; i < shown; ++i) {
         const TaskInfo& t = *allocating[i];
-        h += QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(stateName(t.state)) +
+        h += QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(taskStateLabel(t.state)) +
              num(formatBytes(double(t.liveBytes)), double(t.liveBytes)) +
              num(formatBytes(double(t.allocatedBytes)), double(t.allocatedBytes)) + QStringLiteral("</tr>\n");
     }
@@ -181,7 +172,7 @@ QString memoryTables(const RunSnapshot& s) {
 QString diagnosticsTable(const RunInfo& run, const RunSnapshot& s) {
     if (s.diagnostics.empty())
         return {};
-    const QString file = scriptFileName(run);
+    const QString file = scriptFileName(run.script);
     QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Time") + th("Severity") +
                 th("Rule") + th("Task") + th("Location") + th("Message") +
                 QStringLiteral("</tr></thead>\n<tbody>\n");
