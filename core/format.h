@@ -1,5 +1,7 @@
 #pragma once
 
+#include "taskstate.h"
+
 #include <QString>
 
 #include <chrono>
@@ -17,5 +19,11 @@ QString formatBytes(double bytes);
 std::optional<std::chrono::nanoseconds> parseDuration(const QString& text);
 /// "1048576", "512KiB", "64MiB", "2GiB" (also K/M/G and KB/MB/GB, all powers of 1024).
 std::optional<std::int64_t> parseBytes(const QString& text);
+
+/// "completed", "suspended": a task state as reports and views spell it.
+inline QString taskStateLabel(TaskState state) {
+    const std::string_view name = taskStateName(state);
+    return QString::fromLatin1(name.data(), qsizetype(name.size()));
+}
 
 } // namespace coroscope

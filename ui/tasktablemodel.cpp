@@ -11,11 +11,6 @@ bool sameRow(const TaskInfo& a, const TaskInfo& b) {
            a.awaiting == b.awaiting && a.error == b.error && a.name == b.name;
 }
 
-QString stateName(TaskState s) {
-    const auto name = taskStateName(s);
-    return QString::fromLatin1(name.data(), qsizetype(name.size()));
-}
-
 } // namespace
 
 TaskTableModel::TaskTableModel(QObject* parent)
@@ -120,7 +115,7 @@ QVariant TaskTableModel::data(const QModelIndex& index, int role) const {
     case Name:
         return t->name;
     case State:
-        return stateName(t->state);
+        return taskStateLabel(t->state);
     case Parent:
         return t->parentId ? QVariant(qulonglong(t->parentId)) : QVariant(QString());
     case Created:

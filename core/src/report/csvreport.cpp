@@ -1,5 +1,7 @@
 #include "report/csvreport.h"
 
+#include "format.h"
+
 #include <QStringList>
 
 #include <cmath>
@@ -29,11 +31,6 @@ QString msFromNanos(std::int64_t ns) {
 
 QString idOrEmpty(std::uint64_t id) {
     return id ? QString::number(id) : QString();
-}
-
-QString stateName(int state) {
-    const std::string_view name = taskStateName(TaskState(state));
-    return QString::fromLatin1(name.data(), qsizetype(name.size()));
 }
 
 /// Rows of already-escaped fields, joined as RFC 4180 wants: comma-separated, every line CRLF.
@@ -72,7 +69,7 @@ QByteArray tasksTable(const session::SessionData& data) {
                    QStringLiteral("error"), QStringLiteral("alloc_bytes"), QStringLiteral("live_bytes")});
     const std::int64_t start = data.info.startNs;
     for (const TaskInfo& t : data.snapshot.tasks) {
-        csv.integer(std::int64_t(t.id)).text(t.name).raw(idOrEmpty(t.parentId)).raw(stateName(int(t.state)));
+        csv.integer(std::int64_t(t.id)).text(t.name).raw(idOrEmpty(t.parentId)).raw(taskStateLabel(t.state));
         csv.raw(msFromNanos(t.createdNs - start))
             .raw(t.finishedNs < 0 ? QString() : msFromNanos(t.finishedNs - start));
         csv.raw(msFromNanos(t.busyNs)).raw(msFromNanos(t.idleNs)).raw(msFromNanos(t.schedNs));
@@ -123,7 +120,7 @@ QByteArray timeSeriesTable(const session::SessionData& data) {
                        QStringLiteral("lag_max_ms"), QStringLiteral("utilization"),
                        QStringLiteral("rss_bytes"),  QStringLiteral("heap_bytes")};
     for (int s = 0; s < kTaskStateCount; ++s)
-        header << QStringLiteral("tasks_") + stateName(s);
+        header << QStringLiteral("tasks_") + taskStateLabel(TaskState(s));
     CsvWriter csv(header);
     // Unknown values (no probe tick in the window, no sample yet) are empty fields, not -1: a
     // spreadsheet then leaves a gap in a chart instead of plotting a dip.

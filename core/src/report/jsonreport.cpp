@@ -1,5 +1,7 @@
 #include "report/jsonreport.h"
 
+#include "format.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -33,11 +35,6 @@ QJsonValue idOrNull(std::uint64_t id) {
 }
 QJsonValue textOrNull(const QString& text) {
     return text.isEmpty() ? QJsonValue() : QJsonValue(text);
-}
-
-QString stateName(int state) {
-    const std::string_view name = taskStateName(TaskState(state));
-    return QString::fromLatin1(name.data(), qsizetype(name.size()));
 }
 
 QJsonObject distribution(const Histogram& micros) {
@@ -92,7 +89,7 @@ QJsonObject taskObject(const RunInfo& run, const TaskInfo& t) {
         {QStringLiteral("id"), qint64(t.id)},
         {QStringLiteral("name"), t.name},
         {QStringLiteral("parent_id"), idOrNull(t.parentId)},
-        {QStringLiteral("state"), stateName(int(t.state))},
+        {QStringLiteral("state"), taskStateLabel(t.state)},
         {QStringLiteral("created_ms"), msFromNanos(t.createdNs - run.startNs)},
         {QStringLiteral("finished_ms"),
          t.finishedNs < 0 ? QJsonValue() : QJsonValue(msFromNanos(t.finishedNs - run.startNs))},
@@ -111,7 +108,7 @@ QJsonObject taskObject(const RunInfo& run, const TaskInfo& t) {
 QJsonObject tasksObject(const RunInfo& run, const RunSnapshot& snapshot) {
     QJsonObject byState;
     for (int s = 0; s < kTaskStateCount; ++s)
-        byState.insert(stateName(s), qint64(snapshot.tasksByState[std::size_t(s)]));
+        byState.insert(taskStateLabel(TaskState(s)), qint64(snapshot.tasksByState[std::size_t(s)]));
     QJsonArray items;
     for (const TaskInfo& t : snapshot.tasks)
         items.append(taskObject(run, t));
@@ -354,10 +351,10 @@ Problem checkTasks(const QJsonObject& tasks) {
         return p;
     const QJsonObject byState = tasks.value(QLatin1String("by_state")).toObject();
     for (int s = 0; s < kTaskStateCount; ++s) {
-        const QString where = path + QStringLiteral(".by_state.") + stateName(s);
-        if (!byState.contains(stateName(s)))
+        const QString where = path + QStringLiteral(".by_state.") + taskStateLabel(TaskState(s));
+        if (!byState.contains(taskStateLabel(TaskState(s))))
             return problem(where + QStringLiteral(" is missing"));
-        if (Problem p = checkValue(byState.value(stateName(s)), where, Kind::Number))
+        if (Problem p = checkValue(byState.value(taskStateLabel(TaskState(s))), where, Kind::Number))
             return p;
     }
     return checkItems(tasks.value(QLatin1String("items")), path + QStringLiteral(".items"), checkTask);
