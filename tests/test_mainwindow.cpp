@@ -3,21 +3,29 @@
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
 #include "comparedialog.h"
 #include "eventcharts.h"
+#include "format.h"
 #include "latencymodel.h"
 #include "mainwindow.h"
+#include "report/reportformat.h"
 #include "runsettingsdialog.h"
 #include "scripteditor.h"
+#include "session/sessionreader.h"
 #include "slowcallbackmodel.h"
+#include "taskstoreworker.h"
 #include "tasktablemodel.h"
+#include "tasktimeline.h"
 #include "testsupport.h"
 #include "timechart.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QBuffer>
 #include <QDockWidget>
 #include <QFile>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTableView>
@@ -45,6 +53,25 @@ void screenshot(QWidget& window, const char* name) {
 
 bool runFinished(MainWindow& w) {
     return !w.runner().isRunning() && w.tail().latest() && w.tail().latest()->finished;
+}
+
+/// Every read the task views asked the worker for has come back.
+bool settled(MainWindow& w) {
+    return w.taskModel().isSettled() && w.heapTaskModel().isSettled() && w.timeline().isSettled() &&
+           w.taskStore().pending() == 0;
+}
+
+/// Exports from the window and waits for the worker: the error, empty on success.
+QString exportAndWait(MainWindow& w, const QString& path) {
+    std::optional<QString> result;
+    const auto c = QObject::connect(&w, &MainWindow::exported, [&](const QString& p, const QString& error) {
+        if (p == path)
+            result = error;
+    });
+    w.exportReport(path);
+    test::spinUntil([&] { return result.has_value(); }, 30s);
+    QObject::disconnect(c);
+    return result.value_or(QStringLiteral("timed out"));
 }
 
 } // namespace
@@ -147,15 +174,33 @@ void TestMainWindow::timeChartBreaksAtGapsAndFitsItsPoints() {
 void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     const QTemporaryDir dir;
     MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    // Every item model of the window, checked through the whole run.
+    using Tester = QAbstractItemModelTester;
+    const Tester testers[] = {{&w.taskModel(), Tester::FailureReportingMode::QtTest},
+                              {&w.heapTaskModel(), Tester::FailureReportingMode::QtTest},
+                              {&w.slowCallbackModel(), Tester::FailureReportingMode::QtTest},
+                              {&w.latencyModel(), Tester::FailureReportingMode::QtTest}};
     w.show();
     w.openScript(QStringLiteral("example:blocking-call"));
     w.run();
     QVERIFY(w.runner().isRunning());
     QVERIFY(test::spinUntil([&] { return runFinished(w); }, 30s));
-    const session::SessionData& data = *w.tail().latest();
+    QVERIFY(test::spinUntil([&] { return settled(w) && w.taskModel().rowCount() == 3; }, 10s));
+    const session::SessionData data = session::readSession(w.tail().path());
     // Each panel against the session.
     QCOMPARE(w.taskModel().rowCount(), int(data.snapshot.tasks.size()));
-    QCOMPARE(w.taskModel().rowCount(), 3);
+    QCOMPARE(w.tail().latest()->snapshot.tasksTotal, std::uint64_t(3));
+    for (int row = 0; row < 3; ++row) {
+        QVERIFY(test::spinUntil([&] { return w.taskModel().taskAt(row) != nullptr; }, 5s));
+        const TaskInfo& t = data.snapshot.tasks[std::size_t(row)];
+        QCOMPARE(w.taskModel().data(w.taskModel().index(row, TaskTableModel::Name)).toString(), t.name);
+        QCOMPARE(w.taskModel().data(w.taskModel().index(row, TaskTableModel::State)).toString(),
+                 taskStateLabel(t.state));
+    }
+    // The heap table: by live heap, the most first, as the database sorted it.
+    QCOMPARE(w.heapTaskModel().rowCount(), 3);
+    QVERIFY(test::spinUntil([&] { return w.heapTaskModel().taskAt(0) && w.heapTaskModel().taskAt(2); }, 5s));
+    QVERIFY(w.heapTaskModel().taskAt(0)->liveBytes >= w.heapTaskModel().taskAt(2)->liveBytes);
     QCOMPARE(w.slowCallbackModel().rowCount(), 1);
     QCOMPARE(
         w.slowCallbackModel().data(w.slowCallbackModel().index(0, SlowCallbackModel::Location)).toString(),
@@ -179,11 +224,19 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     // A verdict leads to its line; selecting a task shows its details.
     QCOMPARE(w.verdictList().count(), 1);
     w.selectTask(data.snapshot.slowCallbacks[0].taskId);
-    QVERIFY2(w.taskDetailText().contains(QStringLiteral("suspect_coro #3")), qPrintable(w.taskDetailText()));
-    QVERIFY(w.taskDetailText().contains(QStringLiteral("parent: main #1")));
+    QVERIFY2(
+        test::spinUntil([&] { return w.taskDetailText().contains(QStringLiteral("suspect_coro #3")); }, 5s),
+        qPrintable(w.taskDetailText()));
+    QVERIFY(w.taskDetailText().contains(QStringLiteral("parent: main #1 (completed)")));
+    QVERIFY(w.taskDetailText().contains(QStringLiteral("resumed after"))); // its history
     w.selectTask(1);
-    QVERIFY(
-        w.taskDetailText().contains(QStringLiteral("children: heartbeat #2 (completed), suspect_coro #3")));
+    QVERIFY2(test::spinUntil(
+                 [&] {
+                     return w.taskDetailText().contains(QStringLiteral(
+                         "children (2): heartbeat #2 (completed), suspect_coro #3 (completed)"));
+                 },
+                 5s),
+             qPrintable(w.taskDetailText()));
     // Latency: the script's metric, then the loop lag; charts drawn from the time series.
     QCOMPARE(w.latencyModel().rowCount(), int(data.snapshot.latency.size()) + 1);
     QCOMPARE(w.latencyModel().data(w.latencyModel().index(0, LatencyModel::Name)).toString(),
@@ -198,18 +251,36 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
              double(data.snapshot.latency[0].micros.count())); // the first metric
     QCOMPARE(w.stateChart().layers(), 2);                      // suspended while it ran, completed at the end
     screenshot(w, "blocking-call");
-    // Export from the window, then reopen the session elsewhere: the same figures.
-    const QString html = dir.filePath(QStringLiteral("r.html"));
-    QVERIFY(!w.exportReport(html));
-    QFile page(html);
-    QVERIFY(page.open(QIODevice::ReadOnly));
-    QVERIFY(page.readAll().contains("blocking-call.js:"));
-    QVERIFY(w.exportReport(dir.filePath(QStringLiteral("r.unknown"))).has_value());
+    // Export each format from the window: each file is what `coroscope report` writes.
+    for (const char* ext : {"html", "json", "csv", "md", "trace.json"}) {
+        const QString path = dir.filePath(QStringLiteral("r.") + QLatin1String(ext));
+        QCOMPARE(exportAndWait(w, path), QString());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        const auto format = reportFormatForPath(path);
+        QVERIFY(format);
+        QBuffer expected;
+        expected.open(QIODevice::WriteOnly);
+        QVERIFY(!writeReport(*format, data, expected));
+        QCOMPARE(text.size(), expected.data().size());
+        QVERIFY(text.contains(*format == ReportFormat::Csv ? "suspect_coro" : "blocking-call.js"));
+    }
+    QVERIFY(!exportAndWait(w, dir.filePath(QStringLiteral("r.unknown"))).isEmpty());
+    QVERIFY(exportAndWait(w, dir.filePath(QStringLiteral("no/such/dir/r.json")))
+                .contains(QStringLiteral("cannot write")));
+    // Save Session As: a copy that opens with the same figures.
+    const QString copy = dir.filePath(QStringLiteral("copy.coroscope"));
+    QSignalSpy saved(&w, &MainWindow::sessionSaved);
+    w.saveSessionAs(copy);
+    QVERIFY(saved.wait(10'000));
+    QCOMPARE(saved.at(0).at(1).toString(), QString());
     MainWindow reopened(QStringLiteral(COROSCOPE_BINARY));
-    QVERIFY(reopened.openSession(w.tail().path()));
+    QVERIFY(reopened.openSession(copy));
+    QVERIFY(test::spinUntil([&] { return reopened.tail().latest() && settled(reopened); }, 10s));
     QCOMPARE(reopened.taskModel().rowCount(), 3);
     QCOMPARE(reopened.slowCallbackModel().rowCount(), 1);
-    QCOMPARE(reopened.overviewText(), w.overviewText());
+    QCOMPARE(reopened.overviewText().replace(copy, w.tail().path()), w.overviewText());
     // Recent files and the layout survive; Reset Layout brings a closed dock back.
     reopened.openFile(w.tail().path());
     QCOMPARE(reopened.recentFiles().value(0), w.tail().path());
@@ -249,7 +320,7 @@ void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
              qPrintable(w.bannerText()));
     QVERIFY(test::spinUntil([&] { return w.tail().latest() && w.taskModel().rowCount() == 6; }, 5s));
     QCOMPARE(w.tail().latest()->info.status, RunStatus::Unfinished);
-    QVERIFY(!w.exportReport(dir.filePath(QStringLiteral("after-crash.json"))));       // exporting still works
+    QCOMPARE(exportAndWait(w, dir.filePath(QStringLiteral("after-crash.json"))), QString()); // still works
     QVERIFY2(w.logText().startsWith(QStringLiteral("t\n")), qPrintable(w.logText())); // flushed as printed
     screenshot(w, "crashed");
 }

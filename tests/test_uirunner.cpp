@@ -3,6 +3,7 @@
 // banner). The GUI thread must never wait: every step here is signals on a running loop.
 #include "runcontroller.h"
 #include "sessiontail.h"
+#include "taskstoreworker.h"
 #include "tasktablemodel.h"
 #include "testsupport.h"
 
@@ -53,12 +54,19 @@ void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
     const QTemporaryDir dir;
     RunController runner(QStringLiteral(COROSCOPE_BINARY));
     SessionTail tail;
-    TaskTableModel tasks;
+    TaskStoreWorker worker;
+    TaskTableModel tasks(worker);
     QAbstractItemModelTester tester(&tasks, QAbstractItemModelTester::FailureReportingMode::QtTest);
     std::vector<std::size_t> taskCounts;
     connect(&tail, &SessionTail::updated, &tasks, [&](std::shared_ptr<const session::SessionData> data) {
-        taskCounts.push_back(data->snapshot.tasks.size());
-        tasks.setSession(std::move(data));
+        QVERIFY(data->snapshot.tasks.empty()); // the tail leaves task rows to the model
+        taskCounts.push_back(data->snapshot.tasksTotal);
+        if (worker.path().isEmpty()) {
+            worker.setPath(data->path);
+            tasks.setSession(data->path, data->info.startNs);
+        } else {
+            tasks.refresh(data->snapshot.nowNs);
+        }
     });
     std::optional<RunOutcome> outcome;
     connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) {
@@ -77,7 +85,10 @@ void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
     QVERIFY2(taskCounts.size() >= 4, qPrintable(QString::number(taskCounts.size())));
     QVERIFY(std::adjacent_find(taskCounts.begin(), taskCounts.end(), std::greater<>()) == taskCounts.end());
     QVERIFY(taskCounts.front() < 41);
-    QCOMPARE(tasks.rowCount(), 41);
+    QCOMPARE(taskCounts.back(), std::size_t(41));
+    // The model's last query follows the last view; rows are fetched when first shown.
+    QVERIFY(test::spinUntil([&] { return tasks.isSettled() && tasks.rowCount() == 41; }, 10s));
+    QVERIFY(test::spinUntil([&] { return tasks.isSettled() && tasks.taskAt(0) && tasks.taskAt(40); }, 10s));
     QCOMPARE(tasks.data(tasks.index(0, TaskTableModel::Name)).toString(), QStringLiteral("main"));
     QCOMPARE(tasks.data(tasks.index(1, TaskTableModel::State)).toString(), QStringLiteral("completed"));
     QCOMPARE(tasks.data(tasks.index(40, TaskTableModel::Id), TaskTableModel::TaskIdRole).toULongLong(),

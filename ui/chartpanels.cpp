@@ -63,12 +63,19 @@ QDockWidget* MainWindow::buildLatencyDock() {
 
 QDockWidget* MainWindow::buildMemoryDock() {
     m_memoryChart = new TimeChart(tr("Memory"), tr("MiB"), this);
-    // The tasks holding the most heap: the Tasks model, sorted by live heap, three columns.
-    m_heapView = sortedTable(m_tasks, TaskTableModel::SortRole, this);
+    // The tasks holding the most heap: a second view of the session's tasks, sorted by live
+    // heap by the database (sortable by any of its columns), its own selection.
+    m_heapTasks = new TaskTableModel(*m_taskStore, this);
+    m_heapView = makeTaskTable(m_heapTasks);
     for (int c = 0; c < TaskTableModel::ColumnCount; ++c)
-        m_heapView->setColumnHidden(c, c != TaskTableModel::Name && c != TaskTableModel::State &&
-                                           c != TaskTableModel::LiveHeap);
+        m_heapView->setColumnHidden(c, c != TaskTableModel::Id && c != TaskTableModel::Name &&
+                                           c != TaskTableModel::State && c != TaskTableModel::LiveHeap &&
+                                           c != TaskTableModel::AllocatedHeap &&
+                                           c != TaskTableModel::SpawnedAt);
     m_heapView->sortByColumn(TaskTableModel::LiveHeap, Qt::DescendingOrder);
+    connect(m_heapView, &QTableView::activated, this, [this](const QModelIndex& index) {
+        selectTask(index.data(TaskTableModel::TaskIdRole).toULongLong());
+    });
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_memoryChart);
     split->addWidget(m_heapView);

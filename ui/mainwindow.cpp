@@ -9,6 +9,7 @@
 #include "slowcallbackmodel.h"
 #include "startpage.h"
 #include "taskdetail.h"
+#include "taskstoreworker.h"
 #include "tasktablemodel.h"
 #include "timechart.h"
 
@@ -70,14 +71,18 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
     : QMainWindow(parent)
     , m_runner(std::make_unique<RunController>(std::move(runner)))
     , m_tail(std::make_unique<SessionTail>())
-    , m_elapsed(std::make_unique<QElapsedTimer>()) {
+    , m_elapsed(std::make_unique<QElapsedTimer>())
+    , m_taskStore(new TaskStoreWorker(this)) {
     setWindowTitle(tr("Coroscope"));
     setObjectName(QStringLiteral("MainWindow"));
     buildPanels();
     buildActions();
     connect(m_tail.get(), &SessionTail::updated, this, &MainWindow::showSession);
-    connect(m_tail.get(), &SessionTail::failed, this,
-            [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_tail.get(), &SessionTail::failed, this, [this](const QString& message) {
+        statusBar()->showMessage(message);
+        if (isVisible() && !m_runner->isRunning())
+            warnLater(tr("Open Session"), message);
+    });
     connect(m_runner.get(), &RunController::output, this, [this](const QString& line, bool isError) {
         if (!isError)
             m_log->appendPlainText(line);
@@ -141,52 +146,8 @@ void MainWindow::buildPanels() {
         return dock;
     };
 
-    // Tasks: filter by text and by state; sorted by the numbers, not their text.
-    m_tasks = new TaskTableModel(this);
-    m_taskFilter = new QSortFilterProxyModel(this);
-    m_taskFilter->setSourceModel(m_tasks);
-    m_taskFilter->setSortRole(TaskTableModel::SortRole);
-    m_taskFilter->setFilterKeyColumn(-1);
-    m_taskFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    m_taskText = new QLineEdit(this);
-    m_taskText->setPlaceholderText(tr("Filter tasks"));
-    m_taskState = new QComboBox(this);
-    m_taskState->addItem(tr("All states"));
-    for (int s = 0; s < kTaskStateCount; ++s)
-        m_taskState->addItem(QString::fromLatin1(taskStateName(TaskState(s)).data()));
-    connect(m_taskText, &QLineEdit::textChanged, m_taskFilter, &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_taskState, &QComboBox::currentIndexChanged, this, [this](int index) {
-        // A state is a whole word in its column; "All states" clears the filter.
-        m_taskFilter->setFilterKeyColumn(index == 0 ? -1 : TaskTableModel::State);
-        m_taskFilter->setFilterRegularExpression(
-            index == 0 ? QString() : QStringLiteral("^%1$").arg(m_taskState->currentText()));
-    });
-    auto* taskView = makeTable(m_taskFilter, this);
-    m_taskView = taskView;
-    taskView->sortByColumn(TaskTableModel::Id, Qt::AscendingOrder);
-    m_taskDetail = new QTextBrowser(this);
-    m_taskDetail->setPlaceholderText(tr("Select a task to see its details."));
-    connect(taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                m_selectedTask = current.data(TaskTableModel::TaskIdRole).toULongLong();
-                m_taskDetail->setHtml(m_data ? taskDetailHtml(*m_data, m_selectedTask) : QString());
-            });
-    auto* taskSplit = new QSplitter(Qt::Horizontal, this);
-    taskSplit->addWidget(taskView);
-    taskSplit->addWidget(m_taskDetail);
-    taskSplit->setSizes({900, 360});
-    m_stateChart = new TaskStateChart(this);
-    auto* taskArea = new QSplitter(Qt::Vertical, this);
-    taskArea->addWidget(m_stateChart);
-    taskArea->addWidget(taskSplit);
-    taskArea->setSizes({180, 300});
-    auto* filters = new QWidget(this);
-    auto* filterRow = new QHBoxLayout(filters);
-    filterRow->setContentsMargins(0, 0, 0, 0);
-    filterRow->addWidget(m_taskText, 1);
-    filterRow->addWidget(m_taskState);
-    QDockWidget* tasksDock = addDock(tr("Tasks"), QStringLiteral("TasksDock"),
-                                     column(this, {filters, taskArea}), Qt::BottomDockWidgetArea);
+    QDockWidget* tasksDock = buildTasksDock();
+    addDockWidget(Qt::BottomDockWidgetArea, tasksDock);
 
     // Event loop: the slow callbacks and the stack of the selected one.
     m_slow = new SlowCallbackModel(this);
@@ -258,13 +219,13 @@ void MainWindow::openScript(const QString& script) {
 }
 
 bool MainWindow::openSession(const QString& path) {
-    try {
-        showSession(std::make_shared<const session::SessionData>(session::readSession(path)));
-    } catch (const session::SessionError& e) {
-        statusBar()->showMessage(e.message());
+    if (!QFileInfo(path).isFile()) {
+        statusBar()->showMessage(tr("%1: no such file").arg(path));
         return false;
     }
-    m_tail->follow(path); // a session still being written keeps growing
+    // Read on the tail's worker (a damaged file is reported by SessionTail::failed); a session
+    // still being written keeps growing.
+    m_tail->follow(path);
     return true;
 }
 
@@ -299,29 +260,10 @@ void MainWindow::stop() {
     m_runner->stop();
 }
 
-std::optional<QString> MainWindow::exportReport(const QString& path) {
-    if (!m_data)
-        return tr("Nothing to export yet: run a script or open a session.");
-    const auto format = reportFormatForPath(path);
-    if (!format)
-        return tr("%1: unknown report format (use %2)").arg(path, reportFormatNames());
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return tr("cannot write %1: %2").arg(path, file.errorString());
-    if (const auto error = writeReport(*format, *m_data, file)) {
-        file.cancelWriting();
-        return tr("cannot write %1: %2").arg(path, *error);
-    }
-    if (!file.commit())
-        return tr("cannot write %1: %2").arg(path, file.errorString());
-    statusBar()->showMessage(tr("Report written: %1").arg(path), 5000);
-    return std::nullopt;
-}
-
 void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_data = data;
     m_pages->setCurrentIndex(1);
-    m_tasks->setSession(data);
+    followTasks(*data);
     m_slow->setSession(data);
     showCharts();
     // The source the run used, unless the user is editing it.
@@ -365,8 +307,6 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
         item->setData(Qt::UserRole, qulonglong(d.taskId));
         item->setData(Qt::UserRole + 1, d.location);
     }
-    if (m_selectedTask)
-        m_taskDetail->setHtml(taskDetailHtml(*data, m_selectedTask));
     // Resumes per second between two views: how busy the workload's tasks are right now.
     if (m_previous && data->snapshot.nowNs > m_previous->snapshot.nowNs)
         m_resumesPerSecond = double(data->snapshot.segmentsTotal - m_previous->snapshot.segmentsTotal) * 1e9 /

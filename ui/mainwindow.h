@@ -20,10 +20,14 @@ class QMenu;
 class QStackedWidget;
 class QDialog;
 class QTextBrowser;
+class QTabWidget;
+class QProgressDialog;
 
 namespace coroscope::ui {
 
 class TaskTableModel;
+class TaskStoreWorker;
+class TaskTimeline;
 class SlowCallbackModel;
 class LatencyModel;
 class TimeChart;
@@ -73,13 +77,21 @@ public:
     QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
     void compareSessions(const QString& a, const QString& b);
-    /// Writes the shown session as a report (format from the extension); the error, if any.
-    std::optional<QString> exportReport(const QString& path);
+    /// Writes the shown session as a report (format from the extension), reading and rendering
+    /// it on a worker thread behind a progress dialog; exported() tells how it went.
+    void exportReport(const QString& path);
+    /// Copies the shown session's file to `path` (File > Save Session As…), off the GUI thread;
+    /// sessionSaved() tells how it went.
+    void saveSessionAs(const QString& path);
 
     // For tests and the status bar.
     RunController& runner() { return *m_runner; }
     SessionTail& tail() { return *m_tail; }
     TaskTableModel& taskModel() { return *m_tasks; }
+    TaskTableModel& heapTaskModel() { return *m_heapTasks; }
+    TaskTimeline& timeline() { return *m_timeline; }
+    TaskStoreWorker& taskStore() { return *m_taskStore; }
+    QTabWidget& taskTabs() { return *m_taskTabs; }
     SlowCallbackModel& slowCallbackModel() { return *m_slow; }
     LatencyModel& latencyModel() { return *m_latency; }
     TimeChart& lagChart() { return *m_lagChart; }
@@ -101,6 +113,9 @@ protected:
 Q_SIGNALS:
     /// The comparison dialog is open (for tests).
     void compared(QDialog* dialog);
+    /// A report was written to `path` (`error` empty), or was not (`error` says why).
+    void exported(const QString& path, const QString& error);
+    void sessionSaved(const QString& path, const QString& error);
 
 private:
     // windowstate.cpp
@@ -111,6 +126,13 @@ private:
     void about();
 
     void buildActions();
+    /// A warning in a window-modal box that does not block the caller (an async result's error).
+    void warnLater(const QString& title, const QString& text);
+    // taskpanel.cpp
+    QDockWidget* buildTasksDock();
+    QTableView* makeTaskTable(TaskTableModel* model);
+    void followTasks(const session::SessionData& data);
+    void showTaskDetail();
     void buildPanels();
     void showSession(std::shared_ptr<const session::SessionData> data);
     void showStatus();
@@ -127,7 +149,11 @@ private:
     std::shared_ptr<const session::SessionData> m_data;
     TaskTableModel* m_tasks = nullptr;
     SlowCallbackModel* m_slow = nullptr;
-    QSortFilterProxyModel* m_taskFilter = nullptr;
+    TaskStoreWorker* m_taskStore = nullptr;
+    TaskTableModel* m_heapTasks = nullptr;
+    TaskTimeline* m_timeline = nullptr;
+    QTabWidget* m_taskTabs = nullptr;
+    std::uint64_t m_taskToSelect = 0;
     QLabel* m_banner = nullptr;
     QLabel* m_overview = nullptr;
     QListWidget* m_verdicts = nullptr;

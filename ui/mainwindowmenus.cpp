@@ -58,8 +58,6 @@ void MainWindow::buildActions() {
             return;
         if (openSession(path))
             addRecent(path);
-        else
-            QMessageBox::warning(this, tr("Open Session"), statusBar()->currentMessage());
     });
     file->addAction(tr("Save Scrip&t"), QKeySequence::Save, this, &MainWindow::saveScript);
     m_recentMenu = file->addMenu(tr("&Recent"));
@@ -68,12 +66,25 @@ void MainWindow::buildActions() {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Export Report"), QString(),
             tr("HTML (*.html);;JSON (*.json);;CSV (*.csv);;Markdown (*.md);;Chrome trace (*.trace.json)"));
-        if (path.isEmpty())
-            return;
-        if (const auto error = exportReport(path))
-            QMessageBox::warning(this, tr("Export Report"), *error);
+        if (!path.isEmpty())
+            exportReport(path);
     });
     exportAction->setShortcut(Qt::CTRL | Qt::Key_E);
+    connect(this, &MainWindow::exported, this, [this](const QString&, const QString& error) {
+        if (!error.isEmpty() && isVisible())
+            warnLater(tr("Export Report"), error);
+    });
+    file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save Session As"), QString(),
+                                                          tr("Coroscope sessions (*.coroscope)"));
+        if (!path.isEmpty())
+            saveSessionAs(path.endsWith(QLatin1String(".coroscope")) ? path
+                                                                     : path + QStringLiteral(".coroscope"));
+    });
+    connect(this, &MainWindow::sessionSaved, this, [this](const QString&, const QString& error) {
+        if (!error.isEmpty() && isVisible())
+            warnLater(tr("Save Session As"), error);
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 

@@ -49,7 +49,7 @@ void MainWindow::compareSessions(const QString& a, const QString& b) {
         watcher->deleteLater();
         const CompareDialog::Outcome outcome = watcher->result();
         if (const auto* error = std::get_if<QString>(&outcome)) {
-            QMessageBox::warning(this, tr("Compare Sessions"), *error);
+            warnLater(tr("Compare Sessions"), *error);
             return;
         }
         auto* dialog = new CompareDialog(std::get<SessionDiff>(outcome), this);
@@ -58,19 +58,6 @@ void MainWindow::compareSessions(const QString& a, const QString& b) {
         Q_EMIT compared(dialog);
     });
     watcher->setFuture(CompareDialog::compareInBackground(a, b));
-}
-
-void MainWindow::selectTask(std::uint64_t taskId) {
-    for (int row = 0; row < m_tasks->rowCount(); ++row) {
-        if (m_tasks->index(row, 0).data(TaskTableModel::TaskIdRole).toULongLong() != taskId)
-            continue;
-        m_taskText->clear();
-        m_taskState->setCurrentIndex(0);
-        m_taskView->setCurrentIndex(m_taskFilter->mapFromSource(m_tasks->index(row, 0)));
-        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("TasksDock")))
-            dock->raise();
-        return;
-    }
 }
 
 void MainWindow::showSlowLine(int line) {
@@ -87,6 +74,12 @@ void MainWindow::showSlowLine(int line) {
             dock->raise();
         return;
     }
+}
+
+void MainWindow::warnLater(const QString& title, const QString& text) {
+    auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 bool MainWindow::saveScript() {

@@ -55,7 +55,10 @@ void SessionTail::poll() {
     });
     watcher->setFuture(QtConcurrent::run([path = m_path]() -> Outcome {
         try {
-            return std::make_shared<const session::SessionData>(session::readSession(path));
+            // Not every task's row: a million would take seconds at each poll. The views page
+            // them from the file through TaskStore.
+            return std::make_shared<const session::SessionData>(
+                session::readSession(path, session::ReadOptions{.taskRows = false}));
         } catch (const session::SessionError& e) {
             return e.message();
         }

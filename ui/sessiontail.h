@@ -13,6 +13,7 @@ namespace coroscope::ui {
 /// Follows a session file while a runner writes it (or opens a saved one): every `interval` it
 /// reads the session on a worker thread — the GUI thread never waits for the disk — and hands
 /// the result to the views as an immutable value. Stops polling once the session is finished.
+/// Task rows are left out (only their counts by state): views page them with TaskStore.
 class SessionTail : public QObject {
     Q_OBJECT
 public:

@@ -64,9 +64,22 @@ struct SessionData {
     QString startedAt; ///< ISO 8601, local time with offset
 };
 
+/// What to read of a session.
+struct ReadOptions {
+    /// Every task's row into `snapshot.tasks`. Views of a session that may hold a million tasks
+    /// leave them out and page them through TaskStore; `tasksByState` and `tasksTotal` are
+    /// filled either way.
+    bool taskRows = true;
+};
+
 /// Reads a whole session. Throws SessionError for a missing, foreign, newer, truncated or
 /// damaged file; never crashes on one. Safe while the runner is still writing it.
-SessionData readSession(const QString& path);
+SessionData readSession(const QString& path, ReadOptions options = {});
+
+/// Writes a consistent, compacted copy of the session at `from` to `to` (replacing it), safe while
+/// a runner still writes `from`: what it had committed is copied. Throws SessionError naming
+/// the file and the cause (not a session, disk full).
+void copySession(const QString& from, const QString& to);
 
 /// What a run's own snapshot gives when there is no session file to read (its recording failed):
 /// no time series, no segments, no logs.

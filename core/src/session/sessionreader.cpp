@@ -5,6 +5,7 @@
 #include "session/sessionschema.h"
 #include "session/sqlite.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -260,9 +261,30 @@ void readCountersAndLogs(Database& db, SessionData& out) {
         out.logs.push_back({logs.integer(0), logs.text(1)});
 }
 
+/// Tasks by state without reading their rows. While a run goes on, the latest 10 Hz point has
+/// them (counting a million rows ten times a second would not keep up); a finished session is
+/// counted exactly, as its tasks table has it.
+void countTasks(Database& db, SessionData& out) {
+    RunSnapshot& snapshot = out.snapshot;
+    if (out.finished || out.timeSeries.empty()) {
+        Statement s = db.prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state");
+        while (s.step()) {
+            const auto state = taskStateFromName(s.text(0));
+            if (!state)
+                damaged(db, QStringLiteral("a task has an unknown state '%1'").arg(s.text(0)));
+            snapshot.tasksByState[std::size_t(*state)] = std::uint64_t(s.integer(1));
+        }
+    } else {
+        snapshot.tasksByState = out.timeSeries.back().tasksByState;
+    }
+    snapshot.tasksTotal = 0;
+    for (const std::uint64_t n : snapshot.tasksByState)
+        snapshot.tasksTotal += n;
+}
+
 } // namespace
 
-SessionData readSession(const QString& path) {
+SessionData readSession(const QString& path, ReadOptions options) {
     const QFileInfo file(path);
     if (!file.exists())
         throw SessionError(QStringLiteral("%1: no such file").arg(path).toStdString());
@@ -277,13 +299,16 @@ SessionData readSession(const QString& path) {
         out.path = path;
         const auto meta = readMeta(db);
         readRunInfo(db, meta, out);
-        readTasks(db, out.snapshot);
+        if (options.taskRows)
+            readTasks(db, out.snapshot);
         readSlowCallbacksAndDiagnostics(db, out.snapshot);
         readHistograms(db, out.snapshot);
         readLoop(db, out);
         readMetricSeries(db, out);
         readMemory(db, out.snapshot);
         readCountersAndLogs(db, out);
+        if (!options.taskRows)
+            countTasks(db, out);
         db.exec("COMMIT");
         if (!out.timeSeries.empty())
             out.snapshot.nowNs = out.timeSeries.back().tNs;
@@ -298,6 +323,32 @@ SessionData readSession(const QString& path) {
             throw SessionError(QString(cause + QStringLiteral(" — not a Coroscope session, or a damaged one"))
                                    .toStdString());
         throw SessionError(cause.toStdString());
+    }
+}
+
+void copySession(const QString& from, const QString& to) {
+    if (!QFileInfo::exists(from))
+        throw SessionError(QStringLiteral("%1: no such file").arg(from).toStdString());
+    // VACUUM INTO writes a new file from one read transaction (WAL contents included); into a
+    // temporary name beside the target, renamed over it only once complete.
+    const QString partial = to + QStringLiteral(".part");
+    QFile::remove(partial);
+    try {
+        Database db(from, Database::Mode::ReadOnly);
+        checkSchema(db);
+        Statement s = db.prepare("VACUUM INTO ?1");
+        s.bind(1, partial);
+        s.run();
+    } catch (const SqliteError& e) {
+        QFile::remove(partial);
+        const QString cause = QString::fromUtf8(e.what());
+        throw SessionError(e.isStorage() ? QStringLiteral("cannot write %1: %2").arg(to, cause).toStdString()
+                                         : cause.toStdString());
+    }
+    QFile::remove(to);
+    if (!QFile::rename(partial, to)) {
+        QFile::remove(partial);
+        throw SessionError(QStringLiteral("cannot write %1").arg(to).toStdString());
     }
 }
 
