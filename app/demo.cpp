@@ -1,15 +1,17 @@
 #include "demo.h"
 
+#include "commandhelp.h"
 #include "format.h"
 #include "instrumentedapplication.h"
 #include "profiler.h"
 #include "sleep.h"
 #include "task.h"
 
+#include <QCommandLineParser>
 #include <QTimer>
 
 #include <cstdio>
-#include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -85,21 +87,65 @@ void printFindings(const RunSnapshot& s) {
         print(QStringLiteral("Dropped records: %1").arg(s.drops.records));
 }
 
+/// A duration like `coroscope run` takes (250ms, 1s); a bare number is milliseconds, as the
+/// option always took.
+std::optional<std::chrono::nanoseconds> parseThreshold(const QString& text) {
+    bool isNumber = false;
+    const qlonglong ms = text.toLongLong(&isNumber);
+    if (isNumber)
+        return ms > 0 ? std::optional(std::chrono::nanoseconds(std::chrono::milliseconds(ms))) : std::nullopt;
+    const auto value = parseDuration(text);
+    return value && value->count() > 0 ? value : std::nullopt;
+}
+
 } // namespace
 
 int runDemo(int argc, char** argv) {
-    Settings settings;
-    settings.stuckTaskThreshold = 1s; // the demo is short
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--slow-threshold") == 0 && i + 1 < argc) {
-            settings.slowCallbackThreshold = std::chrono::milliseconds(std::atoi(argv[++i]));
-        } else {
-            std::fprintf(stderr, "coroscope demo: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    // argv[0] is "demo": the application is given only that, so Qt takes none of the options.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
     int appArgc = 1;
     InstrumentedCoreApplication app(appArgc, argv);
+    QCommandLineParser options;
+    options.setApplicationDescription(
+        QStringLiteral("Runs a native C++ workload with planted problems on the instrumented event loop\n"
+                       "for 2 s, headless, and prints what Coroscope found: a callback that blocks the\n"
+                       "loop for 250 ms (slow-callback, with its stack), a failed task nobody awaits\n"
+                       "(exception-never-retrieved), a task waiting forever (stuck-task after 1 s,\n"
+                       "task-leaked at the end). Records no session.\n\n"
+                       "Exit codes: 0 done, 2 bad input."));
+    const QCommandLineOption threshold(
+        QStringLiteral("slow-threshold"),
+        QStringLiteral("Slow-callback threshold (default 100ms; a bare number is milliseconds)."),
+        QStringLiteral("T"));
+    options.addOption(threshold);
+    options.addOption(helpOption());
+    if (!options.parse(arguments)) {
+        std::fprintf(stderr, "coroscope demo: %s\n", options.errorText().toUtf8().constData());
+        return 2;
+    }
+    if (options.isSet(QStringLiteral("help"))) {
+        printCommandHelp(options, QStringLiteral("demo"));
+        return 0;
+    }
+    if (!options.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "coroscope demo: unexpected argument '%s' (see coroscope demo --help)\n",
+                     options.positionalArguments().constFirst().toUtf8().constData());
+        return 2;
+    }
+    Settings settings;
+    settings.stuckTaskThreshold = 1s; // the demo is short
+    if (options.isSet(threshold)) {
+        const auto value = parseThreshold(options.value(threshold));
+        if (!value) {
+            std::fprintf(stderr,
+                         "coroscope demo: --slow-threshold: '%s' is not a duration (like 250ms, 1s)\n",
+                         options.value(threshold).toUtf8().constData());
+            return 2;
+        }
+        settings.slowCallbackThreshold = *value;
+    }
     Profiler profiler(settings);
     profiler.start();
 

@@ -1,5 +1,6 @@
 #include "diffcommand.h"
 
+#include "commandhelp.h"
 #include "report/sessiondiff.h"
 #include "session/sessionreader.h"
 
@@ -52,10 +53,13 @@ std::optional<double> parseTolerance(const QString& text) {
 int diffCommand(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Compares two recorded sessions: latency percentiles, slow callbacks, tasks by state, "
-        "diagnostics, memory and loop lag, with deltas and ratios. A change beyond the tolerance "
-        "is a regression (B worse than A) or an improvement."));
+    // QCommandLineParser prints the description as it is: the line breaks are ours.
+    parser.setApplicationDescription(
+        QStringLiteral("Compares two recorded sessions: latency percentiles, slow callbacks, tasks by\n"
+                       "state, diagnostics, memory and loop lag, with deltas and ratios. A change\n"
+                       "beyond the tolerance is a regression (B worse than A) or an improvement.\n\n"
+                       "Prints the comparison, or writes it with -o. Exit codes: 0 compared,\n"
+                       "2 bad input (regressions do not change it)."));
     parser.addPositionalArgument(QStringLiteral("A"), QStringLiteral("The baseline session (.coroscope)."));
     parser.addPositionalArgument(QStringLiteral("B"), QStringLiteral("The session compared with it."));
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
@@ -66,14 +70,11 @@ int diffCommand(int argc, char** argv) {
         QStringLiteral("tolerance"), QStringLiteral("Relative change that counts, in percent (default 10%)."),
         QStringLiteral("P"));
     parser.addOptions({output, tolerance});
-    parser.addHelpOption();
+    parser.addOption(helpOption());
     if (!parser.parse(app.arguments().mid(1)))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        help.replace(QStringLiteral("Usage: ") + app.arguments().constFirst(),
-                     QStringLiteral("Usage: coroscope diff"));
-        std::fputs(help.toUtf8().constData(), stdout);
+        printCommandHelp(parser, QStringLiteral("diff"));
         return kWritten;
     }
     const QStringList sessions = parser.positionalArguments();

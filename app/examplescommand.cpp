@@ -1,5 +1,7 @@
 #include "examplescommand.h"
 
+#include "commandhelp.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -108,7 +110,10 @@ int examplesCommand(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Lists the workload examples built into Coroscope, prints one, or extracts them."));
+        QStringLiteral("Lists the workload examples built into Coroscope (run one with\n"
+                       "coroscope run example:NAME), prints one's source, or writes them all to a\n"
+                       "directory.\n\n"
+                       "Exit codes: 0 done, 2 bad input (an unknown example, an unwritable DIR)."));
     parser.addPositionalArgument(QStringLiteral("name"), QStringLiteral("Print this example's source."),
                                  QStringLiteral("[NAME]"));
     const QCommandLineOption extractOption(QStringLiteral("extract"),
@@ -117,13 +122,13 @@ int examplesCommand(int argc, char** argv) {
     const QCommandLineOption forceOption(QStringLiteral("force"),
                                          QStringLiteral("With --extract: overwrite existing files."));
     parser.addOptions({extractOption, forceOption});
-    parser.addHelpOption();
+    parser.addOption(helpOption());
     if (!parser.parse(app.arguments().mid(1))) {
         printError(parser.errorText());
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(parser.helpText().toUtf8().constData(), stdout);
+        printCommandHelp(parser, QStringLiteral("examples"));
         return 0;
     }
     const QStringList names = parser.positionalArguments();

@@ -1,5 +1,6 @@
-// coroscope: the command-line entry point. Subcommands run headless; the GUI arrives with the
-// desktop app and will be the default.
+// coroscope: the command-line entry point. Without a command (or with a script or session to
+// open) the desktop app; the subcommands run headless. docs/cli.md documents every option here
+// and in each subcommand's --help; tests/test_helpdocs.cpp keeps the two in step.
 #include "demo.h"
 #include "diffcommand.h"
 #include "examplescommand.h"
@@ -15,10 +16,10 @@ namespace {
 constexpr const char* kUsage = R"(Usage: coroscope [FILE]
        coroscope <command> [options]
 
+Coroscope: a profiler and debugger for asynchronous Qt / QCoro code.
+
 Without a command: the desktop app, opening FILE if given (a script .js or example:NAME,
 or a session .coroscope).
-
-Profiler and debugger for asynchronous Qt / QCoro code.
 
 Commands:
   run SCRIPT [options]         Run a workload script (JavaScript) headless on the instrumented
@@ -33,10 +34,12 @@ Commands:
   diff A B [-o FILE]           Compare two sessions: latency percentiles, slow callbacks,
                                tasks, memory, loop lag; mark regressions and improvements
                                beyond --tolerance (default 10%). See coroscope diff --help.
-  demo [--slow-threshold MS]   Run a native demo workload on the instrumented event loop,
-                               headless, and print what Coroscope found.
-  examples [--extract DIR]     List the built-in workload examples (run one with
-                               coroscope run example:NAME), or write them to DIR.
+  demo [--slow-threshold T]    Run a native demo workload with planted problems on the
+                               instrumented event loop, headless, and print what Coroscope
+                               found. See coroscope demo --help.
+  examples [NAME] [options]    List the built-in workload examples (run one with
+                               coroscope run example:NAME), print one, or write them all
+                               to a directory (--extract DIR). See coroscope examples --help.
 
 Options:
   -h, --help                   Show this help.

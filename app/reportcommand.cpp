@@ -1,6 +1,7 @@
 #include "reportcommand.h"
 
 #include "budgetoptions.h"
+#include "commandhelp.h"
 #include "reportfile.h"
 #include "session/sessionreader.h"
 
@@ -44,14 +45,11 @@ int reportCommand(int argc, char** argv) {
         QStringLiteral("T"));
     parser.addOptions({output, format, table});
     parser.addOptions(BudgetOptions::commandLineOptions());
-    parser.addHelpOption();
+    parser.addOption(helpOption());
     if (!parser.parse(app.arguments().mid(1)))
         return fail(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        help.replace(QStringLiteral("Usage: ") + app.arguments().constFirst(),
-                     QStringLiteral("Usage: coroscope report"));
-        std::fputs(help.toUtf8().constData(), stdout);
+        printCommandHelp(parser, QStringLiteral("report"));
         return kWritten;
     }
     if (parser.positionalArguments().size() != 1)

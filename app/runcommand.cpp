@@ -1,6 +1,7 @@
 #include "runcommand.h"
 
 #include "budgetoptions.h"
+#include "commandhelp.h"
 #include "examplescommand.h"
 #include "format.h"
 #include "instrumentedapplication.h"
@@ -96,17 +97,13 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     parser.addOptions(
         {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session});
     parser.addOptions(BudgetOptions::commandLineOptions());
-    parser.addHelpOption();
+    parser.addOption(helpOption());
     if (!parser.parse(arguments)) {
         printError(parser.errorText());
         return std::nullopt;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        // QCommandLineParser names the program after argv[0]; the subcommand is what users type.
-        QString help = parser.helpText();
-        help.replace(QStringLiteral("Usage: ") + QCoreApplication::arguments().constFirst(),
-                     QStringLiteral("Usage: coroscope run"));
-        std::fputs(help.toUtf8().constData(), stdout);
+        printCommandHelp(parser, QStringLiteral("run"));
         std::exit(0);
     }
     if (parser.positionalArguments().size() != 1) {

@@ -1,0 +1,31 @@
+#include "commandhelp.h"
+
+#include <cstdio>
+
+namespace coroscope::app {
+
+QCommandLineOption helpOption() {
+    return QCommandLineOption({QStringLiteral("h"), QStringLiteral("help")},
+                              QStringLiteral("Show this help."));
+}
+
+QString commandHelp(const QCommandLineParser& parser, const QString& command) {
+    QString help = parser.helpText();
+    // "Usage: /usr/bin/coroscope [options] script": the program is everything up to the first
+    // " [options]" (or the end of the line: a parser without options).
+    const QString usage = QStringLiteral("Usage: ");
+    if (!help.startsWith(usage))
+        return help;
+    const qsizetype lineEnd = help.indexOf(u'\n');
+    qsizetype programEnd = help.indexOf(QStringLiteral(" [options]"), usage.size());
+    if (programEnd < 0 || (lineEnd >= 0 && programEnd > lineEnd))
+        programEnd = lineEnd < 0 ? help.size() : lineEnd;
+    help.replace(usage.size(), programEnd - usage.size(), QStringLiteral("coroscope ") + command);
+    return help;
+}
+
+void printCommandHelp(const QCommandLineParser& parser, const QString& command) {
+    std::fputs(commandHelp(parser, command).toUtf8().constData(), stdout);
+}
+
+} // namespace coroscope::app

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+
+namespace coroscope::app {
+
+/// `-h, --help` for a subcommand. Not QCommandLineParser::addHelpOption(): it also lists
+/// `--help-all` ("including Qt specific options"), which the subcommands never handled.
+QCommandLineOption helpOption();
+
+/// The parser's help with the usage line naming the subcommand ("Usage: coroscope run
+/// [options] script") instead of argv[0], which is whatever path the binary was started by.
+QString commandHelp(const QCommandLineParser& parser, const QString& command);
+
+/// Prints commandHelp() to stdout.
+void printCommandHelp(const QCommandLineParser& parser, const QString& command);
+
+} // namespace coroscope::app
