@@ -2,6 +2,7 @@
 
 #include "budgetoptions.h"
 #include "commandhelp.h"
+#include "controlchannel.h"
 #include "examplescommand.h"
 #include "format.h"
 #include "instrumentedapplication.h"
@@ -34,6 +35,7 @@ struct ParsedOptions {
     RunOptions run;
     QStringList reports;
     QString session; ///< empty: a new file under $XDG_DATA_HOME/coroscope/sessions
+    bool controlStdin = false;
     BudgetOptions budgets;
 };
 
@@ -94,8 +96,12 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral(
             "Record the session into FILE (default: a new file in $XDG_DATA_HOME/coroscope/sessions)."),
         QStringLiteral("FILE"));
+    const QCommandLineOption control(
+        QStringLiteral("control-stdin"),
+        QStringLiteral("Take commands on standard input while running, one per line: 'slow-threshold T' "
+                       "changes the threshold at once (the desktop app's Run Settings)."));
     parser.addOptions(
-        {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session});
+        {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session, control});
     parser.addOptions(BudgetOptions::commandLineOptions());
     parser.addOption(helpOption());
     if (!parser.parse(arguments)) {
@@ -111,6 +117,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         return std::nullopt;
     }
     ParsedOptions parsed;
+    parsed.controlStdin = parser.isSet(control);
     parsed.run.script = parser.positionalArguments().front();
     if (parsed.run.script.startsWith(examplePrefix())) {
         // An embedded example is read straight from its resource; reports name it example:NAME.
@@ -258,6 +265,9 @@ int runCommand(int argc, char** argv) {
     }
     QObject::connect(&run.runtime(), &script::ScriptRuntime::logged,
                      [](const QString& line) { std::fprintf(stdout, "%s\n", line.toUtf8().constData()); });
+    std::optional<ControlChannel> control;
+    if (parsed->controlStdin)
+        control.emplace(run);
     g_stoppable = &run;
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
@@ -280,6 +290,7 @@ int runCommand(int argc, char** argv) {
             quit();
         });
     app.exec();
+    control.reset();
     std::signal(SIGTERM, SIG_DFL);
     std::signal(SIGINT, SIG_DFL);
     g_stoppable = nullptr;

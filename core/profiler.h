@@ -7,6 +7,7 @@
 #include "settings.h"
 #include "watchdog.h"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -31,7 +32,7 @@ public:
     /// See Watchdog::isReady().
     bool isWatchdogReady() const noexcept { return m_watchdog.isReady(); }
 
-    /// Applies at once, also to a dispatch in progress.
+    /// Applies at once, also to a dispatch in progress. Safe from any thread.
     void setSlowCallbackThreshold(std::chrono::nanoseconds threshold);
     std::chrono::nanoseconds slowCallbackThreshold() const;
 
@@ -45,6 +46,7 @@ public:
 
 private:
     Settings m_settings;
+    std::atomic<std::int64_t> m_slowThresholdNs; ///< settable from any thread (the GUI's live change)
     Collector m_collector;
     EventChannel& m_loopChannel;
     EventChannel& m_watchdogChannel;

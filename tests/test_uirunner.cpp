@@ -48,6 +48,7 @@ private Q_SLOTS:
     void crashedRunnerGivesABannerAndKeepsTheData();
     void badScriptIsReportedNotCrashed();
     void argumentsCarryTheSettings();
+    void thresholdChangesWhileRunning();
 };
 
 void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
@@ -172,6 +173,47 @@ void TestUiRunner::badScriptIsReportedNotCrashed() {
     QVERIFY(outcome->banner().contains(QStringLiteral("SyntaxError")));
 }
 
+// Run Settings during a run: the new threshold reaches the runner at once (its stdin, read on a
+// thread of its own), the session's meta follows, and the log says when.
+void TestUiRunner::thresholdChangesWhileRunning() {
+    const QTemporaryDir dir;
+    RunController runner(QStringLiteral(COROSCOPE_BINARY));
+    QStringList logLines;
+    std::optional<RunOutcome> outcome;
+    connect(&runner, &RunController::output, this, [&](const QString& line, bool isError) {
+        if (!isError)
+            logLines << line;
+    });
+    connect(&runner, &RunController::finished, this, [&](const RunOutcome& o) { outcome = o; });
+    const QString session = dir.filePath(QStringLiteral("threshold.coroscope"));
+    RunRequest request{
+        writeFile(dir, QStringLiteral("blocks.js"),
+                  "function* main() {\n"
+                  "    for (let i = 0; ; ++i) { blockFor(150); log('block ' + i); yield sleep(30); }\n"
+                  "}\n"),
+        session};
+    request.slowThreshold = 1000ms;           // no 150 ms block is slow yet
+    QVERIFY(!runner.setSlowThreshold(100ms)); // nothing runs
+    QVERIFY(runner.start(request));
+    QVERIFY(test::spinUntil([&] { return logLines.size() >= 3; }, 20s));
+    QVERIFY(runner.setSlowThreshold(100ms));
+    const qsizetype blocksBefore = logLines.size();
+    QVERIFY(test::spinUntil([&] { return logLines.size() >= blocksBefore + 4; }, 20s));
+    runner.stop();
+    QVERIFY(test::spinUntil([&] { return outcome.has_value(); }, 10s));
+    const session::SessionData data = session::readSession(session);
+    QCOMPARE(data.info.slowThresholdNs, std::int64_t(100'000'000));
+    const auto note = std::find_if(data.logs.begin(), data.logs.end(), [](const session::LogLine& l) {
+        return l.line == QStringLiteral("[coroscope] slow-callback threshold set to 100 ms");
+    });
+    QVERIFY(note != data.logs.end());
+    // Slow callbacks only after the change, and about one per block since.
+    QVERIFY2(data.snapshot.slowCallbacks.size() >= 3,
+             qPrintable(QString::number(data.snapshot.slowCallbacks.size())));
+    for (const SlowCallback& c : data.snapshot.slowCallbacks)
+        QVERIFY(c.startNs + c.durationNs >= note->tNs);
+}
+
 void TestUiRunner::argumentsCarryTheSettings() {
     RunRequest request{QStringLiteral("example:blocking-call"), QStringLiteral("/tmp/s.coroscope")};
     request.slowThreshold = 50ms;
@@ -182,8 +224,9 @@ void TestUiRunner::argumentsCarryTheSettings() {
              (QStringList{QStringLiteral("run"), QStringLiteral("example:blocking-call"),
                           QStringLiteral("--session"), QStringLiteral("/tmp/s.coroscope"),
                           QStringLiteral("--slow-threshold"), QStringLiteral("50ms"),
-                          QStringLiteral("--duration"), QStringLiteral("2000ms"), QStringLiteral("--seed"),
-                          QStringLiteral("7"), QStringLiteral("--param"), QStringLiteral("n=3")}));
+                          QStringLiteral("--control-stdin"), QStringLiteral("--duration"),
+                          QStringLiteral("2000ms"), QStringLiteral("--seed"), QStringLiteral("7"),
+                          QStringLiteral("--param"), QStringLiteral("n=3")}));
 }
 
 QTEST_GUILESS_MAIN(TestUiRunner)

@@ -97,9 +97,16 @@ void MainWindow::buildActions() {
         if (dialog.exec() != QDialog::Accepted)
             return;
         QString error;
-        if (const auto applied = dialog.apply(m_settings, &error))
+        if (const auto applied = dialog.apply(m_settings, &error)) {
+            // The threshold applies to the run in progress too, at once; the rest to the next run.
+            if (applied->slowThreshold != m_settings.slowThreshold &&
+                m_runner->setSlowThreshold(applied->slowThreshold))
+                statusBar()->showMessage(
+                    tr("Slow-callback threshold now %1")
+                        .arg(formatDuration(std::chrono::nanoseconds(applied->slowThreshold).count())),
+                    5000);
             m_settings = *applied;
-        else
+        } else
             QMessageBox::warning(this, tr("Run Settings"), error);
     });
 

@@ -60,13 +60,21 @@ RunController::~RunController() {
     }
 }
 
+bool RunController::setSlowThreshold(std::chrono::milliseconds threshold) {
+    if (!m_process)
+        return false;
+    m_process->write("slow-threshold " + QByteArray::number(qlonglong(threshold.count())) + "ms\n");
+    return true;
+}
+
 QStringList RunController::arguments(const RunRequest& request) {
     QStringList args{QStringLiteral("run"),
                      request.script,
                      QStringLiteral("--session"),
                      request.session,
                      QStringLiteral("--slow-threshold"),
-                     QString::number(request.slowThreshold.count()) + QStringLiteral("ms")};
+                     QString::number(request.slowThreshold.count()) + QStringLiteral("ms"),
+                     QStringLiteral("--control-stdin")};
     if (request.duration.count() > 0)
         args << QStringLiteral("--duration")
              << QString::number(request.duration.count()) + QStringLiteral("ms");

@@ -55,6 +55,9 @@ public:
     /// not ended kKillAfter later.
     void stop();
     QString error() const { return m_error; }
+    /// Changes the running workload's slow-callback threshold at once (a line on its stdin, read
+    /// by its own thread: it arrives even while the workload blocks its loop). False if none runs.
+    bool setSlowThreshold(std::chrono::milliseconds threshold);
 
     /// The command line a request becomes (for the log and for tests).
     static QStringList arguments(const RunRequest& request);

@@ -57,6 +57,11 @@ public:
     /// SIGTERM handler may call it; a script that never yields is interrupted in the engine too.
     void requestStop() noexcept;
 
+    /// Changes the slow-callback threshold while the run goes on (the GUI's Run Settings): from
+    /// any thread, at once for the dispatch in progress too. The session's meta follows, and its
+    /// log gets a line saying when.
+    void setSlowThreshold(std::chrono::nanoseconds threshold);
+
     const RunInfo& info() const noexcept { return m_info; }
     RunSnapshot snapshot() { return m_profiler.snapshot(); }
     script::ScriptRuntime& runtime() noexcept { return *m_runtime; }

@@ -4,6 +4,7 @@ namespace coroscope {
 
 Profiler::Profiler(Settings settings)
     : m_settings(std::move(settings))
+    , m_slowThresholdNs(m_settings.slowCallbackThreshold.count())
     , m_collector(m_settings)
     , m_loopChannel(m_collector.openChannel("loop", m_settings.loopChannelCapacity))
     , m_watchdogChannel(m_collector.openChannel("watchdog", 1024))
@@ -53,12 +54,12 @@ void Profiler::stop() {
 }
 
 void Profiler::setSlowCallbackThreshold(std::chrono::nanoseconds threshold) {
-    m_settings.slowCallbackThreshold = threshold;
+    m_slowThresholdNs.store(threshold.count(), std::memory_order_relaxed);
     m_thread.slowThreshold.store(Clock::fromDuration(threshold), std::memory_order_relaxed);
 }
 
 std::chrono::nanoseconds Profiler::slowCallbackThreshold() const {
-    return m_settings.slowCallbackThreshold;
+    return std::chrono::nanoseconds(m_slowThresholdNs.load(std::memory_order_relaxed));
 }
 
 RunSnapshot Profiler::snapshot() {

@@ -1,5 +1,6 @@
 #include "runner/workloadrun.h"
 
+#include "format.h"
 #include "memoryprobe.h"
 
 #include <QDateTime>
@@ -90,6 +91,15 @@ std::optional<QString> WorkloadRun::recordSession(const QString& path) {
         m_runtime.get(), &script::ScriptRuntime::logged, m_runtime.get(),
         [session = m_session.get()](const QString& line) { session->appendLog(Clock::nanosNow(), line); });
     return std::nullopt;
+}
+
+void WorkloadRun::setSlowThreshold(std::chrono::nanoseconds threshold) {
+    m_profiler.setSlowCallbackThreshold(threshold);
+    if (!m_session)
+        return;
+    m_session->setMeta({{QStringLiteral("slow_threshold_ns"), qlonglong(threshold.count())}});
+    m_session->appendLog(Clock::nanosNow(), QStringLiteral("[coroscope] slow-callback threshold set to %1")
+                                                .arg(formatDuration(threshold.count())));
 }
 
 void WorkloadRun::requestStop() noexcept {
@@ -209,6 +219,7 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     for (int i = 0; i < 50 && m_runtime->unfinishedTasks() > 0; ++i)
         co_await QCoro::sleepFor(std::chrono::milliseconds(2));
     m_info.durationNs = Clock::nanosNow() - m_info.startNs;
+    m_info.slowThresholdNs = m_profiler.slowCallbackThreshold().count(); // the last one, if changed
     m_info.status = status;
     m_profiler.stop();
     if (m_session) {
