@@ -7,6 +7,7 @@
 #include "guicommand.h"
 #include "reportcommand.h"
 #include "runcommand.h"
+#include "screenshotcommand.h"
 
 #include <cstdio>
 #include <cstring>
@@ -44,6 +45,9 @@ Commands:
 Options:
   -h, --help                   Show this help.
   --version                    Show the version.
+  --screenshots DIR FILE       Open FILE in the window (offscreen without a display), run a
+                               script to its end, and save a PNG of each panel and of the
+                               whole window into DIR.
 )";
 
 } // namespace
@@ -57,6 +61,8 @@ int main(int argc, char** argv) {
     }
     if (argc == 2 && coroscope::app::opensInGui(argv[1]))
         return coroscope::app::guiCommand(argc, argv, QString::fromLocal8Bit(argv[1]));
+    if (std::strcmp(argv[1], "--screenshots") == 0)
+        return coroscope::app::screenshotCommand(argc, argv);
     if (std::strcmp(argv[1], "--version") == 0) {
         std::printf("coroscope %s\n", COROSCOPE_VERSION);
         return 0;

@@ -196,6 +196,9 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
         QCOMPARE(w.taskModel().data(w.taskModel().index(row, TaskTableModel::Name)).toString(), t.name);
         QCOMPARE(w.taskModel().data(w.taskModel().index(row, TaskTableModel::State)).toString(),
                  taskStateLabel(t.state));
+        // Times from the run's start, which the runner writes only once its loop is up.
+        QCOMPARE(w.taskModel().data(w.taskModel().index(row, TaskTableModel::Created)).toString(),
+                 QString(u'+' + formatDuration(t.createdNs - data.info.startNs)));
     }
     // The heap table: by live heap, the most first, as the database sorted it.
     QCOMPARE(w.heapTaskModel().rowCount(), 3);

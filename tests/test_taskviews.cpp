@@ -168,7 +168,7 @@ void TestTaskViews::modelFollowsAGrowingSession() {
         db.exec("INSERT INTO tasks (id, parent_id, name, state, created_ns, finished_ns) "
                 "SELECT id + 1000, 1, 'late', 'running', created_ns, -1 FROM tasks WHERE id <= 500");
     }
-    model.refresh(test::syntheticCreatedNs(2000));
+    model.refresh(test::kSyntheticStartNs, test::syntheticCreatedNs(2000));
     QVERIFY(test::spinUntil([&] { return model.isSettled() && model.rowCount() == 1500; }, 10s));
     QCOMPARE(inserted.size(), 1); // appended, not reset
     QCOMPARE(reset.size(), 0);

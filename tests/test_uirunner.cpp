@@ -9,6 +9,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QImage>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
@@ -49,6 +51,7 @@ private Q_SLOTS:
     void badScriptIsReportedNotCrashed();
     void argumentsCarryTheSettings();
     void thresholdChangesWhileRunning();
+    void screenshotsOfEachPanel();
 };
 
 void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
@@ -66,7 +69,7 @@ void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
             worker.setPath(data->path);
             tasks.setSession(data->path, data->info.startNs);
         } else {
-            tasks.refresh(data->snapshot.nowNs);
+            tasks.refresh(data->info.startNs, data->snapshot.nowNs);
         }
     });
     std::optional<RunOutcome> outcome;
@@ -212,6 +215,35 @@ void TestUiRunner::thresholdChangesWhileRunning() {
              qPrintable(QString::number(data.snapshot.slowCallbacks.size())));
     for (const SlowCallback& c : data.snapshot.slowCallbacks)
         QVERIFY(c.startNs + c.durationNs >= note->tNs);
+}
+
+// `coroscope --screenshots DIR SCRIPT`: one PNG per panel and the whole window, each a real
+// picture of its size (not blank).
+void TestUiRunner::screenshotsOfEachPanel() {
+    const QTemporaryDir dir;
+    QProcess shots;
+    shots.start(QStringLiteral(COROSCOPE_BINARY),
+                {QStringLiteral("--screenshots"), dir.path(), QStringLiteral("example:blocking-call")});
+    QVERIFY(shots.waitForFinished(60'000));
+    QCOMPARE(shots.exitCode(), 0);
+    const QStringList written =
+        QString::fromUtf8(shots.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+    for (const char* name : {"window", "overview", "tasks", "tasks-timeline", "tasks-states-over-time",
+                             "event-loop", "latency", "memory", "script"}) {
+        const QString path = dir.filePath(QLatin1String(name) + QStringLiteral(".png"));
+        QVERIFY2(written.contains(path), qPrintable(path));
+        const QImage image(path);
+        QVERIFY2(image.width() >= 300 && image.height() >= 150, qPrintable(path));
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 7)
+            for (int x = 0; x < image.width(); x += 7)
+                colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 8, qPrintable(path)); // drawn, not one flat colour
+    }
+    QProcess bad;
+    bad.start(QStringLiteral(COROSCOPE_BINARY), {QStringLiteral("--screenshots"), dir.path()});
+    QVERIFY(bad.waitForFinished(10'000));
+    QCOMPARE(bad.exitCode(), 2);
 }
 
 void TestUiRunner::argumentsCarryTheSettings() {

@@ -86,6 +86,7 @@ QDockWidget* MainWindow::buildTasksDock() {
     split->addWidget(m_taskDetail);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    split->setSizes({900, 320});
 
     auto* box = new QWidget(this);
     auto* layout = new QVBoxLayout(box);
@@ -107,8 +108,8 @@ void MainWindow::followTasks(const session::SessionData& data) {
         m_tasks->setSession(data.path, data.info.startNs);
         m_heapTasks->setSession(data.path, data.info.startNs);
     } else {
-        m_tasks->refresh(data.snapshot.nowNs);
-        m_heapTasks->refresh(data.snapshot.nowNs);
+        m_tasks->refresh(data.info.startNs, data.snapshot.nowNs);
+        m_heapTasks->refresh(data.info.startNs, data.snapshot.nowNs);
     }
     m_timeline->setRunSpan(data.info.startNs,
                            std::max(data.snapshot.nowNs, data.info.startNs + data.info.durationNs));

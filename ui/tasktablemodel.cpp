@@ -41,7 +41,8 @@ void TaskTableModel::setSession(const QString& path, std::int64_t startNs) {
     startQuery(true);
 }
 
-void TaskTableModel::refresh(std::int64_t nowNs) {
+void TaskTableModel::refresh(std::int64_t startNs, std::int64_t nowNs) {
+    m_startNs = startNs; // every cell is repainted when the new order arrives
     m_query.nowNs = nowNs;
     startQuery(false);
 }

@@ -48,8 +48,9 @@ public:
 
     /// Shows the session at `path` (whose run started at `startNs`): forgets every row.
     void setSession(const QString& path, std::int64_t startNs);
-    /// The session grew (its latest time is `nowNs`): query it again.
-    void refresh(std::int64_t nowNs);
+    /// The session grew (its latest time is `nowNs`; the run's start, known once the runner has
+    /// written it, `startNs`): query it again.
+    void refresh(std::int64_t startNs, std::int64_t nowNs);
     void setTextFilter(const QString& text);
     /// Bits (1 << TaskState); 0 shows every state.
     void setStateFilter(std::uint32_t mask);

@@ -287,8 +287,11 @@ void TaskTimeline::paintRow(QPainter& p, int row, int y) const {
     const int h = rowHeight();
     const std::uint64_t id = m_model.taskIdAt(row);
     const TaskInfo* t = m_model.taskAt(row);
-    if (id == m_selected)
-        p.fillRect(QRect(0, y, plot.right() + 1, h), palette().color(QPalette::Highlight).lighter(170));
+    if (id == m_selected) {
+        QColor band = palette().color(QPalette::Highlight);
+        band.setAlpha(45); // the bars on it stay readable, in light and dark palettes
+        p.fillRect(QRect(0, y, plot.right() + 1, h), band);
+    }
     p.setPen(palette().color(QPalette::WindowText));
     const QString label = t ? QStringLiteral("%1 #%2").arg(t->name).arg(id) : QStringLiteral("#%1 …").arg(id);
     p.drawText(QRect(4, y, labelWidth() - 8, h), Qt::AlignLeft | Qt::AlignVCenter,
