@@ -61,8 +61,16 @@ inline void writeSyntheticSession(const QString& path, std::uint64_t tasks, int 
             .bind(14, std::int64_t(id * 37 % 4096) * 2)
             .bind(15, std::int64_t(id * 37 % 4096))
             .run();
-        for (int s = 0; s < segmentsPerTask; ++s) {
-            const std::int64_t start = created + 10'000 + std::int64_t(s) * 100'000;
+    }
+    // Segments in the order they end, as the runner appends them: task i's s-th starts at
+    // (i + 10 + 100 s) µs after the start, so by that sum.
+    for (std::uint64_t t = 11; t <= tasks + 10 + 100 * std::uint64_t(segmentsPerTask); ++t) {
+        for (int s = segmentsPerTask - 1; s >= 0; --s) {
+            const std::uint64_t offset = 10 + 100 * std::uint64_t(s);
+            if (t < offset + 1 || t - offset > tasks)
+                continue;
+            const std::uint64_t id = t - offset;
+            const std::int64_t start = syntheticCreatedNs(id) + std::int64_t(offset) * 1'000;
             segment.bind(1, std::int64_t(id))
                 .bind(2, start)
                 .bind(3, start + 20'000)

@@ -107,7 +107,7 @@ void TestTaskViews::storeReadsFamiliesAndSegmentWindows() {
     const std::int64_t c = test::syntheticCreatedNs(7);
     const std::uint64_t ids[] = {7, 8};
     auto window = store.segments(ids, c + 100'000, c + 150'000, 100);
-    QCOMPARE(window.segments.size(), std::size_t(2)); // task 7's second; task 8's first (created 1 µs later)
+    QCOMPARE(window.segments.size(), std::size_t(2)); // the second of task 7 and of task 8 (1 µs later)
     QCOMPARE(window.segments[0].taskId, std::uint64_t(7));
     QCOMPARE(window.segments[0].startNs, c + 110'000);
     QVERIFY(!window.truncated);

@@ -265,7 +265,12 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_pages->setCurrentIndex(1);
     followTasks(*data);
     m_slow->setSession(data);
-    showCharts();
+    // The charts at most three times a second while a run goes on (a chart's redraw costs more
+    // than a table's, and a 100 ms step is not seen on them); a finished session at once.
+    if (data->finished || !m_chartClock.isValid() || m_chartClock.elapsed() >= 300) {
+        showCharts();
+        m_chartClock.start();
+    }
     // The source the run used, unless the user is editing it.
     if (!m_source->document()->isModified() && m_source->toPlainText() != data->info.scriptSource) {
         m_source->setPlainText(data->info.scriptSource);

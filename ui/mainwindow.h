@@ -5,6 +5,7 @@
 #include "sessiontail.h"
 #include "startpage.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 class QLabel;
@@ -14,7 +15,6 @@ class QListWidget;
 class QPlainTextEdit;
 class QTableView;
 class QSortFilterProxyModel;
-class QElapsedTimer;
 class QDockWidget;
 class QMenu;
 class QStackedWidget;
@@ -186,6 +186,7 @@ private:
     std::uint64_t m_selectedTask = 0;
     std::shared_ptr<const session::SessionData> m_previous;
     double m_resumesPerSecond = 0;
+    QElapsedTimer m_chartClock;
 };
 
 } // namespace coroscope::ui

@@ -36,8 +36,8 @@ std::optional<TaskDetail> loadTaskDetail(session::TaskStore& store, std::uint64_
         d.parent = store.task(d.task.parentId);
     d.children = store.children(taskId, kChildrenShown, &d.childCount);
     const std::uint64_t id[] = {taskId};
-    auto window = store.segments(id, std::numeric_limits<std::int64_t>::min(),
-                                 std::numeric_limits<std::int64_t>::max(), kResumesShown);
+    auto window =
+        store.segments(id, d.task.createdNs, std::numeric_limits<std::int64_t>::max(), kResumesShown);
     d.resumes = std::move(window.segments);
     d.moreResumes = window.truncated;
     return d;

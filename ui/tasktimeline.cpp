@@ -53,6 +53,7 @@ TaskTimeline::TaskTimeline(TaskTableModel& model, TaskStoreWorker& worker, QWidg
     setMouseTracking(true);
     setMinimumHeight(120);
     setAccessibleName(tr("Task timeline"));
+    updateGeometryCache();
     m_readTimer.setSingleShot(true);
     m_readTimer.setInterval(40); // a wheel turn or a drag asks once, not per event
     connect(&m_readTimer, &QTimer::timeout, this, &TaskTimeline::readSegments);
@@ -68,21 +69,28 @@ TaskTimeline::TaskTimeline(TaskTableModel& model, TaskStoreWorker& worker, QWidg
     connect(&m_model, &TaskTableModel::queried, this, &TaskTimeline::scheduleRead);
 }
 
+void TaskTimeline::updateGeometryCache() {
+    const QFontMetrics metrics = fontMetrics();
+    m_rowHeight = metrics.height() + 4;
+    m_axisHeight = metrics.height() + 8;
+    m_labelWidth = std::clamp(width() / 6, 90, metrics.horizontalAdvance(QLatin1Char('M')) * 18);
+}
+
 int TaskTimeline::rowHeight() const {
-    return fontMetrics().height() + 4;
+    return m_rowHeight;
 }
 
 int TaskTimeline::axisHeight() const {
-    return fontMetrics().height() + 8;
+    return m_axisHeight;
 }
 
 int TaskTimeline::labelWidth() const {
-    return std::clamp(width() / 6, 90, fontMetrics().horizontalAdvance(QLatin1Char('M')) * 18);
+    return m_labelWidth;
 }
 
 QRect TaskTimeline::plotRect() const {
-    return QRect(labelWidth(), axisHeight(), std::max(1, width() - labelWidth() - m_scroll->width()),
-                 std::max(1, height() - axisHeight()));
+    return QRect(m_labelWidth, m_axisHeight, std::max(1, width() - m_labelWidth - m_scroll->width()),
+                 std::max(1, height() - m_axisHeight));
 }
 
 int TaskTimeline::visibleRows() const {
@@ -125,8 +133,11 @@ const session::TaskSegment* TaskTimeline::segmentAt(QPoint pos) const {
     const std::uint64_t id = taskAt(pos);
     const std::int64_t t = timeAt(pos.x());
     const std::int64_t slop = timeAt(pos.x() + 3) - t; // a 1-px segment is still hoverable
-    for (const session::TaskSegment& s : m_segments)
-        if (s.taskId == id && s.readyNs - slop <= t && t <= s.endNs + slop)
+    const auto range = m_segmentsOf.find(id);
+    if (range == m_segmentsOf.end())
+        return nullptr;
+    for (std::size_t i = range->second.first; i < range->second.second; ++i)
+        if (const session::TaskSegment& s = m_segments[i]; s.readyNs - slop <= t && t <= s.endNs + slop)
             return &s;
     return nullptr;
 }
@@ -243,14 +254,19 @@ void TaskTimeline::readSegments() {
             m_reading = false;
             m_segments = std::move(window.segments);
             m_truncated.clear();
-            // A task whose window held more than was read: its last read segment ends where
-            // the hatching starts.
-            std::unordered_map<std::uint64_t, std::size_t> perTask;
-            for (const session::TaskSegment& s : m_segments)
-                ++perTask[s.taskId];
-            for (const auto& [id, n] : perTask)
-                if (n >= kSegmentsPerTask)
-                    m_truncated.insert(id);
+            m_segmentsOf.clear();
+            // They come by task: each task's range, for paint and hover to look at only its own.
+            for (std::size_t i = 0; i < m_segments.size();) {
+                std::size_t end = i;
+                while (end < m_segments.size() && m_segments[end].taskId == m_segments[i].taskId)
+                    ++end;
+                m_segmentsOf[m_segments[i].taskId] = {i, end};
+                // A task whose window held more than was read: the hatching starts where its last
+                // read segment ends.
+                if (end - i >= kSegmentsPerTask)
+                    m_truncated.insert(m_segments[i].taskId);
+                i = end;
+            }
             update();
             if (std::exchange(m_readAgain, false))
                 scheduleRead();
@@ -311,18 +327,35 @@ void TaskTimeline::paintRow(QPainter& p, int row, int y) const {
     const QColor running = palette().color(QPalette::Highlight);
     const QColor waiting(0xd4, 0xa7, 0x2c);
     std::int64_t lastEnd = t->createdNs;
-    for (const session::TaskSegment& s : m_segments) {
-        if (s.taskId != id)
-            continue;
+    // Thousands of resumes can fall on a few pixels: runs that touch the same pixel are drawn
+    // as one rectangle.
+    double runA = -1, runB = -2;
+    auto flush = [&] {
+        if (runB >= runA)
+            p.fillRect(QRectF(runA, y + 2, std::max(1.0, runB - runA), h - 4), running);
+    };
+    const auto range = m_segmentsOf.find(id);
+    const std::size_t first = range == m_segmentsOf.end() ? 0 : range->second.first;
+    const std::size_t last = range == m_segmentsOf.end() ? 0 : range->second.second;
+    for (std::size_t i = first; i < last; ++i) {
+        const session::TaskSegment& s = m_segments[i];
         const double r = std::max<double>(plot.left(), xOf(s.readyNs));
         const double a = std::max<double>(plot.left(), xOf(s.startNs));
         const double b = std::min<double>(plot.right(), xOf(s.endNs));
-        if (a > r)
+        if (a - r >= 1.0)
             p.fillRect(QRectF(r, y + h * 0.25, a - r, h * 0.5), waiting);
-        if (b >= a)
-            p.fillRect(QRectF(a, y + 2, std::max(1.0, b - a), h - 4), running);
+        if (b >= a) {
+            if (a <= runB + 1.0) {
+                runB = std::max(runB, b);
+            } else {
+                flush();
+                runA = a;
+                runB = b;
+            }
+        }
         lastEnd = std::max(lastEnd, s.endNs);
     }
+    flush();
     if (m_truncated.count(id)) {
         const double a = std::max<double>(plot.left(), xOf(lastEnd));
         p.fillRect(QRectF(a, y + 2, std::max(0.0, x1 - a), h - 4), QBrush(running, Qt::BDiagPattern));
@@ -422,7 +455,14 @@ void TaskTimeline::keyPressEvent(QKeyEvent* event) {
     }
 }
 
+void TaskTimeline::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange)
+        updateGeometryCache();
+    QWidget::changeEvent(event);
+}
+
 void TaskTimeline::resizeEvent(QResizeEvent*) {
+    updateGeometryCache();
     m_scroll->setGeometry(width() - m_scroll->sizeHint().width(), axisHeight(), m_scroll->sizeHint().width(),
                           height() - axisHeight());
     rowsChanged();

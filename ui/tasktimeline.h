@@ -5,6 +5,7 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -62,6 +63,7 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
     bool event(QEvent* event) override;
 
 private:
@@ -93,7 +95,13 @@ private:
     std::uint64_t m_selected = 0;
     // The segments of the rows shown, and which tasks had more in the window than were read.
     std::vector<session::TaskSegment> m_segments;
+    std::unordered_map<std::uint64_t, std::pair<std::size_t, std::size_t>> m_segmentsOf; ///< [first, last)
     std::unordered_set<std::uint64_t> m_truncated;
+    // Geometry, kept up to date by resizes and font changes: paint asks for it per segment.
+    int m_rowHeight = 16;
+    int m_axisHeight = 20;
+    int m_labelWidth = 120;
+    void updateGeometryCache();
     QTimer m_readTimer;
     bool m_reading = false;
     bool m_readAgain = false;

@@ -57,6 +57,43 @@ TimeChart::TimeChart(QString title, QString yTitle, QWidget* parent)
 }
 
 void TimeChart::setLines(const std::vector<Line>& lines) {
+    // Split each line at its gaps first: while a run goes on the shape (lines and stretches)
+    // rarely changes, and then the series are only given their new points — rebuilding series,
+    // axes and legend ten times a second was the GUI thread's longest work (bench/gui).
+    std::vector<std::vector<QList<QPointF>>> split;
+    std::vector<std::pair<QString, int>> shape;
+    double xMax = 0, yMax = 0;
+    for (const Line& line : lines) {
+        std::vector<QList<QPointF>> stretches(1);
+        for (const QPointF& p : thin(line.points)) {
+            if (std::isnan(p.y())) {
+                if (!stretches.back().isEmpty())
+                    stretches.emplace_back();
+                continue;
+            }
+            stretches.back().append(p);
+            xMax = std::max(xMax, p.x());
+            yMax = std::max(yMax, p.y());
+        }
+        if (stretches.size() > 1 && stretches.back().isEmpty())
+            stretches.pop_back();
+        shape.emplace_back(line.name, int(stretches.size()));
+        split.push_back(std::move(stretches));
+    }
+    if (shape == m_shape && m_x && m_y) {
+        std::size_t at = 0;
+        m_pointsDrawn = 0;
+        for (const auto& stretches : split)
+            for (const QList<QPointF>& stretch : stretches) {
+                m_series[at]->replace(stretch);
+                m_series[at++]->setPointsVisible(stretch.size() < 3);
+                m_pointsDrawn += int(stretch.size());
+            }
+        setRanges(xMax, yMax);
+        return;
+    }
+    m_shape = shape;
+    m_series.clear();
     QChart* c = chart();
     c->removeAllSeries();
     for (QAbstractAxis* axis : c->axes()) {
@@ -71,22 +108,14 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
     y->setTickCount(3); // a short chart elides the labels of more ticks
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
-    double xMax = 0, yMax = 0;
+    m_x = x;
+    m_y = y;
     m_pointsDrawn = 0;
-    for (const Line& line : lines) {
+    for (std::size_t l = 0; l < lines.size(); ++l) {
+        const Line& line = lines[l];
         // A gap (NaN: no data in that window, e.g. the loop was blocked) ends a stretch: each
         // stretch is a series of its own, in the first one's colour, with one legend entry.
-        std::vector<QList<QPointF>> stretches(1);
-        for (const QPointF& p : thin(line.points)) {
-            if (std::isnan(p.y())) {
-                if (!stretches.back().isEmpty())
-                    stretches.emplace_back();
-                continue;
-            }
-            stretches.back().append(p);
-            xMax = std::max(xMax, p.x());
-            yMax = std::max(yMax, p.y());
-        }
+        const std::vector<QList<QPointF>>& stretches = split[l];
         QLineSeries* first = nullptr;
         for (const QList<QPointF>& stretch : stretches) {
             if (stretch.isEmpty() && first)
@@ -96,6 +125,7 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
             series->replace(stretch);
             series->setPointsVisible(stretch.size() < 3); // a lone point would draw nothing
             m_pointsDrawn += int(stretch.size());
+            m_series.push_back(series);
             c->addSeries(series);
             series->attachAxis(x);
             series->attachAxis(y);
@@ -108,14 +138,18 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
             }
         }
     }
-    x->setRange(0, std::max(1.0, xMax));
-    y->setRange(0, yMax > 0 ? yMax * 1.1 : 1.0);
-    y->applyNiceNumbers();
-    y->setTickCount(3);
+    setRanges(xMax, yMax);
+}
+
+void TimeChart::setRanges(double xMax, double yMax) {
+    m_x->setRange(0, std::max(1.0, xMax));
+    m_y->setRange(0, yMax > 0 ? yMax * 1.1 : 1.0);
+    m_y->applyNiceNumbers();
+    m_y->setTickCount(3);
     // Plain decimals, as many as the scale needs ("%g" gives 1e+03, which the axis elides).
-    y->setLabelFormat(y->max() >= 100 ? QStringLiteral("%.0f")
-                      : y->max() >= 1 ? QStringLiteral("%.1f")
-                                      : QStringLiteral("%.3f"));
+    m_y->setLabelFormat(m_y->max() >= 100 ? QStringLiteral("%.0f")
+                        : m_y->max() >= 1 ? QStringLiteral("%.1f")
+                                          : QStringLiteral("%.3f"));
 }
 
 } // namespace coroscope::ui

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <QChartView>
+#include <QLineSeries>
 #include <QPointF>
 #include <QString>
+#include <QValueAxis>
 
 #include <vector>
 
@@ -28,8 +30,16 @@ public:
     int pointsDrawn() const noexcept { return m_pointsDrawn; }
 
 private:
+    void setRanges(double xMax, double yMax);
+
     QString m_yTitle;
     int m_pointsDrawn = 0;
+    // The series of the last shape (each line's name and number of stretches), reused while it
+    // holds; the axes belong to the chart.
+    std::vector<std::pair<QString, int>> m_shape;
+    std::vector<QLineSeries*> m_series;
+    QValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
 };
 
 } // namespace coroscope::ui

@@ -82,11 +82,15 @@ public:
     std::vector<TaskInfo> children(std::uint64_t parentId, std::size_t limit, std::size_t* total = nullptr);
     std::array<std::uint64_t, kTaskStateCount> countByState();
     /// Resume segments of `taskIds` overlapping [fromNs, toNs], at most `limitPerTask` each (the
-    /// earliest ones; `truncated` says some were left out).
+    /// earliest ones; `truncated` says some were left out). Reads only the rows of the window:
+    /// segments are stored as they end, so rowid follows time (one loop thread ends one segment
+    /// at a time), and the window's rows are found by a binary search.
     SegmentWindow segments(std::span<const std::uint64_t> taskIds, std::int64_t fromNs, std::int64_t toNs,
                            std::size_t limitPerTask);
 
 private:
+    /// The first rowid of a segment ending at or after `ns` (past the last row if none).
+    std::int64_t firstRowEndingFrom(std::int64_t ns);
     template <typename F>
     auto guarded(F&& f);
 

@@ -6,6 +6,7 @@
 
 #include <QFileInfo>
 
+#include <limits>
 #include <unordered_map>
 
 namespace coroscope::session {
@@ -208,25 +209,70 @@ std::array<std::uint64_t, kTaskStateCount> TaskStore::countByState() {
     });
 }
 
+std::int64_t TaskStore::firstRowEndingFrom(std::int64_t ns) {
+    Statement bounds = m_db->prepare("SELECT COALESCE(MIN(rowid), 1), COALESCE(MAX(rowid), 0) FROM segments");
+    bounds.step();
+    std::int64_t lo = bounds.integer(0), hi = bounds.integer(1) + 1;
+    Statement probe = m_db->prepare("SELECT end_ns FROM segments WHERE rowid >= ?1 ORDER BY rowid LIMIT 1");
+    while (lo < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        probe.bind(1, mid);
+        const bool found = probe.step();
+        const std::int64_t end = found ? probe.integer(0) : std::numeric_limits<std::int64_t>::max();
+        probe.reset();
+        if (end < ns)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 SegmentWindow TaskStore::segments(std::span<const std::uint64_t> taskIds, std::int64_t fromNs,
                                   std::int64_t toNs, std::size_t limitPerTask) {
     return guarded([&] {
         SegmentWindow out;
-        // One indexed range per task (segments_by_task): a long-lived task with a million resumes
-        // costs only the window it shows.
-        Statement s = m_db->prepare("SELECT ready_ns, start_ns, end_ns FROM segments WHERE task_id = ?1 AND "
-                                    "start_ns <= ?3 AND end_ns >= ?2 ORDER BY start_ns LIMIT ?4");
-        for (const std::uint64_t id : taskIds) {
-            s.bind(1, std::int64_t(id)).bind(2, fromNs).bind(3, toNs).bind(4, std::int64_t(limitPerTask + 1));
-            std::size_t n = 0;
-            while (s.step()) {
-                if (++n > limitPerTask) {
-                    out.truncated = true;
-                    break;
-                }
-                out.segments.push_back({id, s.integer(0), s.integer(1), s.integer(2)});
+        if (taskIds.empty())
+            return out;
+        // Rows from the first segment ending in the window to the first ending after it (the one
+        // that spans its end), with slack for segments of other threads ending out of order.
+        constexpr std::int64_t kSlackRows = 2'000;
+        const std::int64_t first = firstRowEndingFrom(fromNs) - kSlackRows;
+        const std::int64_t last = toNs == std::numeric_limits<std::int64_t>::max()
+                                      ? std::numeric_limits<std::int64_t>::max()
+                                      : firstRowEndingFrom(toNs + 1) + kSlackRows;
+        QByteArray sql =
+            "SELECT task_id, ready_ns, start_ns, end_ns FROM segments WHERE rowid BETWEEN ?1 AND ?2 "
+            "AND start_ns <= ?3 AND end_ns >= ?4 AND task_id IN (";
+        for (std::size_t i = 0; i < taskIds.size(); ++i)
+            sql += i ? ",?" : "?";
+        sql += ") ORDER BY rowid";
+        Statement s = m_db->prepare(sql.constData());
+        s.bind(1, first).bind(2, last).bind(3, toNs).bind(4, fromNs);
+        for (std::size_t i = 0; i < taskIds.size(); ++i)
+            s.bind(int(i + 5), std::int64_t(taskIds[i]));
+        std::unordered_map<std::uint64_t, std::vector<TaskSegment>> byTask;
+        std::size_t full = 0; // tasks that reached their limit: when all have, the rest is not read
+        while (s.step()) {
+            std::vector<TaskSegment>& mine = byTask[std::uint64_t(s.integer(0))];
+            if (mine.size() >= limitPerTask) {
+                out.truncated = true;
+                continue;
             }
-            s.reset();
+            mine.push_back({std::uint64_t(s.integer(0)), s.integer(1), s.integer(2), s.integer(3)});
+            if (mine.size() == limitPerTask && ++full == taskIds.size())
+                break;
+        }
+        if (full == taskIds.size() && s.step())
+            out.truncated = true;
+        for (const std::uint64_t id : taskIds) {
+            auto it = byTask.find(id);
+            if (it == byTask.end())
+                continue;
+            std::sort(it->second.begin(), it->second.end(),
+                      [](const TaskSegment& a, const TaskSegment& b) { return a.startNs < b.startNs; });
+            out.segments.insert(out.segments.end(), it->second.begin(), it->second.end());
+            byTask.erase(it); // an id given twice is read once
         }
         return out;
     });
