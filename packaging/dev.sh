@@ -20,6 +20,7 @@ packages=(
     qt6-declarative-dev      # QJSEngine: workload scripts
     qt6-declarative-private-dev  # Qt's JS parser: columns of script syntax errors
     qcoro-qt6-dev libsqlite3-dev qt6-charts-dev
+    librsvg2-bin             # rsvg-convert: the icon's PNGs, rendered from its SVG
 )
 
 missing_packages() {
