@@ -25,6 +25,9 @@ packages=(
     qcoro-qt6-dev libsqlite3-dev qt6-charts-dev
     librsvg2-bin             # rsvg-convert: the icon's PNGs, rendered from its SVG
     dpkg-dev file            # cpack's .deb: dpkg-shlibdeps for Depends, file to find the binaries
+    # Tests of the packaging: validators of the .desktop file and the metainfo, the MIME database,
+    # the man page
+    desktop-file-utils appstream shared-mime-info man-db groff-base
 )
 
 missing_packages() {
