@@ -16,32 +16,6 @@ namespace coroscope::test {
 inline const QString kAppId = QStringLiteral(COROSCOPE_APP_ID);
 inline const QString kSessionMimeType = QStringLiteral("application/x-coroscope-session");
 
-/// Every file `cmake --install` must put under the prefix, relative to it, and nothing else
-/// (packaging/CMakeLists.txt). Docs and examples are listed from the sources: a page or an
-/// example added there must be installed too.
-inline QSet<QString> expectedInstalledFiles() {
-    QSet<QString> files = {
-        QStringLiteral("bin/coroscope"),
-        QStringLiteral("share/applications/") + kAppId + QStringLiteral(".desktop"),
-        QStringLiteral("share/metainfo/") + kAppId + QStringLiteral(".metainfo.xml"),
-        QStringLiteral("share/mime/packages/") + kAppId + QStringLiteral(".xml"),
-        QStringLiteral("share/icons/hicolor/scalable/apps/") + kAppId + QStringLiteral(".svg"),
-        QStringLiteral("share/man/man1/coroscope.1.gz"),
-        QStringLiteral("share/doc/coroscope/README.md"),
-    };
-    for (const int size : {16, 24, 32, 48, 64, 128, 256})
-        files.insert(QStringLiteral("share/icons/hicolor/%1x%1/apps/").arg(size) + kAppId +
-                     QStringLiteral(".png"));
-    const QDir source(QStringLiteral(COROSCOPE_SOURCE_DIR));
-    for (const QString& page :
-         QDir(source.filePath(QStringLiteral("docs"))).entryList({QStringLiteral("*.md")}))
-        files.insert(QStringLiteral("share/doc/coroscope/") + page);
-    const QDir workloads(source.filePath(QStringLiteral("resources/workloads")));
-    for (const QString& script : workloads.entryList({QStringLiteral("*.js")}))
-        files.insert(QStringLiteral("share/coroscope/examples/") + script);
-    return files;
-}
-
 /// Every regular file under `root`, relative to it.
 inline QSet<QString> filesUnder(const QString& root) {
     QSet<QString> files;
@@ -57,6 +31,32 @@ inline QSet<QString> filesUnder(const QString& root) {
                 files.insert(dir.relativeFilePath(entry.filePath()));
         }
     }
+    return files;
+}
+
+/// Every file `cmake --install` must put under the prefix, relative to it, and nothing else
+/// (packaging/CMakeLists.txt). Docs (with their images) and examples are listed from the
+/// sources: a page or an example added there must be installed too.
+inline QSet<QString> expectedInstalledFiles() {
+    QSet<QString> files = {
+        QStringLiteral("bin/coroscope"),
+        QStringLiteral("share/applications/") + kAppId + QStringLiteral(".desktop"),
+        QStringLiteral("share/metainfo/") + kAppId + QStringLiteral(".metainfo.xml"),
+        QStringLiteral("share/mime/packages/") + kAppId + QStringLiteral(".xml"),
+        QStringLiteral("share/icons/hicolor/scalable/apps/") + kAppId + QStringLiteral(".svg"),
+        QStringLiteral("share/man/man1/coroscope.1.gz"),
+        QStringLiteral("share/doc/coroscope/README.md"),
+    };
+    for (const int size : {16, 24, 32, 48, 64, 128, 256})
+        files.insert(QStringLiteral("share/icons/hicolor/%1x%1/apps/").arg(size) + kAppId +
+                     QStringLiteral(".png"));
+    const QDir source(QStringLiteral(COROSCOPE_SOURCE_DIR));
+    for (const QString& doc : filesUnder(source.filePath(QStringLiteral("docs"))))
+        if (doc.endsWith(QLatin1String(".md")) || doc.endsWith(QLatin1String(".png")))
+            files.insert(QStringLiteral("share/doc/coroscope/docs/") + doc);
+    const QDir workloads(source.filePath(QStringLiteral("resources/workloads")));
+    for (const QString& script : workloads.entryList({QStringLiteral("*.js")}))
+        files.insert(QStringLiteral("share/coroscope/examples/") + script);
     return files;
 }
 

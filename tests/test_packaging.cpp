@@ -341,6 +341,32 @@ private Q_SLOTS:
         }
     }
 
+    // README and docs/ keep their layout: a relative link that leads somewhere in the sources
+    // (another page, README's docs/cli.md, a guide's ../README.md, a screenshot) leads to the same
+    // file installed.
+    void installedDocsKeepTheirLinks() {
+        const QString docRoot = installed(QStringLiteral("share/doc/coroscope"));
+        const QDir source(QStringLiteral(COROSCOPE_SOURCE_DIR));
+        static const QRegularExpression link(QStringLiteral("\\]\\(([^)#\\s]+)(#[^)]*)?\\)"));
+        int checked = 0;
+        for (const QString& page : filesUnder(docRoot)) {
+            if (!page.endsWith(QLatin1String(".md")))
+                continue;
+            auto it = link.globalMatch(QString::fromUtf8(readFile(docRoot + u'/' + page)));
+            while (it.hasNext()) {
+                const QString target = it.next().captured(1);
+                if (target.contains(QLatin1String("://")) || target.startsWith(QLatin1String("mailto:")))
+                    continue;
+                if (!QFileInfo::exists(QFileInfo(source.filePath(page)).dir().filePath(target)))
+                    continue; // broken in the sources as well: not the installation's doing
+                QVERIFY2(QFileInfo::exists(QFileInfo(docRoot + u'/' + page).dir().filePath(target)),
+                         qPrintable(QStringLiteral("%1: %2 leads nowhere once installed").arg(page, target)));
+                ++checked;
+            }
+        }
+        QVERIFY2(checked >= 10, qPrintable(QStringLiteral("only %1 links checked").arg(checked)));
+    }
+
     // The installed examples are the ones built into the binary (`coroscope examples`).
     void examplesAreTheBuiltInOnes() {
         const ToolRun list = runTool(QStringLiteral(COROSCOPE_BINARY), {QStringLiteral("examples")});
