@@ -1,6 +1,6 @@
 // The Debian package, built as `packaging/dev.sh package` builds it (cpack, into a temporary
 // directory): its control fields, its files, and the binary it ships, unpacked with dpkg-deb and
-// run. CTest label "package" (~30 s of it is xz compressing the unstripped binary).
+// run. CTest label "package": ~40 s, most of it xz compressing the unstripped binary.
 #include "packagingsupport.h"
 
 #include <QElapsedTimer>
