@@ -4,11 +4,26 @@
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QIcon>
 
 #include <cstdio>
 #include <cstring>
 
 namespace coroscope::app {
+namespace {
+
+/// The app icon, from the PNGs compiled in (resources/icons renders them from the SVG): the
+/// window has it even when Coroscope is not installed, or the theme lacks it.
+QIcon appIcon() {
+    QIcon icon;
+    const QString hicolor = QStringLiteral(":/icons/hicolor");
+    for (const QString& size : QDir(hicolor).entryList(QDir::Dirs)) // 16x16 ... 256x256
+        icon.addFile(hicolor + u'/' + size + QStringLiteral("/apps/" COROSCOPE_APP_ID ".png"));
+    return icon;
+}
+
+} // namespace
 
 bool opensInGui(const char* arg) {
     const QString a = QString::fromLocal8Bit(arg);
@@ -28,6 +43,9 @@ int guiCommand(int argc, char** argv, const QString& file) {
     QApplication::setApplicationName(QStringLiteral("coroscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Coroscope"));
     QApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
+    // Wayland's app_id and the desktop's launcher entry: packaging/linux/COROSCOPE_APP_ID.desktop.
+    QApplication::setDesktopFileName(QStringLiteral(COROSCOPE_APP_ID));
+    QApplication::setWindowIcon(appIcon());
     ui::MainWindow window(QCoreApplication::applicationFilePath());
     QList<ui::StartPage::Example> list;
     for (const Example& e : examples())

@@ -4,6 +4,9 @@
 #   packaging/dev.sh run     build, then open the app with the blocking-call example loaded;
 #                            without a display, run that example headless and write an HTML report
 #   packaging/dev.sh test    build, then run the whole test suite through CTest
+#   packaging/dev.sh package build, then make the Debian package (CPack) in the build directory:
+#                            install it with apt install ./build/dev/coroscope_*.deb
+# COROSCOPE_PRESET picks the CMake preset (default dev; release for a Release build).
 # Idempotent: a second call installs nothing and only rebuilds what changed.
 set -euo pipefail
 
@@ -20,6 +23,11 @@ packages=(
     qt6-declarative-dev      # QJSEngine: workload scripts
     qt6-declarative-private-dev  # Qt's JS parser: columns of script syntax errors
     qcoro-qt6-dev libsqlite3-dev qt6-charts-dev
+    librsvg2-bin             # rsvg-convert: the icon's PNGs, rendered from its SVG
+    dpkg-dev file            # cpack's .deb: dpkg-shlibdeps for Depends, file to find the binaries
+    # Tests of the packaging: validators of the .desktop file and the metainfo, the MIME database,
+    # the man page
+    desktop-file-utils appstream shared-mime-info man-db groff-base
 )
 
 missing_packages() {
@@ -77,8 +85,17 @@ case "$cmd" in
         cd "$build_dir"
         QT_QPA_PLATFORM=offscreen ctest --output-on-failure --timeout 300 "$@"
         ;;
+    package)
+        configure_and_build
+        cd "$build_dir"
+        cpack --config CPackConfig.cmake "$@"
+        for deb in "$build_dir"/coroscope_*.deb; do
+            echo "coroscope: package: $deb ($(du -h "$deb" | cut -f1))"
+            echo "coroscope: install it with: sudo apt install $deb"
+        done
+        ;;
     *)
-        echo "usage: packaging/dev.sh build|run|test [args]" >&2
+        echo "usage: packaging/dev.sh build|run|test|package [args]" >&2
         exit 2
         ;;
 esac
