@@ -40,11 +40,11 @@ CREATE TABLE histograms (kind TEXT, name TEXT, second INTEGER, count INTEGER, mi
 CREATE TABLE memory_samples (t_ns INTEGER PRIMARY KEY, rss_bytes INTEGER, heap_bytes INTEGER);
 CREATE TABLE logs (id INTEGER PRIMARY KEY, t_ns INTEGER, line TEXT);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
--- For the task details of the desktop app: a task's children. Readers do not need it. Segments have
--- no index on purpose: rows are appended as segments end (in time order), and an index by task
--- made every batch rewrite hundreds of scattered 64 KiB pages (a 8 s run took 42 s). Readers
--- find a time window by a binary search on rowid instead (TaskStore::segments).
-CREATE INDEX tasks_by_parent ON tasks (parent_id);
+-- No secondary indexes, on purpose: an index of segments by task made every batch rewrite
+-- hundreds of scattered 64 KiB pages (an 8 s run took 42 s to record), and one of tasks by parent
+-- cut task rows/s by a third (bench/session). Segments are appended as they end, so readers find
+-- a time window by a binary search on rowid (TaskStore::segments); children are a scan, on the
+-- app's worker thread.
 )sql";
 
 } // namespace
