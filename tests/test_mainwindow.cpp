@@ -82,6 +82,7 @@ private Q_SLOTS:
     void runsAnExampleAndShowsWhatItFound();
     void crashedRunShowsTheBannerAndKeepsTheData();
     void timeChartBreaksAtGapsAndFitsItsPoints();
+    void chartsFollowADarkPalette();
     void startPageRunsAnExampleWithTheRunSettings();
     void runSettingsRejectBadFields();
     void scriptIsEditedAndSaved();
@@ -169,6 +170,26 @@ void TestMainWindow::timeChartBreaksAtGapsAndFitsItsPoints() {
     QCOMPARE(chart.chart()->series().size(), 2); // two stretches
     auto* y = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
     QVERIFY2(y && y->max() >= 800.9, qPrintable(QString::number(y ? y->max() : -1)));
+}
+
+// Qt Charts paint a light theme of their own: on a dark desktop they must not be white boxes.
+void TestMainWindow::chartsFollowADarkPalette() {
+    const QPalette light = QApplication::palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::Base, QColor(0x18, 0x19, 0x1b));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    QApplication::setPalette(dark);
+    {
+        TimeChart chart(QStringLiteral("lag"), QStringLiteral("ms"));
+        QCOMPARE(chart.chart()->theme(), QChart::ChartThemeDark);
+        QCOMPARE(chart.chart()->backgroundBrush().color(), dark.color(QPalette::Base));
+        SlowCallbackScatter scatter;
+        QCOMPARE(scatter.chart()->theme(), QChart::ChartThemeDark);
+    }
+    QApplication::setPalette(light);
+    TimeChart chart(QStringLiteral("lag"), QStringLiteral("ms"));
+    QCOMPARE(chart.chart()->theme(), QChart::ChartThemeLight);
 }
 
 void TestMainWindow::runsAnExampleAndShowsWhatItFound() {

@@ -1,6 +1,7 @@
 #include "eventcharts.h"
 
 #include "taskstate.h"
+#include "timechart.h"
 
 #include <QAreaSeries>
 #include <QChart>
@@ -25,6 +26,7 @@ void clearChart(QChart* chart) {
 
 QChart* newChart(const QString& title) {
     auto* chart = new QChart;
+    followPalette(chart);
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));

@@ -1,8 +1,11 @@
 #include "timechart.h"
 
 #include <QChart>
+#include <QGuiApplication>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QPalette>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -44,10 +47,20 @@ std::vector<QPointF> thin(const std::vector<QPointF>& points) {
 
 } // namespace
 
+void followPalette(QChart* chart) {
+    const QPalette palette = QGuiApplication::palette();
+    const bool dark = palette.color(QPalette::Window).lightness() < 128;
+    chart->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    chart->setBackgroundBrush(palette.color(QPalette::Base));
+    chart->setTitleBrush(palette.color(QPalette::WindowText));
+    chart->legend()->setLabelColor(palette.color(QPalette::WindowText));
+}
+
 TimeChart::TimeChart(QString title, QString yTitle, QWidget* parent)
     : QChartView(parent)
     , m_yTitle(std::move(yTitle)) {
     auto* chart = new QChart;
+    followPalette(chart);
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));

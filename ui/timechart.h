@@ -10,6 +10,10 @@
 
 namespace coroscope::ui {
 
+/// Qt Charts draw their own light background whatever the system palette says: a chart follows
+/// the application's palette (dark theme on a dark palette). Call before adding series.
+void followPalette(QChart* chart);
+
 /// A line chart over the run's time (x in seconds) with labelled axes and a legend, for the
 /// panels. Every series is thinned to at most kMaxPoints (each bucket keeps its min and max, so a
 /// spike stays visible): a long session stays fast to draw.
