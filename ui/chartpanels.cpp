@@ -73,6 +73,10 @@ QDockWidget* MainWindow::buildMemoryDock() {
                                            c != TaskTableModel::AllocatedHeap &&
                                            c != TaskTableModel::SpawnedAt);
     m_heapView->sortByColumn(TaskTableModel::LiveHeap, Qt::DescendingOrder);
+    // The name takes the room; the byte columns stay as wide as their figures.
+    m_heapView->horizontalHeader()->setStretchLastSection(false);
+    m_heapView->horizontalHeader()->setSectionResizeMode(TaskTableModel::Name, QHeaderView::Stretch);
+    m_heapView->horizontalHeader()->setSectionResizeMode(TaskTableModel::SpawnedAt, QHeaderView::Stretch);
     connect(m_heapView, &QTableView::activated, this, [this](const QModelIndex& index) {
         selectTask(index.data(TaskTableModel::TaskIdRole).toULongLong());
     });

@@ -116,6 +116,7 @@ void MainWindow::buildPanels() {
     m_overview->setWordWrap(true);
     m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_verdicts = new QListWidget(this);
+    m_verdicts->setWordWrap(true); // a verdict is a sentence: all of it, not its first 80 characters
     // A verdict leads to what it is about: its script line, or its task.
     connect(m_verdicts, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
         const int line = m_data ? lineInScript(item->data(Qt::UserRole + 1).toString(),
