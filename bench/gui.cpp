@@ -16,6 +16,7 @@
 #include "taskstoreworker.h"
 #include "tasktablemodel.h"
 #include "tasktimeline.h"
+#include "testsupport.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -33,6 +34,8 @@
 using namespace coroscope;
 using namespace std::chrono_literals;
 
+using test::spinUntil;
+
 namespace {
 
 // ~200 always-busy coroutines yielding to the loop, and 2 000 short tasks spawned a second: the
@@ -48,20 +51,6 @@ function* main() {
     }
 }
 )";
-
-template <typename Pred>
-bool spinUntil(Pred done, std::chrono::milliseconds timeout) {
-    QEventLoop loop;
-    QTimer poll;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done() || std::chrono::steady_clock::now() >= deadline)
-            loop.quit();
-    });
-    poll.start(5);
-    loop.exec();
-    return done();
-}
 
 std::int64_t threadCpuNs() {
     rusage u{};

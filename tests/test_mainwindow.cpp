@@ -338,6 +338,8 @@ void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {
         qPrintable(QStringLiteral("%1 rows; status: %2; overview: %3")
                        .arg(w.taskModel().rowCount())
                        .arg(w.statusBar()->currentMessage(), w.overviewText())));
+    // Two log lines printed before the crash: both must reach the window (line-buffered runner).
+    QVERIFY(test::spinUntil([&] { return w.logText().count(u'\n') >= 1; }, 10s));
     ::kill(pid_t(w.runner().findChild<QProcess*>()->processId()), SIGSEGV);
     QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
     QVERIFY2(w.bannerText().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),

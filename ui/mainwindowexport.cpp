@@ -11,6 +11,8 @@
 #include <QStatusBar>
 #include <QtConcurrent>
 
+#include <functional>
+
 namespace coroscope::ui {
 namespace {
 
@@ -37,32 +39,39 @@ QString writeReportFile(const QString& path, ReportFormat format,
     }
 }
 
+/// Runs `job` (an error message, empty on success) on a worker behind a progress dialog that
+/// shows only if it takes a while, then tells `done` on the GUI thread.
+void inBackground(QWidget* window, const QString& title, const QString& label, std::function<QString()> job,
+                  std::function<void(const QString& error)> done) {
+    auto* progress = new QProgressDialog(label, QString(), 0, 0, window);
+    progress->setWindowTitle(title);
+    progress->setMinimumDuration(400);
+    progress->setWindowModality(Qt::WindowModal);
+    auto* watcher = new QFutureWatcher<QString>(window);
+    QObject::connect(watcher, &QFutureWatcher<QString>::finished, window, [watcher, progress, done] {
+        watcher->deleteLater();
+        progress->deleteLater();
+        done(watcher->result());
+    });
+    watcher->setFuture(QtConcurrent::run(std::move(job)));
+}
+
 } // namespace
 
 void MainWindow::exportReport(const QString& path) {
-    auto fail = [this, path](const QString& error) {
-        statusBar()->showMessage(error);
-        Q_EMIT exported(path, error);
-    };
-    if (!m_data)
-        return fail(tr("Nothing to export yet: run a script or open a session."));
-    const auto format = reportFormatForPath(path);
-    if (!format)
-        return fail(tr("%1: unknown report format (use %2)").arg(path, reportFormatNames()));
-    auto* progress = new QProgressDialog(tr("Writing the report to %1…").arg(path), QString(), 0, 0, this);
-    progress->setWindowTitle(tr("Export Report"));
-    progress->setMinimumDuration(400);
-    progress->setWindowModality(Qt::WindowModal);
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, progress, path] {
-        watcher->deleteLater();
-        progress->deleteLater();
-        const QString error = watcher->result();
+    auto finish = [this, path](const QString& error) {
         statusBar()->showMessage(error.isEmpty() ? tr("Report written: %1").arg(path) : error,
                                  error.isEmpty() ? 5000 : 0);
         Q_EMIT exported(path, error);
-    });
-    watcher->setFuture(QtConcurrent::run(writeReportFile, path, *format, m_data));
+    };
+    if (!m_data)
+        return finish(tr("Nothing to export yet: run a script or open a session."));
+    const auto format = reportFormatForPath(path);
+    if (!format)
+        return finish(tr("%1: unknown report format (use %2)").arg(path, reportFormatNames()));
+    inBackground(
+        this, tr("Export Report"), tr("Writing the report to %1…").arg(path),
+        [path, format = *format, data = m_data] { return writeReportFile(path, format, data); }, finish);
 }
 
 void MainWindow::saveSessionAs(const QString& path) {
@@ -70,29 +79,23 @@ void MainWindow::saveSessionAs(const QString& path) {
         Q_EMIT sessionSaved(path, tr("No session to save yet: run a script or open a session."));
         return;
     }
-    auto* progress = new QProgressDialog(tr("Saving the session to %1…").arg(path), QString(), 0, 0, this);
-    progress->setWindowTitle(tr("Save Session As"));
-    progress->setMinimumDuration(400);
-    progress->setWindowModality(Qt::WindowModal);
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, progress, path] {
-        watcher->deleteLater();
-        progress->deleteLater();
-        const QString error = watcher->result();
-        statusBar()->showMessage(error.isEmpty() ? tr("Session saved: %1").arg(path) : error,
-                                 error.isEmpty() ? 5000 : 0);
-        if (error.isEmpty())
-            addRecent(path);
-        Q_EMIT sessionSaved(path, error);
-    });
-    watcher->setFuture(QtConcurrent::run([from = m_data->path, path]() -> QString {
-        try {
-            session::copySession(from, path);
-            return {};
-        } catch (const session::SessionError& e) {
-            return e.message();
-        }
-    }));
+    inBackground(
+        this, tr("Save Session As"), tr("Saving the session to %1…").arg(path),
+        [from = m_data->path, path]() -> QString {
+            try {
+                session::copySession(from, path);
+                return {};
+            } catch (const session::SessionError& e) {
+                return e.message();
+            }
+        },
+        [this, path](const QString& error) {
+            statusBar()->showMessage(error.isEmpty() ? tr("Session saved: %1").arg(path) : error,
+                                     error.isEmpty() ? 5000 : 0);
+            if (error.isEmpty())
+                addRecent(path);
+            Q_EMIT sessionSaved(path, error);
+        });
 }
 
 } // namespace coroscope::ui

@@ -14,6 +14,13 @@
 namespace coroscope::session {
 
 class Database;
+class Statement;
+
+/// The columns of a task row, in the order taskFromRow() reads them: "SELECT <these> FROM tasks".
+extern const char* const kTaskColumns;
+/// The task of a row selected with kTaskColumns; nullopt if its state is not one we know (a
+/// damaged or newer file).
+std::optional<TaskInfo> taskFromRow(const Statement& row);
 
 /// The orders the task table offers: the report's columns.
 enum class TaskSortKey {

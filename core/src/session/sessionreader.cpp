@@ -4,6 +4,7 @@
 #include "session/sessiondelta.h"
 #include "session/sessionschema.h"
 #include "session/sqlite.h"
+#include "session/taskstore.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -74,35 +75,14 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
 }
 
 void readTasks(Database& db, RunSnapshot& snapshot) {
-    Statement s =
-        db.prepare("SELECT id, parent_id, name, spawn_location, state, created_ns, finished_ns, busy_ns, "
-                   "idle_ns, sched_ns, resumes, awaiting, error, alloc_bytes, live_bytes, cancel_requested, "
-                   "released, error_retrieved FROM tasks ORDER BY id");
+    const QByteArray sql = QByteArray("SELECT ") + kTaskColumns + " FROM tasks ORDER BY id";
+    Statement s = db.prepare(sql.constData());
     while (s.step()) {
-        TaskInfo t;
-        t.id = std::uint64_t(s.integer(0));
-        t.parentId = std::uint64_t(s.integer(1));
-        t.name = s.text(2);
-        t.spawnLocation = s.text(3);
-        const auto state = taskStateFromName(s.text(4));
-        if (!state)
-            damaged(db, QStringLiteral("task %1 has an unknown state '%2'").arg(t.id).arg(s.text(4)));
-        t.state = *state;
-        t.createdNs = s.integer(5);
-        t.finishedNs = s.integer(6);
-        t.busyNs = s.integer(7);
-        t.idleNs = s.integer(8);
-        t.schedNs = s.integer(9);
-        t.resumes = std::uint32_t(s.integer(10));
-        t.awaiting = s.text(11);
-        t.error = s.text(12);
-        t.allocatedBytes = s.integer(13);
-        t.liveBytes = s.integer(14);
-        t.cancelRequested = s.integer(15) != 0;
-        t.released = s.integer(16) != 0;
-        t.errorRetrieved = s.integer(17) != 0;
-        ++snapshot.tasksByState[std::size_t(t.state)];
-        snapshot.tasks.push_back(std::move(t));
+        auto t = taskFromRow(s);
+        if (!t)
+            damaged(db, QStringLiteral("task %1 has an unknown state '%2'").arg(s.integer(0)).arg(s.text(4)));
+        ++snapshot.tasksByState[std::size_t(t->state)];
+        snapshot.tasks.push_back(std::move(*t));
     }
     snapshot.tasksTotal = snapshot.tasks.size();
 }

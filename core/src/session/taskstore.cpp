@@ -10,22 +10,25 @@
 #include <unordered_map>
 
 namespace coroscope::session {
-namespace {
 
-constexpr const char* kTaskColumns =
+const char* const kTaskColumns =
     "id, parent_id, name, spawn_location, state, created_ns, finished_ns, busy_ns, idle_ns, sched_ns, "
     "resumes, awaiting, error, alloc_bytes, live_bytes, cancel_requested, released, error_retrieved";
 
-TaskInfo taskFromRow(const Statement& s) {
+std::optional<TaskInfo> taskFromRow(const Statement& s) {
     TaskInfo t;
     t.id = std::uint64_t(s.integer(0));
     t.parentId = std::uint64_t(s.integer(1));
     t.name = s.text(2);
     t.spawnLocation = s.text(3);
     const QString state = s.text(4);
-    for (int i = 0; i < kTaskStateCount; ++i)
+    int known = -1;
+    for (int i = 0; i < kTaskStateCount && known < 0; ++i)
         if (state == QLatin1String(taskStateName(TaskState(i)).data()))
-            t.state = TaskState(i);
+            known = i;
+    if (known < 0)
+        return std::nullopt;
+    t.state = TaskState(known);
     t.createdNs = s.integer(5);
     t.finishedNs = s.integer(6);
     t.busyNs = s.integer(7);
@@ -40,6 +43,20 @@ TaskInfo taskFromRow(const Statement& s) {
     t.released = s.integer(16) != 0;
     t.errorRetrieved = s.integer(17) != 0;
     return t;
+}
+
+namespace {
+
+/// A row of a damaged file: the reader's error, naming the file.
+TaskInfo checkedTask(const Database& db, const Statement& s) {
+    auto t = taskFromRow(s);
+    if (!t)
+        throw SessionError(QStringLiteral("%1: damaged session: task %2 has an unknown state '%3'")
+                               .arg(db.path())
+                               .arg(s.integer(0))
+                               .arg(s.text(4))
+                               .toStdString());
+    return std::move(*t);
 }
 
 /// The SQL expression a sort key orders by. ?3 is the query's "now" (unfinished lifetimes).
@@ -159,7 +176,7 @@ std::vector<TaskInfo> TaskStore::tasks(std::span<const std::uint64_t> ids) {
             for (std::size_t i = 0; i < n; ++i)
                 s.bind(int(i + 1), std::int64_t(ids[at + i]));
             while (s.step())
-                found.push_back(taskFromRow(s));
+                found.push_back(checkedTask(*m_db, s));
         }
         // Back into the order asked for.
         std::unordered_map<std::uint64_t, std::size_t> position;
@@ -188,7 +205,7 @@ std::vector<TaskInfo> TaskStore::children(std::uint64_t parentId, std::size_t li
         std::size_t count = 0;
         while (s.step()) {
             if (out.size() < limit)
-                out.push_back(taskFromRow(s));
+                out.push_back(checkedTask(*m_db, s));
             ++count;
         }
         if (total)
