@@ -14,7 +14,6 @@ class QComboBox;
 class QListWidget;
 class QPlainTextEdit;
 class QTableView;
-class QSortFilterProxyModel;
 class QDockWidget;
 class QMenu;
 class QStackedWidget;

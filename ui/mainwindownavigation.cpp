@@ -8,7 +8,6 @@
 #include "scripteditor.h"
 #include "slowcallbackmodel.h"
 #include "startpage.h"
-#include "taskdetail.h"
 #include "tasktablemodel.h"
 #include "timechart.h"
 
