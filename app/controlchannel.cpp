@@ -1,6 +1,6 @@
 #include "controlchannel.h"
 
-#include "format.h"
+#include "model/format.h"
 #include "runner/workloadrun.h"
 
 #include <cstdio>

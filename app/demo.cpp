@@ -1,15 +1,15 @@
 #include "demo.h"
 
 #include "commandhelp.h"
-#include "format.h"
-#include "instrumentedapplication.h"
-#include "profiler.h"
-#include "sleep.h"
-#include "task.h"
+#include "model/format.h"
 
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>

@@ -1,8 +1,8 @@
 #include "diffcommand.h"
 
 #include "commandhelp.h"
+#include "reading/sessionreader.h"
 #include "report/sessiondiff.h"
-#include "session/sessionreader.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -1,7 +1,7 @@
 #include "guicommand.h"
 
 #include "examplescommand.h"
-#include "mainwindow.h"
+#include "mainwindow/mainwindow.h"
 
 #include <QApplication>
 #include <QDir>

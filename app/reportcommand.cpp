@@ -2,8 +2,8 @@
 
 #include "budgetoptions.h"
 #include "commandhelp.h"
+#include "reading/sessionreader.h"
 #include "reportfile.h"
-#include "session/sessionreader.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -4,8 +4,7 @@
 #include "commandhelp.h"
 #include "controlchannel.h"
 #include "examplescommand.h"
-#include "format.h"
-#include "instrumentedapplication.h"
+#include "model/format.h"
 #include "report/textsummary.h"
 #include "reportfile.h"
 #include "runner/workloadrun.h"
@@ -19,6 +18,7 @@
 #include <QStandardPaths>
 
 #include <atomic>
+#include <coroscope/instrumentedapplication.h>
 #include <csignal>
 #include <cstdio>
 

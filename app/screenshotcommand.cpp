@@ -1,11 +1,11 @@
 #include "screenshotcommand.h"
 
 #include "examplescommand.h"
-#include "mainwindow.h"
-#include "slowcallbackmodel.h"
-#include "taskstoreworker.h"
-#include "tasktablemodel.h"
-#include "tasktimeline.h"
+#include "mainwindow/mainwindow.h"
+#include "models/slowcallbackmodel.h"
+#include "models/tasktablemodel.h"
+#include "panels/tasktimeline.h"
+#include "run/taskstoreworker.h"
 
 #include <QApplication>
 #include <QDir>

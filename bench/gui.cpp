@@ -8,14 +8,12 @@
 //   gui_cpu_share         GUI thread CPU time / wall time over the run (target <= 0.30)
 //   gui_1m_*              the same GUI thread with a 1 000 000-task session: open, sort by a
 //                         computed column in the database, scroll to the middle, filter
-#include "instrumentedapplication.h"
-#include "mainwindow.h"
-#include "profiler.h"
-#include "session/sessionreader.h"
+#include "mainwindow/mainwindow.h"
+#include "models/tasktablemodel.h"
+#include "panels/tasktimeline.h"
+#include "reading/sessionreader.h"
+#include "run/taskstoreworker.h"
 #include "syntheticsession.h"
-#include "taskstoreworker.h"
-#include "tasktablemodel.h"
-#include "tasktimeline.h"
 #include "testsupport.h"
 
 #include <QApplication>
@@ -27,6 +25,8 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
 #include <cstdio>
 #include <map>
 #include <sys/resource.h>

@@ -8,7 +8,7 @@
 // size cycling from 16 B to 4 KiB, like a loop that builds and drops strings and lists.
 // Timings are printed, never asserted.
 #include "benchsupport.h"
-#include "heapaccount.h"
+#include "instrument/heapaccount.h"
 
 #include <algorithm>
 #include <array>

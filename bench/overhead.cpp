@@ -10,11 +10,8 @@
 // info, ~0.1-0.3 s of CPU on its own thread, once per process): the ratios are the steady-state
 // cost per switch and per dispatch. The warm-up itself is printed as profiler_warmup_ms.
 #include "benchsupport.h"
-#include "instrumentedapplication.h"
-#include "instrumentedthread.h"
-#include "profiler.h"
-#include "symbolizer.h"
-#include "task.h"
+#include "instrument/instrumentedthread.h"
+#include "watchdog/symbolizer.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCoreApplication>
@@ -32,6 +29,9 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+#include <coroscope/task.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -23,9 +23,7 @@
 // `script_bench --child MODE TASKS SWITCHES` runs one child on a smaller workload, e.g. under
 // callgrind (set QT_NO_GLIB=1 yourself).
 #include "benchsupport.h"
-#include "heapaccount.h"
-#include "instrumentedapplication.h"
-#include "profiler.h"
+#include "instrument/heapaccount.h"
 #include "runner/workloadrun.h"
 #include "script/scriptruntime.h"
 
@@ -42,6 +40,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

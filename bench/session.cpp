@@ -13,18 +13,18 @@
 // produce), the rates the workloads produced, and how old the newest row is for a second reader
 // polling the file every 20 ms (session_staleness_ms_*).
 #include "benchsupport.h"
-#include "instrumentedapplication.h"
-#include "profiler.h"
-#include "session/sessionwriter.h"
+#include "recording/sessionwriter.h"
 #include "session/sqlite.h"
-#include "sleep.h"
-#include "task.h"
 
 #include <QCoreApplication>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <qcoro/qcorotimer.h>
 
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -160,10 +160,10 @@ template <typename Workload>
 int runRecorded(int argc, char** argv, Workload workload, std::uint64_t expectedTasks) {
     coroscope::InstrumentedCoreApplication app(argc, argv);
     const QTemporaryDir dir;
+    coroscope::session::SessionDeltaQueue deltas;
     coroscope::Profiler profiler;
-    coroscope::session::SessionWriter writer(dir.filePath(QStringLiteral("bench.coroscope")),
-                                             profiler.collector());
-    profiler.collector().enableSessionTap();
+    coroscope::session::SessionWriter writer(dir.filePath(QStringLiteral("bench.coroscope")), deltas);
+    profiler.tapSession(deltas);
     profiler.start();
     waitUntilWarm(profiler);
     writer.start(coroscope::Clock::nanosNow());

@@ -3,9 +3,9 @@
 // spawned by task i/10, named "task-<i % 97>", its state i % 7, created at i µs, busy i % 1000 µs,
 // living bytes (i * 37) % 4096), each with `segmentsPerTask` resume segments. Written straight
 // through the schema, as the session writer would, in one transaction.
+#include "model/taskstate.h"
 #include "session/sessionschema.h"
 #include "session/sqlite.h"
-#include "taskstate.h"
 
 #include <QFile>
 #include <QString>

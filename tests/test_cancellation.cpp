@@ -1,7 +1,5 @@
 // Cancellation (QCoro 0.8 has none: the tracker provides it) and co_await on everything QCoro
 // can await, from inside a traced task.
-#include "sleep.h"
-#include "task.h"
 #include "testsupport.h"
 
 #include <QFuture>
@@ -15,6 +13,9 @@
 #include <qcoro/qcoronetworkreply.h>
 #include <qcoro/qcoroprocess.h>
 #include <qcoro/qcorotimer.h>
+
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 
 using namespace coroscope;
 using namespace coroscope::test;

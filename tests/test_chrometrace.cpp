@@ -2,10 +2,10 @@
 // for a real run through the binary, as users make it, and for hand-made sessions with the
 // awkward cases: nested and overlapping segments, times before the run start, unknown tasks,
 // hostile names, no session file at all.
+#include "reading/sessionreader.h"
 #include "report/chrometrace.h"
 #include "report/jsonstream.h"
 #include "report/reportformat.h"
-#include "session/sessionreader.h"
 #include "session/sessionschema.h"
 #include "session/sqlite.h"
 #include "tracevalidator.h"

@@ -1,7 +1,8 @@
 // Instrumentation never blocks the loop: a full channel drops records and counts them exactly.
-#include "eventchannel.h"
-#include "task.h"
+#include "instrument/eventchannel.h"
 #include "testsupport.h"
+
+#include <coroscope/task.h>
 
 using namespace coroscope;
 using namespace coroscope::test;
@@ -25,16 +26,13 @@ void TestDrops::fullChannelDropsAndCountsExactly() {
     EventChannel channel("test", 1000); // rounded up to 1024
     QCOMPARE(channel.capacity(), std::size_t(1024));
     for (int i = 0; i < 10'000; ++i) {
-        Record r;
-        r.kind = i % 2 ? RecordKind::TaskSegment : RecordKind::TaskCreated;
-        r.task = std::uint64_t(i);
-        channel.push(std::move(r));
+        const auto id = std::uint64_t(i);
+        channel.push(i % 2 ? Record::taskSegment(id, 0, 0, 0, 0) : Record::taskCreated(id, 0, 0, 0, nullptr));
     }
     QCOMPARE(channel.droppedTotal(), std::uint64_t(10'000 - 1024));
     QCOMPARE(channel.dropped(RecordKind::TaskSegment), std::uint64_t((10'000 - 1024) / 2));
     std::uint64_t expected = 0;
-    const std::size_t drained =
-        channel.drain([&](Record& r) { QCOMPARE(std::uint64_t(r.task), expected++); });
+    const std::size_t drained = channel.drain([&](Record& r) { QCOMPARE(r.task(), expected++); });
     QCOMPARE(drained, std::size_t(1024));
 }
 
@@ -44,13 +42,12 @@ void TestDrops::ringKeepsOrderAcrossWrapAround() {
     std::uint64_t expected = 0;
     for (int round = 0; round < 100; ++round) {
         for (int i = 0; i < 5; ++i) {
-            Record r;
-            r.task = next++ & ((std::uint64_t(1) << 48) - 1);
-            r.setText(QString::number(std::uint64_t(r.task)));
+            const std::uint64_t id = next++ & ((std::uint64_t(1) << 48) - 1);
+            Record r = Record::taskFinished(id, 0, TaskState::Completed, QString::number(id));
             channel.push(std::move(r));
         }
         channel.drain([&](Record& r) {
-            QCOMPARE(std::uint64_t(r.task), expected);
+            QCOMPARE(r.task(), expected);
             QCOMPARE(r.takeText(), QString::number(expected));
             ++expected;
         });

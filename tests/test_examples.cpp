@@ -1,5 +1,6 @@
 // The built-in workload examples (resources/workloads/), run through the real binary as a user
 // runs them (`coroscope run example:NAME --report r.json`): each one's expected findings.
+#include "jsonreportvalidator.h"
 #include "report/jsonreport.h"
 
 #include <QDir>

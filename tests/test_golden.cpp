@@ -4,6 +4,7 @@
 //
 // After an intended change of the report, regenerate the golden file and review its diff:
 //   COROSCOPE_UPDATE_GOLDEN=1 ctest --test-dir build/dev -R test_golden
+#include "jsonreportvalidator.h"
 #include "report/jsonreport.h"
 #include "tracevalidator.h"
 

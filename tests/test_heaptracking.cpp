@@ -2,15 +2,15 @@
 // process, Qt's own included, is charged to the running task's account and credited back on free,
 // from any thread. Byte counts on bare accounts are exact; through the profiler they are bounds,
 // because the test's own bookkeeping allocates too.
-#include "heapaccount.h"
-#include "sleep.h"
-#include "task.h"
+#include "instrument/heapaccount.h"
 #include "testsupport.h"
 
 #include <QByteArray>
 #include <QList>
 
 #include <cerrno>
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>

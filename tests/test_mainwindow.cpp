@@ -1,21 +1,21 @@
 // The desktop window, offscreen: open an example, run it to the end, check what each panel shows
 // against the session, export a report, reopen the saved session, and the crash banner.
 // COROSCOPE_SCREENSHOT_DIR=dir saves what the window looked like (for a human to look at).
-#include "comparedialog.h"
-#include "eventcharts.h"
-#include "format.h"
-#include "latencymodel.h"
-#include "mainwindow.h"
+#include "charts/eventcharts.h"
+#include "charts/timechart.h"
+#include "dialogs/comparedialog.h"
+#include "dialogs/runsettingsdialog.h"
+#include "mainwindow/mainwindow.h"
+#include "model/format.h"
+#include "models/latencymodel.h"
+#include "models/slowcallbackmodel.h"
+#include "models/tasktablemodel.h"
+#include "panels/scripteditor.h"
+#include "panels/tasktimeline.h"
+#include "reading/sessionreader.h"
 #include "report/reportformat.h"
-#include "runsettingsdialog.h"
-#include "scripteditor.h"
-#include "session/sessionreader.h"
-#include "slowcallbackmodel.h"
-#include "taskstoreworker.h"
-#include "tasktablemodel.h"
-#include "tasktimeline.h"
+#include "run/taskstoreworker.h"
 #include "testsupport.h"
-#include "timechart.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>

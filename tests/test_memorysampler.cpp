@@ -1,6 +1,6 @@
-#include "growthestimator.h"
-#include "memoryprobe.h"
-#include "memorysampler.h"
+#include "memory/memoryprobe.h"
+#include "memory/memorysampler.h"
+#include "model/growthestimator.h"
 
 #include <QTest>
 

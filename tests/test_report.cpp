@@ -1,11 +1,12 @@
 // Report writers: the JSON report against its schema (coroscope-report/1, docs/report-json.md) with
 // exact values from hand-built snapshots, the validator's verdicts, and the HTML report's escaping,
 // bounds and self-containment.
-#include "histogram.h"
+#include "jsonreportvalidator.h"
+#include "model/histogram.h"
+#include "model/runinfo.h"
+#include "model/runmodel.h"
 #include "report/htmlreport.h"
 #include "report/jsonreport.h"
-#include "report/runinfo.h"
-#include "runmodel.h"
 
 #include <QCryptographicHash>
 #include <QFile>

@@ -1,4 +1,5 @@
 // `coroscope run`: the real binary, as a user runs it: exit codes, errors, limits, reports.
+#include "jsonreportvalidator.h"
 #include "report/jsonreport.h"
 
 #include <QFile>

@@ -1,11 +1,11 @@
 // Session files: what `coroscope run --session` records, what `coroscope report` makes of it, and
 // every way a session can go wrong — a runner killed mid-run, a full disk, truncated, damaged,
 // foreign and newer files. Runs the real binary, as users do.
+#include "reading/sessionreader.h"
 #include "report/jsonreport.h"
 #include "runner/workloadrun.h"
-#include "session/sessiondelta.h"
-#include "session/sessionreader.h"
 #include "session/sessionschema.h"
+#include "session/sparsehistogram.h"
 #include "session/sqlite.h"
 #include "testsupport.h"
 

@@ -1,11 +1,11 @@
 // The task views over a big session: TaskStore filters and sorts in SQLite, the table model pages
 // rows in as views show them and keeps a selection on its task while rows move, the timeline
 // reads only the segments of the rows and window it shows.
-#include "session/taskstore.h"
+#include "models/tasktablemodel.h"
+#include "panels/tasktimeline.h"
+#include "reading/taskstore.h"
+#include "run/taskstoreworker.h"
 #include "syntheticsession.h"
-#include "taskstoreworker.h"
-#include "tasktablemodel.h"
-#include "tasktimeline.h"
 #include "testsupport.h"
 
 #include <QAbstractItemModelTester>

@@ -1,5 +1,5 @@
-#include "symbolizer.h"
-#include "threadstacksampler.h"
+#include "watchdog/symbolizer.h"
+#include "watchdog/threadstacksampler.h"
 
 #include <QStringList>
 #include <QTest>

@@ -1,10 +1,10 @@
 // The desktop app's engine room, without widgets: running `coroscope run` as a child process,
 // following its session while it is written, stopping it, and saying how it ended (a crash
 // banner). The GUI thread must never wait: every step here is signals on a running loop.
-#include "runcontroller.h"
-#include "sessiontail.h"
-#include "taskstoreworker.h"
-#include "tasktablemodel.h"
+#include "models/tasktablemodel.h"
+#include "run/runcontroller.h"
+#include "run/sessiontail.h"
+#include "run/taskstoreworker.h"
 #include "testsupport.h"
 
 #include <QAbstractItemModelTester>

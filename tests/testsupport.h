@@ -1,13 +1,12 @@
 #pragma once
 
-#include "instrumentedapplication.h"
-#include "profiler.h"
-
 #include <QEventLoop>
 #include <QTest>
 #include <QTimer>
 
 #include <chrono>
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
 #include <thread>
 
 namespace coroscope::test {

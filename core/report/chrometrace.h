@@ -1,6 +1,6 @@
 #pragma once
 
-#include "session/sessionreader.h"
+#include "reading/sessionreader.h"
 
 #include <QByteArray>
 

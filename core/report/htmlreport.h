@@ -1,8 +1,8 @@
 #pragma once
 
-#include "report/runinfo.h"
-#include "runmodel.h"
-#include "session/sessionreader.h"
+#include "model/runinfo.h"
+#include "model/runmodel.h"
+#include "reading/sessionreader.h"
 
 #include <QByteArray>
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "reading/sessionreader.h"
 #include "report/csvreport.h"
-#include "session/sessionreader.h"
 
 #include <QByteArray>
 #include <QString>

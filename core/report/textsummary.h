@@ -1,7 +1,7 @@
 #pragma once
 
-#include "report/runinfo.h"
-#include "runmodel.h"
+#include "model/runinfo.h"
+#include "model/runmodel.h"
 
 #include <QString>
 

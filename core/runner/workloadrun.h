@@ -1,15 +1,16 @@
 #pragma once
 
-#include "profiler.h"
-#include "report/runinfo.h"
+#include "model/runinfo.h"
+#include "recording/sessiondeltaqueue.h"
+#include "recording/sessionwriter.h"
 #include "script/scriptruntime.h"
-#include "session/sessionwriter.h"
 
 #include <QObject>
 #include <qcoro/qcorotask.h>
 
 #include <atomic>
 #include <chrono>
+#include <coroscope/profiler.h>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -75,6 +76,7 @@ private:
 
     RunOptions m_options;
     RunInfo m_info;
+    session::SessionDeltaQueue m_sessionDeltas; ///< from the profiler to the writer: outlives both
     Profiler m_profiler;
     std::unique_ptr<script::ScriptRuntime> m_runtime;
     std::unique_ptr<session::SessionWriter> m_session;

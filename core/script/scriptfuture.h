@@ -1,6 +1,6 @@
 #pragma once
 
-#include "taskcontext.h"
+#include "instrument/taskcontext.h"
 
 #include <QJSValue>
 

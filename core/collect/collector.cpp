@@ -1,0 +1,173 @@
+#include "collect/collector.h"
+
+#include <pthread.h>
+
+namespace coroscope {
+namespace {
+constexpr auto kRuleTickInterval = std::chrono::milliseconds(250);
+} // namespace
+
+Collector::Collector(const Settings& settings)
+    : m_settings(settings)
+    , m_state(settings)
+    , m_rules(makeDefaultRules(settings)) {
+    m_state.setObserver({
+        .taskChanged =
+            [this](const TaskInfo& task) {
+                for (auto& rule : m_rules)
+                    rule->onTaskChanged(task, m_state.tasks(), *this);
+            },
+        .slowCallback =
+            [this](const SlowCallback& slow) {
+                for (auto& rule : m_rules)
+                    rule->onSlowCallback(slow, m_state.tasks(), *this);
+            },
+    });
+}
+
+Collector::~Collector() {
+    stop();
+}
+
+EventChannel& Collector::openChannel(std::string name, std::size_t capacity) {
+    std::lock_guard lock(m_mutex);
+    return *m_channels.emplace_back(std::make_unique<EventChannel>(std::move(name), capacity));
+}
+
+void Collector::start() {
+    if (m_thread.joinable())
+        return;
+    m_thread = std::jthread([this](std::stop_token stop) {
+        pthread_setname_np(pthread_self(), "coroscope-coll");
+        run(stop);
+    });
+}
+
+void Collector::stop() {
+    if (m_thread.joinable()) {
+        m_thread.request_stop();
+        m_wake.notify_all();
+        m_thread.join();
+    }
+    drain();
+}
+
+void Collector::run(std::stop_token stop) {
+    auto nextRuleTick = std::chrono::steady_clock::now() + kRuleTickInterval;
+    while (!stop.stop_requested()) {
+        {
+            std::unique_lock wake(m_wakeMutex);
+            m_wake.wait_for(wake, stop, m_settings.collectorInterval, [] { return false; });
+        }
+        std::lock_guard lock(m_mutex);
+        drainLocked();
+        // The queue never makes the collector wait (see SessionDeltaQueue): when it is busy or
+        // full, the tap simply keeps collecting until the next try.
+        if (m_tap && std::chrono::steady_clock::now() >= m_nextSessionCut &&
+            m_sessionQueue->tryPush([this] { return cutSessionDeltaLocked(); }))
+            m_nextSessionCut = std::chrono::steady_clock::now() + m_sessionInterval;
+        if (std::chrono::steady_clock::now() >= nextRuleTick) {
+            nextRuleTick += kRuleTickInterval;
+            m_state.refreshHeapAccounts();
+            const std::int64_t now = Clock::nanosNow();
+            for (auto& rule : m_rules)
+                rule->onTick(m_state.tasks(), now, *this);
+        }
+    }
+}
+
+void Collector::drain() {
+    std::lock_guard lock(m_mutex);
+    drainLocked();
+}
+
+void Collector::drainLocked() {
+    if (m_finished) {
+        // After the run: what the loop still does (writing the session's last batch, reports)
+        // is not the workload's; applied, it would show in a snapshot and not in the session.
+        for (auto& channel : m_channels)
+            channel->drain([](Record&) {});
+        return;
+    }
+    for (auto& channel : m_channels)
+        channel->drain([this](Record& record) { m_state.apply(record); });
+    m_state.resolvePendingNames(false);
+}
+
+void Collector::finish() {
+    std::lock_guard lock(m_mutex);
+    drainLocked();
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_state.resolvePendingNames(true); // the loop is done: loading symbols can stall nothing now
+    m_state.freezeHeapAccounts();
+    const std::int64_t now = Clock::nanosNow();
+    for (auto& rule : m_rules)
+        rule->onShutdown(m_state.tasks(), now, *this);
+}
+
+void Collector::report(Diagnostic diagnostic) {
+    std::size_t& count = m_diagnosticsPerRule[diagnostic.rule];
+    if (++count > m_settings.maxDiagnosticsPerRule) {
+        m_state.countDiagnosticOverLimit();
+        return;
+    }
+    m_diagnostics.push_back(std::move(diagnostic));
+}
+
+void Collector::enableSessionTap(session::SessionDeltaQueue& queue, std::chrono::milliseconds interval) {
+    std::lock_guard lock(m_mutex);
+    if (!m_tap) {
+        m_tap = std::make_unique<session::SessionTap>();
+        m_state.setSessionTap(m_tap.get());
+        m_sessionQueue = &queue;
+        m_sessionInterval = interval;
+        m_nextSessionCut = std::chrono::steady_clock::now() + interval;
+    }
+}
+
+void Collector::flushSessionTap() {
+    std::lock_guard lock(m_mutex);
+    if (!m_tap)
+        return;
+    drainLocked();
+    m_sessionQueue->pushLast(cutSessionDeltaLocked());
+}
+
+session::SessionDelta Collector::cutSessionDeltaLocked() {
+    m_state.refreshHeapAccounts();
+    session::SessionDelta d =
+        m_tap->take(m_state.tasks(), m_state.slowCallbacks(), m_state.loop(), Clock::nanosNow());
+    d.diagnostics.assign(m_diagnostics.begin() + std::ptrdiff_t(m_diagnosticsTaken), m_diagnostics.end());
+    m_diagnosticsTaken = m_diagnostics.size();
+    d.drops = m_state.drops();
+    d.drops.records += channelDropsTotal();
+    d.drops.segments += channelDrops(RecordKind::TaskSegment);
+    return d;
+}
+
+std::uint64_t Collector::channelDrops(RecordKind kind) const {
+    std::uint64_t dropped = 0;
+    for (const auto& channel : m_channels)
+        dropped += channel->dropped(kind);
+    return dropped;
+}
+
+std::uint64_t Collector::channelDropsTotal() const {
+    std::uint64_t dropped = 0;
+    for (const auto& channel : m_channels)
+        dropped += channel->droppedTotal();
+    return dropped;
+}
+
+RunSnapshot Collector::snapshot() const {
+    std::lock_guard lock(m_mutex);
+    RunSnapshot s = m_state.snapshot(Clock::nanosNow());
+    s.diagnostics = m_diagnostics;
+    s.drops.records += channelDropsTotal();
+    s.drops.segments += channelDrops(RecordKind::TaskSegment);
+    return s;
+}
+
+} // namespace coroscope

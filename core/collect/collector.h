@@ -1,0 +1,76 @@
+#pragma once
+
+#include "collect/diagnostics/diagnosticrule.h"
+#include "collect/runstate.h"
+#include "collect/sessiontap.h"
+#include "instrument/eventchannel.h"
+#include "model/settings.h"
+#include "recording/sessiondeltaqueue.h"
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace coroscope {
+
+/// Drains every producer's channel on a thread of its own, applies the records to the RunState
+/// and runs the diagnostic rules. The measured loop only ever pushes into its ring; it never
+/// waits for this thread.
+class Collector final : private DiagnosticSink {
+public:
+    explicit Collector(const Settings& settings);
+    ~Collector() override;
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
+    /// A channel for one producer thread. Call before start().
+    EventChannel& openChannel(std::string name, std::size_t capacity);
+
+    void start();
+    /// Stops the thread after draining what is queued.
+    void stop();
+    /// Drains everything queued now (from any thread; serialised with the collector thread).
+    void drain();
+    /// Drains, then runs the shutdown rules (task-leaked, unretrieved errors) once.
+    void finish();
+
+    RunSnapshot snapshot() const;
+
+    /// Starts keeping what changed for a session writer (call before start()). From then on the
+    /// collector thread cuts a SessionDelta every `interval` into `queue` (never waiting for it),
+    /// and flushSessionTap() queues the rest.
+    void enableSessionTap(session::SessionDeltaQueue& queue,
+                          std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+    /// Drains, then queues everything not yet queued as the last delta (after the run).
+    void flushSessionTap();
+
+private:
+    void run(std::stop_token stop);
+    void drainLocked();
+    session::SessionDelta cutSessionDeltaLocked();
+    std::uint64_t channelDrops(RecordKind kind) const;
+    std::uint64_t channelDropsTotal() const;
+    void report(Diagnostic diagnostic) override;
+
+    const Settings& m_settings;
+    mutable std::mutex m_mutex; ///< guards the state below; never taken by a measured thread
+    RunState m_state;
+    std::vector<std::unique_ptr<DiagnosticRule>> m_rules;
+    std::vector<Diagnostic> m_diagnostics;
+    std::map<QString, std::size_t> m_diagnosticsPerRule;
+    std::vector<std::unique_ptr<EventChannel>> m_channels;
+    bool m_finished = false;
+    std::unique_ptr<session::SessionTap> m_tap;
+    session::SessionDeltaQueue* m_sessionQueue = nullptr;
+    std::size_t m_diagnosticsTaken = 0;
+    std::chrono::milliseconds m_sessionInterval{100};
+    std::chrono::steady_clock::time_point m_nextSessionCut;
+
+    std::mutex m_wakeMutex;
+    std::condition_variable_any m_wake;
+    std::jthread m_thread;
+};
+
+} // namespace coroscope

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "model/runmodel.h"
+#include "model/settings.h"
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace coroscope {
+
+class TaskTable;
+
+/// Where rules put what they find.
+class DiagnosticSink {
+public:
+    virtual ~DiagnosticSink() = default;
+    virtual void report(Diagnostic diagnostic) = 0;
+};
+
+/// One diagnostic rule: a name, a severity, a threshold from Settings and a check.
+/// Rules run on the collector thread, see only collected state, and never touch the loop.
+/// To add one: subclass, override the hooks it needs, add it to makeDefaultRules().
+class DiagnosticRule {
+public:
+    virtual ~DiagnosticRule() = default;
+    virtual QString name() const = 0;
+    virtual Severity severity() const = 0;
+
+    virtual void onSlowCallback(const SlowCallback&, const TaskTable&, DiagnosticSink&) {}
+    /// After a task finished, was released, or had its error retrieved.
+    virtual void onTaskChanged(const TaskInfo&, const TaskTable&, DiagnosticSink&) {}
+    /// Periodically (every 250 ms) while the run goes on; `nowNs` is ns since the origin.
+    virtual void onTick(const TaskTable&, std::int64_t nowNs, DiagnosticSink&) {}
+    /// Once, when the run ends.
+    virtual void onShutdown(const TaskTable&, std::int64_t nowNs, DiagnosticSink&) {}
+
+protected:
+    Diagnostic make(QString message, const TaskInfo* task, std::int64_t tNs) const;
+};
+
+std::vector<std::unique_ptr<DiagnosticRule>> makeDefaultRules(const Settings& settings);
+
+} // namespace coroscope

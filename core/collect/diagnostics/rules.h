@@ -1,0 +1,78 @@
+#pragma once
+
+#include "collect/diagnostics/diagnosticrule.h"
+
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace coroscope {
+
+/// A callback held the event loop longer than the slow-callback threshold (asyncio's
+/// "Executing <Handle> took 0.300 seconds").
+class SlowCallbackRule final : public DiagnosticRule {
+public:
+    QString name() const override { return QStringLiteral("slow-callback"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onSlowCallback(const SlowCallback& slow, const TaskTable& tasks, DiagnosticSink& sink) override;
+};
+
+/// A failed task whose error nobody awaited (asyncio's "Task exception was never retrieved").
+/// Reported when its last handle goes away, or at shutdown.
+class ExceptionNeverRetrievedRule final : public DiagnosticRule {
+public:
+    QString name() const override { return QStringLiteral("exception-never-retrieved"); }
+    Severity severity() const override { return Severity::Error; }
+    void onTaskChanged(const TaskInfo& task, const TaskTable& tasks, DiagnosticSink& sink) override;
+    void onShutdown(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+
+private:
+    void reportOnce(const TaskInfo& task, std::int64_t tNs, DiagnosticSink& sink);
+    std::unordered_set<std::uint64_t> m_reported;
+};
+
+/// A task still pending when the run ended.
+class TaskLeakedRule final : public DiagnosticRule {
+public:
+    QString name() const override { return QStringLiteral("task-leaked"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onShutdown(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+};
+
+/// A task whose live heap keeps growing: it grew by the threshold over the window and never gave
+/// it back within it. A task that allocates and frees stays quiet.
+class MemoryGrowthRule final : public DiagnosticRule {
+public:
+    MemoryGrowthRule(std::int64_t thresholdBytes, std::chrono::milliseconds window)
+        : m_threshold(thresholdBytes)
+        , m_window(window) {}
+    QString name() const override { return QStringLiteral("memory-growth"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+
+private:
+    struct History {
+        std::deque<std::pair<std::int64_t, std::int64_t>> samples; ///< (t, live bytes)
+        bool reported = false;
+    };
+    std::int64_t m_threshold;
+    std::chrono::milliseconds m_window;
+    std::unordered_map<std::uint64_t, History> m_history;
+};
+
+/// A task suspended on one await for longer than the stuck-task threshold (default 10 s).
+class StuckTaskRule final : public DiagnosticRule {
+public:
+    explicit StuckTaskRule(std::chrono::nanoseconds threshold)
+        : m_threshold(threshold) {}
+    QString name() const override { return QStringLiteral("stuck-task"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+
+private:
+    std::chrono::nanoseconds m_threshold;
+    std::unordered_map<std::uint64_t, std::int64_t> m_reportedSuspension; ///< task -> suspend time reported
+};
+
+} // namespace coroscope

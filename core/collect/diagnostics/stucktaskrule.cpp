@@ -1,0 +1,30 @@
+#include "collect/diagnostics/rules.h"
+#include "collect/tasktable.h"
+#include "model/format.h"
+
+namespace coroscope {
+
+void StuckTaskRule::onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) {
+    for (const std::uint64_t id : tasks.unfinishedTasks()) {
+        const TaskInfo* found = tasks.task(id);
+        if (!found || found->state != TaskState::Suspended || found->lastSuspendNs <= 0)
+            continue;
+        const TaskInfo& task = *found;
+        const std::int64_t waited = nowNs - task.lastSuspendNs;
+        if (waited < m_threshold.count())
+            continue;
+        // Once per suspension: the same await is not reported again, a later one may be.
+        auto [it, inserted] = m_reportedSuspension.try_emplace(id, task.lastSuspendNs);
+        if (!inserted) {
+            if (it->second == task.lastSuspendNs)
+                continue;
+            it->second = task.lastSuspendNs;
+        }
+        sink.report(make(QStringLiteral("Task '") + task.name + QStringLiteral("' has been suspended for ") +
+                             formatDuration(waited) + QStringLiteral(" awaiting ") +
+                             tasks.describeAwait(task),
+                         &task, nowNs));
+    }
+}
+
+} // namespace coroscope

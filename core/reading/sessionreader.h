@@ -1,0 +1,88 @@
+#pragma once
+
+#include "model/runinfo.h"
+#include "model/runmodel.h"
+
+#include <QString>
+
+#include <stdexcept>
+#include <vector>
+
+namespace coroscope::session {
+
+/// A session file that cannot be read: the message names the file and what is wrong with it.
+class SessionError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    QString message() const { return QString::fromUtf8(what()); }
+};
+
+/// One point of the 10 Hz time series.
+struct TimePoint {
+    std::int64_t tNs = 0;
+    std::int64_t lagP50Ns = -1; ///< -1: no probe tick in that window
+    std::int64_t lagP90Ns = -1;
+    std::int64_t lagP99Ns = -1;
+    std::int64_t lagMaxNs = -1;
+    double utilization = -1; ///< -1: unknown
+    std::int64_t rssBytes = -1;
+    std::int64_t heapBytes = -1;
+    std::array<std::uint64_t, kTaskStateCount> tasksByState{};
+};
+
+/// One batch of one latency metric (µs histograms, percentiles here in ns).
+struct MetricPoint {
+    std::int64_t tNs = 0;
+    std::uint64_t count = 0;
+    std::int64_t p50Ns = 0;
+    std::int64_t p90Ns = 0;
+    std::int64_t p99Ns = 0;
+    std::int64_t maxNs = 0;
+};
+
+struct MetricSeries {
+    QString name;
+    std::vector<MetricPoint> points;
+};
+
+struct LogLine {
+    std::int64_t tNs = 0;
+    QString line;
+};
+
+/// Everything a session holds, in the types reports and views use.
+struct SessionData {
+    QString path; ///< the session file (empty: made from a run's snapshot, no file)
+    RunInfo info;
+    RunSnapshot snapshot;
+    QString mainError;
+    bool finished = false; ///< the runner closed the session (false: killed, crashed or running)
+    std::vector<TimePoint> timeSeries;
+    std::vector<MetricSeries> metricSeries; ///< by name
+    std::vector<LogLine> logs;
+    QString host;
+    QString startedAt; ///< ISO 8601, local time with offset
+};
+
+/// What to read of a session.
+struct ReadOptions {
+    /// Every task's row into `snapshot.tasks`. Views of a session that may hold a million tasks
+    /// leave them out and page them through TaskStore; `tasksByState` and `tasksTotal` are
+    /// filled either way.
+    bool taskRows = true;
+};
+
+/// Reads a whole session. Throws SessionError for a missing, foreign, newer, truncated or
+/// damaged file; never crashes on one. Safe while the runner is still writing it.
+SessionData readSession(const QString& path, ReadOptions options = {});
+
+/// Writes a consistent, compacted copy of the session at `from` to `to` (replacing it), safe while
+/// a runner still writes `from`: what it had committed is copied. Throws SessionError naming
+/// the file and the cause (not a session, disk full).
+void copySession(const QString& from, const QString& to);
+
+/// What a run's own snapshot gives when there is no session file to read (its recording failed):
+/// no time series, no segments, no logs.
+SessionData sessionDataFromSnapshot(const RunInfo& info, const RunSnapshot& snapshot);
+
+} // namespace coroscope::session

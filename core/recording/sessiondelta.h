@@ -1,0 +1,44 @@
+#pragma once
+
+#include "model/runmodel.h"
+#include "session/sparsehistogram.h"
+
+#include <QString>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace coroscope::session {
+
+/// One resume segment, as stored. Times ns since the process origin.
+struct SegmentRow {
+    std::uint64_t taskId = 0;
+    std::int64_t startNs = 0;
+    std::int64_t endNs = 0;
+    std::int64_t readyNs = 0;
+    std::int64_t exclusiveNs = 0;
+};
+
+/// What changed in the collector since the session writer last asked: the writer's whole input.
+/// Built under the collector's lock, written to disk outside it.
+struct SessionDelta {
+    std::int64_t tNs = 0;
+    std::vector<TaskInfo> tasks;                  ///< created or changed (full rows)
+    std::vector<SegmentRow> segments;             ///< new resume segments
+    std::uint64_t segmentsOverflowed = 0;         ///< not kept: the writer fell too far behind
+    std::vector<SlowCallback> slowCallbacks;      ///< new or updated
+    std::vector<std::uint64_t> retractedSlowSeqs; ///< dispatch seqs that were not slow after all
+    std::vector<Diagnostic> diagnostics;          ///< new
+    std::vector<MemorySample> memory;             ///< new samples
+    SparseHistogram lagWindow;                    ///< loop lag (µs) recorded since the last delta
+    std::vector<std::pair<QString, SparseHistogram>> metricWindows; ///< per metric (µs), since
+    std::int64_t loopWallNs = 0; ///< loop probe totals (the writer takes differences)
+    std::int64_t loopIdleNs = 0;
+    std::array<std::uint64_t, kTaskStateCount> tasksByState{};
+    std::uint64_t tasksTotal = 0;
+    std::uint64_t segmentsTotal = 0;
+    DropCounters drops;
+};
+
+} // namespace coroscope::session

@@ -1,0 +1,117 @@
+#pragma once
+
+#include "model/histogram.h"
+#include "recording/sessiondelta.h"
+#include "session/sqlite.h"
+
+#include <QString>
+#include <QVariant>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+namespace coroscope::session {
+
+class SessionDeltaQueue;
+
+/// Writes a session file from a thread of its own: every ~100 ms it takes what changed from the
+/// queue the collector fills (the same records the live view is built from) and commits it in one
+/// transaction.
+/// The measured loop never waits for it, nor for the disk. A write error (a full disk) stops the
+/// writing, not the run: what was committed stays readable, and error() says what happened.
+class SessionWriter {
+public:
+    static constexpr std::chrono::milliseconds kBatchInterval{100};
+    static constexpr std::uint64_t kDefaultMaxSegments = 5'000'000;
+    static constexpr std::size_t kMaxLogLines = 100'000;
+
+    /// Creates the file (replacing one that exists); throws SqliteError if it cannot.
+    SessionWriter(const QString& path, SessionDeltaQueue& deltas);
+    ~SessionWriter();
+    SessionWriter(const SessionWriter&) = delete;
+    SessionWriter& operator=(const SessionWriter&) = delete;
+
+    /// A `meta` row (text, integer or real). Before start() it is written at once; later, with the
+    /// next batch.
+    void setMeta(const QString& key, const QVariant& value) { setMeta({{key, value}}); }
+    void setMeta(const std::map<QString, QVariant>& rows);
+    void setMaxSegments(std::uint64_t max) { m_maxSegments = max; }
+
+    /// Starts the writer thread; `originNs` is the run's start (per-second rows count from it).
+    /// Call after the profiler taps the session into the same queue (Profiler::tapSession()).
+    void start(std::int64_t originNs);
+    /// Thread-safe (the loop thread logs); bounded.
+    void appendLog(std::int64_t tNs, const QString& line);
+    /// Stops the thread, writes what is still queued and the last batch (call after the profiler
+    /// stopped, so that the shutdown diagnostics are in it), then `finalMeta` in a transaction of
+    /// its own (the `status` row there is what tells a finished session), and checkpoints the WAL.
+    void finish(const std::map<QString, QVariant>& finalMeta = {});
+
+    const QString& path() const noexcept { return m_path; }
+    /// The first write error, with the file and the cause; nothing after it was written.
+    std::optional<QString> error() const;
+    std::uint64_t batchesWritten() const noexcept { return m_batches; }
+
+    /// What the writer did and how long it took (for bench/session). Read after finish().
+    struct Stats {
+        std::uint64_t batches = 0;
+        std::uint64_t taskRows = 0;
+        std::uint64_t segmentRows = 0;
+        std::int64_t taskNs = 0;    ///< time spent writing task rows
+        std::int64_t segmentNs = 0; ///< time spent writing segment rows
+        std::int64_t batchNs = 0;   ///< time spent in whole batches, commit included
+    };
+    const Stats& stats() const noexcept { return m_stats; }
+
+private:
+    void run(std::stop_token stop);
+    void writeBatch(const SessionDelta& delta);
+    void writeTasks(const SessionDelta& d);
+    void writeSegments(const SessionDelta& d);
+    void writeSlowCallbacks(const SessionDelta& d);
+    void writeDiagnostics(const SessionDelta& d);
+    void writeTimeSeries(const SessionDelta& d);
+    void writeHistogram(const char* kind, const QString& name, std::int64_t second, const Histogram& h);
+    void writeMetaRows(const std::map<QString, QVariant>& rows);
+    void writeCounters(const SessionDelta& d);
+    void writeLogs();
+    void startSecond(std::int64_t second);
+
+    QString m_path;
+    SessionDeltaQueue& m_deltas;
+    std::unique_ptr<Database> m_db;
+    std::jthread m_thread;
+    std::int64_t m_originNs = 0;
+    std::uint64_t m_maxSegments = kDefaultMaxSegments;
+    std::uint64_t m_segmentsWritten = 0;
+    std::uint64_t m_segmentsDropped = 0;
+    std::uint64_t m_logsDropped = 0;
+    std::uint64_t m_batches = 0;
+    Stats m_stats;
+    bool m_started = false;
+
+    // Running aggregates (writer thread only).
+    std::int64_t m_prevWallNs = 0;
+    std::int64_t m_prevIdleNs = 0;
+    std::int64_t m_secondWallNs = 0;
+    std::int64_t m_secondIdleNs = 0;
+    std::int64_t m_rssBytes = -1;
+    std::int64_t m_heapBytes = -1;
+    std::int64_t m_second = 0; ///< the second the per-second accumulators cover
+    Histogram m_lagSecond;
+    Histogram m_lagWhole;
+    std::map<QString, Histogram> m_metricSecond;
+    std::map<QString, Histogram> m_metricWhole;
+
+    mutable std::mutex m_mutex; ///< guards the members below (shared with other threads)
+    std::map<QString, QVariant> m_pendingMeta;
+    std::vector<std::pair<std::int64_t, QString>> m_pendingLogs;
+    std::optional<QString> m_error;
+};
+
+} // namespace coroscope::session

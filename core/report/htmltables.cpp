@@ -1,0 +1,190 @@
+// The HTML report's tables. Sortable by the page's one inline script (class "sortable"; numeric
+// cells carry their value in data-v).
+#include "model/format.h"
+#include "report/htmlparts_p.h"
+#include "report/htmlsections_p.h"
+
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace coroscope::html {
+namespace {
+
+constexpr std::size_t kSlowCallbackRows = 200;
+constexpr std::size_t kTaskRows = 100;
+constexpr std::size_t kMemoryTaskRows = 20;
+constexpr std::size_t kDiagnosticRows = 500;
+
+QString more(std::size_t total, std::size_t shown, const char* what) {
+    if (total <= shown)
+        return {};
+    return QStringLiteral("<p class=\"note\">") + QString::number(total - shown) + u' ' +
+           QLatin1String(what) + QStringLiteral(" more are in the JSON report and the session.</p>\n");
+}
+
+/// The frame a reader wants first: the first one that is not the C library or the standard
+/// library (a sleeping callback's top frames are nanosleep and std::this_thread).
+QString stackSummary(const QString& stack) {
+    const QStringList frames = stack.split(u'\n', Qt::SkipEmptyParts);
+    for (const QString& frame : frames) {
+        const qsizetype inlined = frame.indexOf(QLatin1String("[inlined into "));
+        if (inlined >= 0) // the caller the compiler folded it into is the interesting part
+            return frame.section(u' ', 0, 0) + u' ' +
+                   frame.mid(inlined + 14).chopped(frame.endsWith(u']') ? 1 : 0);
+        const QString body = frame.section(u' ', 1);
+        if (!body.startsWith(QLatin1String("__")) && !body.startsWith(QLatin1String("std::")) &&
+            !body.startsWith(QLatin1String("void std::")) && !body.contains(QLatin1String("libc.so")))
+            return frame;
+    }
+    return frames.isEmpty() ? QString() : frames.front();
+}
+
+QString taskRow(const RunInfo& run, const TaskInfo& t) {
+    const QString waitOrError = !t.error.isEmpty()
+                                    ? QStringLiteral("<pre>") + esc(t.error) + QStringLiteral("</pre>")
+                                    : (t.awaiting.isEmpty() ? dash() : esc(t.awaiting));
+    const std::int64_t lifetime = t.finishedNs < 0 ? -1 : t.finishedNs - t.createdNs;
+    return QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(taskStateLabel(t.state)) +
+           num(t.parentId ? QStringLiteral("#") + QString::number(t.parentId) : dash(), double(t.parentId)) +
+           num(QStringLiteral("+") + formatDuration(t.createdNs - run.startNs), double(t.createdNs)) +
+           (lifetime < 0 ? num(QStringLiteral("running"), 1e30) : durationCell(lifetime)) +
+           durationCell(t.busyNs) + durationCell(t.idleNs) + durationCell(t.schedNs) +
+           num(QString::number(t.resumes), t.resumes) + td(esc(t.spawnLocation)) + td(waitOrError) +
+           num(t.allocatedBytes ? formatBytes(double(t.liveBytes)) : dash(), double(t.liveBytes)) +
+           QStringLiteral("</tr>\n");
+}
+
+QString taskTable(const RunInfo& run, const RunSnapshot& s, const char* title,
+                  bool (*before)(const TaskInfo*, const TaskInfo*)) {
+    std::vector<const TaskInfo*> sorted;
+    sorted.reserve(s.tasks.size());
+    for (const TaskInfo& t : s.tasks)
+        sorted.push_back(&t);
+    const std::size_t shown = std::min(sorted.size(), kTaskRows);
+    std::partial_sort(sorted.begin(), sorted.begin() + std::ptrdiff_t(shown), sorted.end(), before);
+    QString h = QStringLiteral("<h3>") + QLatin1String(title) + QStringLiteral("</h3>\n<p class=\"note\">") +
+                QString::number(shown) + QStringLiteral(" of ") + QString::number(s.tasks.size()) +
+                QStringLiteral(" tasks.</p>\n<table class=\"sortable\">\n<thead><tr>") + th("Task") +
+                th("State") + th("Parent") + th("Created") + th("Lifetime") + th("Busy") + th("Idle") +
+                th("Scheduling") + th("Resumes") + th("Spawned at") + th("Awaiting / error") +
+                th("Live heap") + QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < shown; ++i)
+        h += taskRow(run, *sorted[i]);
+    return h + QStringLiteral("</tbody></table>\n");
+}
+
+} // namespace
+
+QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s) {
+    if (s.slowCallbacks.empty())
+        return QStringLiteral("<p>No callback blocked the loop for longer than ") +
+               formatDuration(run.slowThresholdNs) + QStringLiteral(".</p>\n");
+    const QString file = scriptFileName(run.script);
+    QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Time") + th("Duration") +
+                th("Task") + th("Event") + th("Location") + th("Stack (captured while blocked)") +
+                QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < s.slowCallbacks.size() && i < kSlowCallbackRows; ++i) {
+        const SlowCallback& c = s.slowCallbacks[i];
+        QString event = c.eventType.isEmpty() ? dash() : esc(c.eventType);
+        if (!c.receiverClass.isEmpty())
+            event += QStringLiteral(" → ") + esc(c.receiverClass);
+        const QString stack = c.stack.isEmpty()
+                                  ? dash()
+                                  : QStringLiteral("<details><summary>") + esc(stackSummary(c.stack)) +
+                                        QStringLiteral("</summary><pre>") + esc(c.stack) +
+                                        QStringLiteral("</pre></details>");
+        h += QStringLiteral("<tr>") +
+             num(QStringLiteral("+") + formatDuration(c.startNs - run.startNs), double(c.startNs)) +
+             num(formatDuration(c.durationNs) + (c.ongoing ? QStringLiteral(" (ongoing)") : QString()),
+                 double(c.durationNs)) +
+             td(taskLabel(c.taskId, c.taskName)) + td(event) + td(locationLink(c.location, file)) +
+             td(stack) + QStringLiteral("</tr>\n");
+    }
+    return h + QStringLiteral("</tbody></table>\n") +
+           more(s.slowCallbacks.size(), kSlowCallbackRows, "slow callbacks");
+}
+
+QString latencyTable(const RunSnapshot& s) {
+    if (s.latency.empty())
+        return QStringLiteral("<p>The script recorded no latency metrics (<code>measure()</code>, "
+                              "<code>record()</code>).</p>\n");
+    QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Metric") +
+                distributionHeader() + QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (const LatencyMetric& m : s.latency)
+        h += QStringLiteral("<tr>") + td(esc(m.name)) + distributionCells(m.micros) +
+             QStringLiteral("</tr>\n");
+    return h + QStringLiteral("</tbody></table>\n");
+}
+
+QString loopTable(const RunSnapshot& s) {
+    const double utilization = std::isfinite(s.loopUtilization) ? s.loopUtilization : 0.0;
+    return QStringLiteral("<p>The loop was busy ") + QString::number(utilization * 100.0, 'f', 1) +
+           QStringLiteral(
+               " % of the run. Lag is how late the loop served a 10 ms probe timer.</p>\n<table>\n<tr>") +
+           th("Lag") + distributionHeader() + QStringLiteral("</tr>\n<tr>") +
+           td(QStringLiteral("timer lag")) + distributionCells(s.loopLagMicros) +
+           QStringLiteral("</tr>\n</table>\n");
+}
+
+QString taskTables(const RunInfo& run, const RunSnapshot& s) {
+    return taskTable(run, s, "Busiest tasks",
+                     [](const TaskInfo* a, const TaskInfo* b) {
+                         return a->busyNs != b->busyNs ? a->busyNs > b->busyNs : a->id < b->id;
+                     }) +
+           taskTable(run, s, "Longest-lived tasks", [](const TaskInfo* a, const TaskInfo* b) {
+               // Unfinished tasks live until the end of the run: first.
+               const std::int64_t la = a->finishedNs < 0 ? INT64_MAX : a->finishedNs - a->createdNs;
+               const std::int64_t lb = b->finishedNs < 0 ? INT64_MAX : b->finishedNs - b->createdNs;
+               return la != lb ? la > lb : a->id < b->id;
+           });
+}
+
+QString memoryTables(const RunSnapshot& s) {
+    const MemoryStats& m = s.memoryStats;
+    const double growth = std::isfinite(m.rssGrowthBytesPerSecond) ? m.rssGrowthBytesPerSecond : 0.0;
+    QString h = QStringLiteral("<table>\n<tr>") + th("RSS at start") + th("Peak RSS") + th("RSS at end") +
+                th("RSS growth") + QStringLiteral("</tr>\n<tr>") + num(formatBytes(double(m.rssStartBytes))) +
+                num(formatBytes(double(m.rssPeakBytes))) + num(formatBytes(double(m.rssEndBytes))) +
+                num(formatBytes(growth) + QStringLiteral("/s")) + QStringLiteral("</tr>\n</table>\n");
+    std::vector<const TaskInfo*> allocating;
+    for (const TaskInfo& t : s.tasks)
+        if (t.allocatedBytes != 0)
+            allocating.push_back(&t);
+    if (allocating.empty())
+        return h;
+    const std::size_t shown = std::min(allocating.size(), kMemoryTaskRows);
+    std::partial_sort(allocating.begin(), allocating.begin() + std::ptrdiff_t(shown), allocating.end(),
+                      [](const TaskInfo* a, const TaskInfo* b) {
+                          return a->liveBytes != b->liveBytes ? a->liveBytes > b->liveBytes : a->id < b->id;
+                      });
+    h += QStringLiteral("<h3>Heap by task</h3>\n<table class=\"sortable\">\n<thead><tr>") + th("Task") +
+         th("State") + th("Live") + th("Allocated") + QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < shown; ++i) {
+        const TaskInfo& t = *allocating[i];
+        h += QStringLiteral("<tr>") + td(taskLabel(t.id, t.name)) + td(taskStateLabel(t.state)) +
+             num(formatBytes(double(t.liveBytes)), double(t.liveBytes)) +
+             num(formatBytes(double(t.allocatedBytes)), double(t.allocatedBytes)) + QStringLiteral("</tr>\n");
+    }
+    return h + QStringLiteral("</tbody></table>\n");
+}
+
+QString diagnosticsTable(const RunInfo& run, const RunSnapshot& s) {
+    if (s.diagnostics.empty())
+        return {};
+    const QString file = scriptFileName(run.script);
+    QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Time") + th("Severity") +
+                th("Rule") + th("Task") + th("Location") + th("Message") +
+                QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < s.diagnostics.size() && i < kDiagnosticRows; ++i) {
+        const Diagnostic& d = s.diagnostics[i];
+        h += QStringLiteral("<tr>") +
+             num(QStringLiteral("+") + formatDuration(d.tNs - run.startNs), double(d.tNs)) +
+             num(QString::fromLatin1(severityName(d.severity)), double(d.severity)) + td(esc(d.rule)) +
+             td(taskLabel(d.taskId, d.taskName)) + td(locationLink(d.location, file)) + td(esc(d.message)) +
+             QStringLiteral("</tr>\n");
+    }
+    return h + QStringLiteral("</tbody></table>\n") + more(s.diagnostics.size(), kDiagnosticRows, "findings");
+}
+
+} // namespace coroscope::html

@@ -1,0 +1,336 @@
+#include "script/httpserver.h"
+#include "script/scriptinternal_p.h"
+#include "script/scriptruntime.h"
+
+#include <QAbstractEventDispatcher>
+#include <QNetworkReply>
+#include <QTimer>
+#include <QtConcurrent>
+#include <qcoro/qcorofuture.h>
+
+#include <algorithm>
+#include <coroscope/sleep.h>
+
+// The generator driver: steps a script task's generator and awaits what it yields.
+namespace coroscope::script {
+namespace {
+
+// What a yield gives the driver: a plain object whose __op says what to await (prelude.cpp).
+constexpr int kOpSleep = 1;
+constexpr int kOpGather = 2;
+constexpr int kOpTask = 3;
+constexpr int kOpWaiter = 4;
+constexpr int kOpReady = 5;
+constexpr int kOpTimeout = 6;
+constexpr int kOpRace = 7;
+constexpr int kOpOffload = 9;
+constexpr int kOpHttpGet = 10;
+
+/// Awaits a QNetworkReply, cancel-aware: cancelling the task aborts the request and drops the
+/// connection to it, so nothing can resume the task afterwards.
+class ReplyAwaiter {
+public:
+    explicit ReplyAwaiter(QNetworkReply* reply)
+        : m_reply(reply) {}
+    AwaitLabel awaitLabel() const {
+        return AwaitLabel{.kind = "http", .detail = QStringLiteral("GET ") + m_reply->url().toString()};
+    }
+    bool await_ready() const noexcept { return m_reply->isFinished(); }
+    void await_suspend(std::coroutine_handle<> awaiting) {
+        m_connection = QObject::connect(
+            m_reply, &QNetworkReply::finished, m_reply, [awaiting] { awaiting.resume(); },
+            Qt::SingleShotConnection);
+    }
+    void await_resume() const noexcept {}
+    void await_cancel() noexcept {
+        QObject::disconnect(m_connection);
+        m_reply->abort();
+    }
+
+private:
+    QNetworkReply* m_reply;
+    QMetaObject::Connection m_connection;
+};
+
+/// A spawned script task starts on a later loop iteration, not inside spawn() (asyncio's
+/// create_task): the spawner's callback stays its own, and the scheduling delay is measured.
+class StartSoon {
+public:
+    AwaitLabel awaitLabel() const { return AwaitLabel{.kind = "start"}; }
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> waiting) {
+        m_slot = std::make_shared<WaitSlot>(WaitSlot{waiting, false});
+        QMetaObject::invokeMethod(
+            QAbstractEventDispatcher::instance(),
+            [slot = m_slot] {
+                if (slot->cancelled)
+                    return;
+                slot->cancelled = true;
+                slot->handle.resume();
+            },
+            Qt::QueuedConnection);
+    }
+    void await_resume() const noexcept {}
+    void await_cancel() noexcept { m_slot->cancelled = true; }
+
+private:
+    std::shared_ptr<WaitSlot> m_slot;
+};
+
+} // namespace
+
+using detail::spinFor;
+
+Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue generator) {
+    struct CountDown {
+        std::uint64_t& unfinished;
+        ~CountDown() { --unfinished; }
+    } countDown{m_unfinished};
+    try {
+        co_await StartSoon{};
+    } catch (const CancelledError&) {
+        future->cancel();
+        throw;
+    }
+    // Generators this task runs inline (`yield otherGenerator`), innermost last.
+    std::vector<QJSValue> stack{std::move(generator)};
+    QJSValue sent;
+    QJSValue error;
+    bool throwing = false;
+    int resumedFrom = 0; // the line of the yield this stretch of script resumes from
+    for (;;) {
+        setStretchLocation(resumedFrom);
+        QJSValue step = throwing ? m_throw.callWithInstance(stack.back(), {error})
+                                 : m_next.callWithInstance(stack.back(), {sent});
+        setStretchLocation(0);
+        throwing = false;
+        sent = QJSValue();
+        // A generator step gives an iterator result; anything else is what the script threw
+        // (QJSEngine flags thrown Error objects, but `throw 42` comes back as the bare value).
+        const bool iteratorResult = step.isObject() && !step.isError() &&
+                                    step.hasOwnProperty(QStringLiteral("done")) &&
+                                    step.hasOwnProperty(QStringLiteral("value"));
+        if (m_engine.hasError() || !iteratorResult) {
+            const QJSValue thrown = m_engine.hasError() ? m_engine.catchError() : step;
+            stack.pop_back();
+            if (!stack.empty()) { // rethrown into the generator that yielded this one
+                error = thrown;
+                throwing = true;
+                continue;
+            }
+            if (thrown.property(QStringLiteral("name")).toString() == QLatin1String("CancelledError")) {
+                future->cancel();
+                throw CancelledError();
+            }
+            future->fail(thrown);
+            throw UserError(describeError(thrown).toStdString());
+        }
+        if (step.property(QStringLiteral("done")).toBool()) {
+            const QJSValue value = step.property(QStringLiteral("value"));
+            stack.pop_back();
+            if (!stack.empty()) {
+                sent = value;
+                continue;
+            }
+            future->resolve(value);
+            co_return;
+        }
+
+        const QJSValue awaited = step.property(QStringLiteral("value"));
+        const int op = awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0;
+        resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
+        try {
+            if (op == kOpSleep) {
+                const double ms = awaited.property(QStringLiteral("ms")).toNumber();
+                co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
+            } else if (op == kOpTask || op == kOpWaiter) {
+                std::shared_ptr<ScriptFuture> awaitedFuture;
+                const char* kind = "task";
+                if (op == kOpTask) {
+                    awaitedFuture = futureOf(awaited);
+                } else {
+                    const auto it =
+                        m_waiters.find(std::uint64_t(awaited.property(QStringLiteral("id")).toNumber()));
+                    if (it != m_waiters.end())
+                        awaitedFuture = it->second;
+                    kind = internStableString(awaited.property(QStringLiteral("label")).toString());
+                }
+                if (!awaitedFuture) {
+                    error = makeError(QStringLiteral("TypeError"),
+                                      QStringLiteral("not an awaitable of this script"));
+                    throwing = true;
+                    continue;
+                }
+                co_await ScriptFuture::Awaiter(awaitedFuture, kind);
+                if (op == kOpWaiter)
+                    m_waiters.erase(std::uint64_t(awaited.property(QStringLiteral("id")).toNumber()));
+                throwing = !takeOutcome(awaitedFuture, sent, error);
+            } else if (op == kOpReady) {
+                sent = awaited.property(QStringLiteral("value"));
+            } else if (op == kOpTimeout || op == kOpRace) {
+                std::vector<std::shared_ptr<ScriptFuture>> futures;
+                if (op == kOpTimeout) {
+                    futures.push_back(futureOf(awaited.property(QStringLiteral("task"))));
+                } else {
+                    const QJSValue items = awaited.property(QStringLiteral("tasks"));
+                    const int count = items.property(QStringLiteral("length")).toInt();
+                    for (int i = 0; i < count; ++i)
+                        futures.push_back(futureOf(items.property(quint32(i))));
+                }
+                std::erase(futures, nullptr);
+                if (futures.empty()) {
+                    error = makeError(QStringLiteral("TypeError"), QStringLiteral("nothing to await"));
+                    throwing = true;
+                    continue;
+                }
+                // The deadline is one more future, settled by a timer that dies with this scope.
+                auto deadline = std::make_shared<ScriptFuture>();
+                QTimer timer;
+                if (op == kOpTimeout) {
+                    timer.setSingleShot(true);
+                    timer.setTimerType(Qt::PreciseTimer);
+                    QObject::connect(&timer, &QTimer::timeout, [deadline] { deadline->resolve(QJSValue()); });
+                    timer.start(std::chrono::milliseconds(
+                        std::int64_t(awaited.property(QStringLiteral("ms")).toNumber())));
+                }
+                std::vector<std::shared_ptr<ScriptFuture>> waitOn = futures;
+                if (op == kOpTimeout)
+                    waitOn.push_back(deadline);
+                try {
+                    co_await ScriptFuture::AnyAwaiter(std::move(waitOn),
+                                                      op == kOpTimeout ? "timeout" : "race");
+                } catch (const CancelledError&) {
+                    if (op == kOpTimeout)
+                        cancelTask(double(futures.front()->taskId())); // nobody will want its result
+                    throw;
+                }
+                const auto first =
+                    std::find_if(futures.begin(), futures.end(), [](const auto& f) { return f->isDone(); });
+                if (first != futures.end()) {
+                    throwing = !takeOutcome(*first, sent, error);
+                } else {
+                    cancelTask(double(futures.front()->taskId()));
+                    error = makeError(QStringLiteral("TimeoutError"),
+                                      QStringLiteral("timed out after %1 ms")
+                                          .arg(awaited.property(QStringLiteral("ms")).toNumber()));
+                    throwing = true;
+                }
+            } else if (op == kOpHttpGet) {
+                const auto resolved =
+                    resolveScriptUrl(awaited.property(QStringLiteral("url")).toString(), httpBaseUrl());
+                if (const QString* refusal = std::get_if<QString>(&resolved)) {
+                    error = makeError(QStringLiteral("HttpError"), *refusal);
+                    throwing = true;
+                    continue;
+                }
+                QNetworkReply* reply = m_network->get(QNetworkRequest(std::get<QUrl>(resolved)));
+                // Freed later, never from inside its own finished() (QCoro 0.8 resumes there).
+                const std::unique_ptr<QNetworkReply, void (*)(QNetworkReply*)> owner(
+                    reply, [](QNetworkReply* r) { r->deleteLater(); });
+                co_await ReplyAwaiter(reply);
+                const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+                if (!status.isValid()) { // no HTTP answer at all: a transport error
+                    error = makeError(
+                        QStringLiteral("HttpError"),
+                        QStringLiteral("http.get %1: %2").arg(reply->url().toString(), reply->errorString()));
+                    throwing = true;
+                    continue;
+                }
+                QJSValue response = m_engine.newObject();
+                response.setProperty(QStringLiteral("status"), status.toInt());
+                response.setProperty(QStringLiteral("body"), QString::fromUtf8(reply->readAll()));
+                sent = response;
+            } else if (op == kOpOffload) {
+                // run_in_executor: the same CPU work on a worker thread, awaited through QCoro.
+                const double ms = awaited.property(QStringLiteral("ms")).toNumber();
+                co_await QtConcurrent::run([ms] { spinFor(ms); });
+            } else if (op == kOpGather) {
+                const QJSValue items = awaited.property(QStringLiteral("tasks"));
+                const bool settled = awaited.property(QStringLiteral("settled")).toBool();
+                std::vector<std::shared_ptr<ScriptFuture>> futures;
+                const int count = items.property(QStringLiteral("length")).toInt();
+                for (int i = 0; i < count; ++i)
+                    futures.push_back(futureOf(items.property(quint32(i))));
+                std::shared_ptr<ScriptFuture> firstFailure;
+                for (;;) {
+                    std::vector<std::shared_ptr<ScriptFuture>> pending;
+                    for (const auto& f : futures) {
+                        if (!f->isDone())
+                            pending.push_back(f);
+                        else if (!settled && f->status() != ScriptFuture::Status::Resolved && !firstFailure)
+                            firstFailure = f; // fails fast; the others keep running, as in asyncio
+                    }
+                    if (pending.empty() || firstFailure)
+                        break;
+                    co_await ScriptFuture::AnyAwaiter(std::move(pending));
+                }
+                if (firstFailure) {
+                    if (firstFailure->status() == ScriptFuture::Status::Failed) {
+                        markRetrieved(firstFailure);
+                        error = firstFailure->value();
+                    } else {
+                        error = makeError(QStringLiteral("CancelledError"),
+                                          QStringLiteral("a gathered task was cancelled"));
+                    }
+                    throwing = true;
+                } else {
+                    QJSValue results = m_engine.newArray(quint32(futures.size()));
+                    for (std::size_t i = 0; i < futures.size(); ++i) {
+                        const auto& f = futures[i];
+                        if (!settled) {
+                            results.setProperty(quint32(i), f->value());
+                            continue;
+                        }
+                        QJSValue entry = m_engine.newObject();
+                        const bool ok = f->status() == ScriptFuture::Status::Resolved;
+                        entry.setProperty(QStringLiteral("ok"), ok);
+                        if (ok) {
+                            entry.setProperty(QStringLiteral("value"), f->value());
+                        } else {
+                            if (f->status() == ScriptFuture::Status::Failed) {
+                                markRetrieved(f);
+                            }
+                            entry.setProperty(QStringLiteral("error"),
+                                              f->status() == ScriptFuture::Status::Failed
+                                                  ? f->value()
+                                                  : makeError(QStringLiteral("CancelledError"),
+                                                              QStringLiteral("task cancelled")));
+                        }
+                        results.setProperty(quint32(i), entry);
+                    }
+                    sent = results;
+                }
+            } else if (awaited.property(QStringLiteral("next")).isCallable() &&
+                       awaited.property(QStringLiteral("throw")).isCallable()) {
+                stack.push_back(awaited); // `yield gen()`: run it inline, in this task
+            } else {
+                error =
+                    makeError(QStringLiteral("TypeError"),
+                              QStringLiteral("yielded a value that is not awaitable: ") + awaited.toString());
+                throwing = true;
+            }
+        } catch (const CancelledError&) {
+            // Delivered into the script at its yield: it may catch it and clean up.
+            error = makeError(QStringLiteral("CancelledError"), QStringLiteral("task cancelled"));
+            throwing = true;
+        }
+    }
+}
+
+bool ScriptRuntime::takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJSValue& value,
+                                QJSValue& error) {
+    switch (future->status()) {
+    case ScriptFuture::Status::Resolved:
+        value = future->value();
+        return true;
+    case ScriptFuture::Status::Failed:
+        markRetrieved(future);
+        error = future->value();
+        return false;
+    default:
+        error = makeError(QStringLiteral("CancelledError"), QStringLiteral("the awaited task was cancelled"));
+        return false;
+    }
+}
+
+} // namespace coroscope::script

@@ -1,0 +1,198 @@
+#pragma once
+
+#include "panels/startpage.h"
+#include "report/reportformat.h"
+#include "run/runcontroller.h"
+#include "run/sessiontail.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QComboBox;
+class QListWidget;
+class QPlainTextEdit;
+class QTableView;
+class QDockWidget;
+class QMenu;
+class QStackedWidget;
+class QDialog;
+class QTextBrowser;
+class QTabWidget;
+class QProgressDialog;
+
+namespace coroscope::ui {
+
+class TaskTableModel;
+class TaskStoreWorker;
+class TaskTimeline;
+class SlowCallbackModel;
+class LatencyModel;
+class TimeChart;
+class ScriptEditor;
+class SlowCallbackScatter;
+class TaskStateChart;
+class LatencyHistogramChart;
+
+/// Coroscope's window: open a workload script, run it in a child process, follow its session
+/// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
+/// export reports.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    /// `runner`: the coroscope executable that runs workloads (normally this very binary).
+    explicit MainWindow(QString runner, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// A .js file or example:NAME; it runs with Run (F5).
+    void openScript(const QString& script);
+    /// A script or a session, by its extension; remembered in File > Recent.
+    void openFile(const QString& file);
+    QStringList recentFiles() const;
+    /// Back to the default dock layout (View > Reset Layout).
+    void resetLayout();
+    /// The examples the start page offers (compiled into the app binary).
+    void setExamples(const QList<StartPage::Example>& examples);
+    /// The settings the next Run uses (Run > Settings).
+    RunRequest& runSettings() { return m_settings; }
+    StartPage& startPage() { return *m_start; }
+    /// Shows a saved (or growing) session; false with a message if it cannot be read.
+    bool openSession(const QString& path);
+    void run();
+    void stop();
+    /// Writes the edited script back to its file (File > Save Script); false for an example.
+    bool saveScript();
+    /// Selects the first slow callback that `line` of the script ran (a click in the gutter).
+    void showSlowLine(int line);
+    /// Selects a task in the Tasks panel (clearing its filters) and shows its details.
+    void selectTask(std::uint64_t taskId);
+    QString taskDetailText() const;
+    /// docs/scripting.md, compiled in (Help > Scripting Reference).
+    static QString scriptingReference();
+    void showScriptingReference();
+    QListWidget& verdictList() { return *m_verdicts; }
+    ScriptEditor& scriptEditor() { return *m_source; }
+    QTableView& slowCallbackView() { return *m_slowView; }
+    /// Reads and compares two sessions off the GUI thread, then shows the comparison.
+    void compareSessions(const QString& a, const QString& b);
+    /// Writes the shown session as a report (format from the extension), reading and rendering
+    /// it on a worker thread behind a progress dialog; exported() tells how it went.
+    void exportReport(const QString& path);
+    /// Copies the shown session's file to `path` (File > Save Session As…), off the GUI thread;
+    /// sessionSaved() tells how it went.
+    void saveSessionAs(const QString& path);
+
+    // For tests and the status bar.
+    RunController& runner() { return *m_runner; }
+    SessionTail& tail() { return *m_tail; }
+    TaskTableModel& taskModel() { return *m_tasks; }
+    TaskTableModel& heapTaskModel() { return *m_heapTasks; }
+    TaskTimeline& timeline() { return *m_timeline; }
+    TaskStoreWorker& taskStore() { return *m_taskStore; }
+    QTabWidget& taskTabs() { return *m_taskTabs; }
+    SlowCallbackModel& slowCallbackModel() { return *m_slow; }
+    LatencyModel& latencyModel() { return *m_latency; }
+    TimeChart& lagChart() { return *m_lagChart; }
+    TimeChart& memoryChart() { return *m_memoryChart; }
+    TimeChart& metricChart() { return *m_metricChart; }
+    SlowCallbackScatter& slowScatter() { return *m_slowScatter; }
+    TaskStateChart& stateChart() { return *m_stateChart; }
+    LatencyHistogramChart& histogramChart() { return *m_histogramChart; }
+    QString bannerText() const;
+    QString overviewText() const;
+    QString scriptText() const;
+    QString logText() const;
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
+Q_SIGNALS:
+    /// The comparison dialog is open (for tests).
+    void compared(QDialog* dialog);
+    /// A report was written to `path` (`error` empty), or was not (`error` says why).
+    void exported(const QString& path, const QString& error);
+    void sessionSaved(const QString& path, const QString& error);
+
+private:
+    // Public members live where their topic does: mainwindow.cpp (opening, running, the session
+    // shown), mainwindowstate.cpp (layout, recent files, drag and drop, help), mainwindowtasks.cpp
+    // (selectTask), mainwindownavigation.cpp (compare, save script, slow lines),
+    // mainwindowexport.cpp (reports, Save Session As).
+
+    // mainwindow.cpp: the panels, the session shown, the status bar
+    void buildPanels();
+    void showSession(std::shared_ptr<const session::SessionData> data);
+    void showStatus();
+    QString newSessionPath() const;
+    // mainwindowstate.cpp: layout, recent files, About
+    void restoreLayout();
+    void saveLayout() const;
+    void addRecent(const QString& file);
+    void showRecent();
+    void about();
+    // mainwindowmenus.cpp
+    void buildActions();
+    // mainwindownavigation.cpp
+    /// A warning in a window-modal box that does not block the caller (an async result's error).
+    void warnLater(const QString& title, const QString& text);
+    // mainwindowtasks.cpp: the Tasks panel
+    QDockWidget* buildTasksDock();
+    QTableView* makeTaskTable(TaskTableModel* model);
+    void followTasks(const session::SessionData& data);
+    void showTaskDetail();
+    // mainwindowcharts.cpp: the Latency and Memory panels, the charts
+    QDockWidget* buildLatencyDock();
+    QDockWidget* buildMemoryDock();
+    void showCharts();
+    void showMetricChart();
+
+    QString m_script;
+    std::unique_ptr<RunController> m_runner;
+    std::unique_ptr<SessionTail> m_tail;
+    std::shared_ptr<const session::SessionData> m_data;
+    TaskTableModel* m_tasks = nullptr;
+    SlowCallbackModel* m_slow = nullptr;
+    TaskStoreWorker* m_taskStore = nullptr;
+    TaskTableModel* m_heapTasks = nullptr;
+    TaskTimeline* m_timeline = nullptr;
+    QTabWidget* m_taskTabs = nullptr;
+    std::uint64_t m_taskToSelect = 0;
+    QLabel* m_banner = nullptr;
+    QLabel* m_overview = nullptr;
+    QListWidget* m_verdicts = nullptr;
+    QLineEdit* m_taskText = nullptr;
+    QComboBox* m_taskState = nullptr;
+    QTableView* m_slowView = nullptr;
+    QPlainTextEdit* m_stack = nullptr;
+    LatencyModel* m_latency = nullptr;
+    QTableView* m_latencyView = nullptr;
+    QTableView* m_heapView = nullptr;
+    TimeChart* m_lagChart = nullptr;
+    TimeChart* m_metricChart = nullptr;
+    TimeChart* m_memoryChart = nullptr;
+    SlowCallbackScatter* m_slowScatter = nullptr;
+    TaskStateChart* m_stateChart = nullptr;
+    LatencyHistogramChart* m_histogramChart = nullptr;
+    ScriptEditor* m_source = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_statusRun = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    std::unique_ptr<QElapsedTimer> m_elapsed;
+    QMenu* m_recentMenu = nullptr;
+    QByteArray m_defaultState;
+    StartPage* m_start = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    RunRequest m_settings;
+    QTableView* m_taskView = nullptr;
+    QTextBrowser* m_taskDetail = nullptr;
+    std::uint64_t m_selectedTask = 0;
+    std::shared_ptr<const session::SessionData> m_previous;
+    double m_resumesPerSecond = 0;
+    QElapsedTimer m_chartClock;
+};
+
+} // namespace coroscope::ui

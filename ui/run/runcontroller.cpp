@@ -1,0 +1,165 @@
+#include "run/runcontroller.h"
+
+#include <QTimer>
+
+#include <csignal>
+#include <cstring>
+
+namespace coroscope::ui {
+namespace {
+
+QString signalName(int signal) {
+    switch (signal) {
+    case SIGSEGV:
+        return QStringLiteral("SIGSEGV");
+    case SIGABRT:
+        return QStringLiteral("SIGABRT");
+    case SIGKILL:
+        return QStringLiteral("SIGKILL");
+    case SIGBUS:
+        return QStringLiteral("SIGBUS");
+    case SIGFPE:
+        return QStringLiteral("SIGFPE");
+    case SIGILL:
+        return QStringLiteral("SIGILL");
+    case SIGTERM:
+        return QStringLiteral("SIGTERM");
+    default:
+        return QStringLiteral("signal %1").arg(signal);
+    }
+}
+
+constexpr int kStderrTailLines = 20;
+
+} // namespace
+
+QString RunOutcome::banner() const {
+    const QString after = QString::number(double(elapsed.count()) / 1000.0, 'f', 1);
+    if (crashed && stoppedByUser)
+        return QStringLiteral("The workload did not stop and was killed after %1 s — data up to then is kept")
+            .arg(after);
+    if (crashed)
+        return QStringLiteral("The workload crashed (%1) after %2 s — data up to the crash is kept")
+            .arg(signalName(signal), after);
+    if (exitCode == 2)
+        return QStringLiteral("The workload could not run: %1").arg(stderrTail.trimmed().section(u'\n', -1));
+    return {};
+}
+
+RunController::RunController(QString runner, QObject* parent)
+    : QObject(parent)
+    , m_runner(std::move(runner)) {}
+
+RunController::~RunController() {
+    if (m_process) {
+        // The GUI is closing: the runner must not outlive it. Disconnected first: its finished()
+        // must not reach a window that is being destroyed (ASan, a test that failed mid-run).
+        m_process->disconnect(this);
+        m_process->kill();
+        m_process->waitForFinished(1000);
+    }
+}
+
+bool RunController::setSlowThreshold(std::chrono::milliseconds threshold) {
+    if (!m_process)
+        return false;
+    m_process->write("slow-threshold " + QByteArray::number(qlonglong(threshold.count())) + "ms\n");
+    return true;
+}
+
+QStringList RunController::arguments(const RunRequest& request) {
+    QStringList args{QStringLiteral("run"),
+                     request.script,
+                     QStringLiteral("--session"),
+                     request.session,
+                     QStringLiteral("--slow-threshold"),
+                     QString::number(request.slowThreshold.count()) + QStringLiteral("ms"),
+                     QStringLiteral("--control-stdin")};
+    if (request.duration.count() > 0)
+        args << QStringLiteral("--duration")
+             << QString::number(request.duration.count()) + QStringLiteral("ms");
+    if (request.seed)
+        args << QStringLiteral("--seed") << QString::number(*request.seed);
+    for (const auto& [key, value] : request.params)
+        args << QStringLiteral("--param") << key + u'=' + value;
+    return args;
+}
+
+bool RunController::start(const RunRequest& request) {
+    if (m_process) {
+        m_error = QStringLiteral("a run is already in progress");
+        return false;
+    }
+    auto* process = new QProcess(this);
+    process->setProgram(m_runner);
+    process->setArguments(arguments(request));
+    connect(process, &QProcess::readyReadStandardOutput, this,
+            [this, process] { forward(process, QProcess::StandardOutput); });
+    connect(process, &QProcess::readyReadStandardError, this,
+            [this, process] { forward(process, QProcess::StandardError); });
+    m_process = process;
+    m_stopRequested = false;
+    m_stderrLines.clear();
+    m_startedAt = std::chrono::steady_clock::now();
+    process->start();
+    watch(process);
+    Q_EMIT started(request.session);
+    return true;
+}
+
+void RunController::stop() {
+    if (!m_process || m_stopRequested)
+        return;
+    m_stopRequested = true;
+    m_process->terminate(); // SIGTERM: the runner ends the run and flushes the session
+    QTimer::singleShot(kKillAfter, m_process, [process = m_process] { process->kill(); });
+}
+
+void RunController::forward(QProcess* process, QProcess::ProcessChannel channel) {
+    process->setReadChannel(channel);
+    while (process->canReadLine()) {
+        const QString line = QString::fromUtf8(process->readLine()).chopped(1);
+        const bool isError = channel == QProcess::StandardError;
+        if (isError) {
+            m_stderrLines << line;
+            if (m_stderrLines.size() > kStderrTailLines)
+                m_stderrLines.removeFirst();
+        }
+        Q_EMIT output(line, isError);
+    }
+}
+
+void RunController::watch(QProcess* process) {
+    // Signals, not a detached QCoro::Task (QCoro 0.8 destroys a dropped task's frame twice; see
+    // SessionTail). No timeout: a run lasts as long as the user wants; Stop ends it.
+    connect(process, &QProcess::finished, this, [this, process] { onFinished(process); });
+    connect(process, &QProcess::errorOccurred, this, [this, process](QProcess::ProcessError error) {
+        if (error == QProcess::FailedToStart)
+            onFinished(process);
+    });
+}
+
+void RunController::onFinished(QProcess* process) {
+    forward(process, QProcess::StandardOutput);
+    forward(process, QProcess::StandardError);
+    RunOutcome outcome;
+    outcome.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - m_startedAt);
+    outcome.crashed =
+        process->exitStatus() == QProcess::CrashExit || process->error() == QProcess::FailedToStart;
+    // On Unix, QProcess reports the terminating signal as the exit code of a crashed process.
+    outcome.signal = outcome.crashed ? process->exitCode() : 0;
+    outcome.exitCode = outcome.crashed ? -1 : process->exitCode();
+    outcome.stoppedByUser = m_stopRequested;
+    outcome.stderrTail = m_stderrLines.join(u'\n');
+    if (process->error() == QProcess::FailedToStart) {
+        outcome.crashed = false;
+        outcome.exitCode = 2;
+        outcome.stderrTail = QStringLiteral("cannot start %1: %2").arg(m_runner, process->errorString());
+    }
+    m_process = nullptr;
+    process->deleteLater();
+    Q_EMIT finished(outcome);
+}
+
+} // namespace coroscope::ui
