@@ -2,14 +2,14 @@
 
 #include "commandhelp.h"
 #include "model/format.h"
-
-#include <QCommandLineParser>
-#include <QTimer>
-
 #include <coroscope/instrumentedapplication.h>
 #include <coroscope/profiler.h>
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
+
+#include <QCommandLineParser>
+#include <QTimer>
+
 #include <cstdio>
 #include <optional>
 #include <stdexcept>

@@ -8,6 +8,7 @@
 #include "report/textsummary.h"
 #include "reportfile.h"
 #include "runner/workloadrun.h"
+#include <coroscope/instrumentedapplication.h>
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -18,7 +19,6 @@
 #include <QStandardPaths>
 
 #include <atomic>
-#include <coroscope/instrumentedapplication.h>
 #include <csignal>
 #include <cstdio>
 

@@ -15,6 +15,8 @@
 #include "run/taskstoreworker.h"
 #include "syntheticsession.h"
 #include "testsupport.h"
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -25,8 +27,6 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
-#include <coroscope/instrumentedapplication.h>
-#include <coroscope/profiler.h>
 #include <cstdio>
 #include <map>
 #include <sys/resource.h>
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     spinUntil(
         [&] {
             return window.taskModel().isSettled() &&
-                   window.taskModel().query().sortKey == session::TaskSortKey::Lifetime;
+                   window.taskModel().query().sortKey == session::taskcolumn::Lifetime;
         },
         60s);
     const double sortMs = double(step.elapsed());

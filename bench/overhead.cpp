@@ -12,6 +12,9 @@
 #include "benchsupport.h"
 #include "instrument/instrumentedthread.h"
 #include "watchdog/symbolizer.h"
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+#include <coroscope/task.h>
 
 #include <QAbstractEventDispatcher>
 #include <QCoreApplication>
@@ -29,9 +32,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <coroscope/instrumentedapplication.h>
-#include <coroscope/profiler.h>
-#include <coroscope/task.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

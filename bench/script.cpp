@@ -26,6 +26,8 @@
 #include "instrument/heapaccount.h"
 #include "runner/workloadrun.h"
 #include "script/scriptruntime.h"
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
 
 #include <QCoreApplication>
 #include <QDir>
@@ -40,8 +42,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <coroscope/instrumentedapplication.h>
-#include <coroscope/profiler.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -15,16 +15,16 @@
 #include "benchsupport.h"
 #include "recording/sessionwriter.h"
 #include "session/sqlite.h"
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 
 #include <QCoreApplication>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <qcoro/qcorotimer.h>
 
-#include <coroscope/instrumentedapplication.h>
-#include <coroscope/profiler.h>
-#include <coroscope/sleep.h>
-#include <coroscope/task.h>
 #include <cstdio>
 #include <cstring>
 #include <optional>

@@ -1,6 +1,8 @@
 // Cancellation (QCoro 0.8 has none: the tracker provides it) and co_await on everything QCoro
 // can await, from inside a traced task.
 #include "testsupport.h"
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 
 #include <QFuture>
 #include <QNetworkAccessManager>
@@ -13,9 +15,6 @@
 #include <qcoro/qcoronetworkreply.h>
 #include <qcoro/qcoroprocess.h>
 #include <qcoro/qcorotimer.h>
-
-#include <coroscope/sleep.h>
-#include <coroscope/task.h>
 
 using namespace coroscope;
 using namespace coroscope::test;

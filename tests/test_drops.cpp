@@ -1,7 +1,6 @@
 // Instrumentation never blocks the loop: a full channel drops records and counts them exactly.
 #include "instrument/eventchannel.h"
 #include "testsupport.h"
-
 #include <coroscope/task.h>
 
 using namespace coroscope;

@@ -4,13 +4,13 @@
 // because the test's own bookkeeping allocates too.
 #include "instrument/heapaccount.h"
 #include "testsupport.h"
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 
 #include <QByteArray>
 #include <QList>
 
 #include <cerrno>
-#include <coroscope/sleep.h>
-#include <coroscope/task.h>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>

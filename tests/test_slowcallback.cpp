@@ -1,13 +1,13 @@
 // Slow callbacks: detection, attribution to the running task, the watchdog's stack captured
 // while the loop is still blocked, and what must *not* count as a slow callback.
 #include "testsupport.h"
+#include <coroscope/sleep.h>
+#include <coroscope/task.h>
 
 #include <QEventLoop>
 #include <QTimer>
 
 #include <atomic>
-#include <coroscope/sleep.h>
-#include <coroscope/task.h>
 #include <thread>
 
 using namespace coroscope;

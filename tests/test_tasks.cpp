@@ -1,9 +1,9 @@
 // Task tracking: lifecycle, timing breakdown, parents, names, and the task diagnostics
 // (exception-never-retrieved, stuck-task, task-leaked). Counts are asserted exactly.
 #include "testsupport.h"
-
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
+
 #include <stdexcept>
 
 using namespace coroscope;

@@ -65,7 +65,7 @@ void TestTaskViews::storeFiltersAndSortsInTheDatabase() {
     QCOMPARE(store.ids({.text = QStringLiteral("boom 99993")}), std::vector<std::uint64_t>{99993});
     QCOMPARE(store.ids({.text = QStringLiteral("4242")}).front(), std::uint64_t(4242));
     // By a number, descending, ties by id: live heap is (id * 37) % 4096.
-    const auto byHeap = store.ids({.sortKey = session::TaskSortKey::LiveHeap, .descending = true});
+    const auto byHeap = store.ids({.sortKey = session::taskcolumn::LiveHeap, .descending = true});
     const auto top = store.tasks(std::span(byHeap).first(500));
     QCOMPARE(top.size(), std::size_t(500));
     QCOMPARE(top.front().liveBytes, std::int64_t(4095));
@@ -77,13 +77,13 @@ void TestTaskViews::storeFiltersAndSortsInTheDatabase() {
     // Lifetime of unfinished tasks counts up to "now".
     const std::int64_t now = test::syntheticCreatedNs(kTasks) + 1'000'000'000;
     const auto byLife =
-        store.ids({.sortKey = session::TaskSortKey::Lifetime, .descending = true, .nowNs = now});
+        store.ids({.sortKey = session::taskcolumn::Lifetime, .descending = true, .nowNs = now});
     const auto longest = store.tasks(std::span(byLife).first(1));
     QCOMPARE(longest.front().id, std::uint64_t(1)); // unfinished (state 1), created first
     // Combined, and rows come back in the order asked for.
     const auto mix = store.ids({.text = QStringLiteral("task-3"),
                                 .stateMask = bit(TaskState::Running),
-                                .sortKey = session::TaskSortKey::Created,
+                                .sortKey = session::taskcolumn::Created,
                                 .descending = true});
     QVERIFY(!mix.empty());
     const auto rows = store.tasks(mix);
@@ -136,7 +136,7 @@ void TestTaskViews::modelPagesRowsAndKeepsTheSelectedTask() {
     const QPersistentModelIndex selected(model.index(12'345, TaskTableModel::Id));
     model.sort(TaskTableModel::LiveHeap, Qt::DescendingOrder);
     QVERIFY(test::spinUntil(
-        [&] { return model.isSettled() && model.query().sortKey == session::TaskSortKey::LiveHeap; }, 20s));
+        [&] { return model.isSettled() && model.query().sortKey == session::taskcolumn::LiveHeap; }, 20s));
     QVERIFY(selected.isValid());
     QCOMPARE(model.taskIdAt(selected.row()), std::uint64_t(12'346));
     QVERIFY(selected.row() != 12'345);

@@ -1,12 +1,13 @@
 #pragma once
 
+#include <coroscope/instrumentedapplication.h>
+#include <coroscope/profiler.h>
+
 #include <QEventLoop>
 #include <QTest>
 #include <QTimer>
 
 #include <chrono>
-#include <coroscope/instrumentedapplication.h>
-#include <coroscope/profiler.h>
 #include <thread>
 
 namespace coroscope::test {

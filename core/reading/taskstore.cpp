@@ -60,36 +60,38 @@ TaskInfo checkedTask(const Database& db, const Statement& s) {
 }
 
 /// The SQL expression a sort key orders by. ?3 is the query's "now" (unfinished lifetimes).
-const char* orderExpression(TaskSortKey key) {
+const char* orderExpression(TaskColumn key) {
     switch (key) {
-    case TaskSortKey::Id:
+    case taskcolumn::Id:
         return "id";
-    case TaskSortKey::Name:
+    case taskcolumn::Name:
         return "name COLLATE NOCASE";
-    case TaskSortKey::State:
+    case taskcolumn::State:
         return "state";
-    case TaskSortKey::Parent:
+    case taskcolumn::Parent:
         return "parent_id";
-    case TaskSortKey::Created:
+    case taskcolumn::Created:
         return "created_ns";
-    case TaskSortKey::Lifetime:
+    case taskcolumn::Lifetime:
         return "(CASE WHEN finished_ns >= 0 THEN finished_ns ELSE ?3 END) - created_ns";
-    case TaskSortKey::Busy:
+    case taskcolumn::Busy:
         return "busy_ns";
-    case TaskSortKey::Idle:
+    case taskcolumn::Idle:
         return "idle_ns";
-    case TaskSortKey::Scheduling:
+    case taskcolumn::Scheduling:
         return "sched_ns";
-    case TaskSortKey::Resumes:
+    case taskcolumn::Resumes:
         return "resumes";
-    case TaskSortKey::SpawnedAt:
+    case taskcolumn::SpawnedAt:
         return "spawn_location";
-    case TaskSortKey::AwaitingOrError:
+    case taskcolumn::AwaitingOrError:
         return "(CASE WHEN error IS NOT NULL AND error <> '' THEN error ELSE awaiting END)";
-    case TaskSortKey::LiveHeap:
+    case taskcolumn::LiveHeap:
         return "live_bytes";
-    case TaskSortKey::AllocatedHeap:
+    case taskcolumn::AllocatedHeap:
         return "alloc_bytes";
+    case taskcolumn::ColumnCount:
+        break;
     }
     return "id";
 }
@@ -141,7 +143,7 @@ std::vector<std::uint64_t> TaskStore::ids(const TaskQuery& query) {
                     states << "'" + QByteArray(taskStateName(TaskState(s)).data()) + "'";
             sql += " AND state IN (" + states.join(',') + ")";
         }
-        const bool usesNow = query.sortKey == TaskSortKey::Lifetime;
+        const bool usesNow = query.sortKey == taskcolumn::Lifetime;
         sql += QByteArray(" ORDER BY ") + orderExpression(query.sortKey) + (query.descending ? " DESC" : "") +
                ", id" + (query.descending ? " DESC" : "");
         Statement s = m_db->prepare(sql.constData());

@@ -23,7 +23,10 @@ extern const char* const kTaskColumns;
 std::optional<TaskInfo> taskFromRow(const Statement& row);
 
 /// The orders the task table offers: the report's columns.
-enum class TaskSortKey {
+/// The columns of a task table, in the order the Tasks panel shows them: what TaskStore sorts by
+/// and what TaskTableModel's columns are. One list: a column added here is both.
+namespace taskcolumn {
+enum Column : int {
     Id,
     Name,
     State,
@@ -37,8 +40,11 @@ enum class TaskSortKey {
     SpawnedAt,
     AwaitingOrError,
     LiveHeap,
-    AllocatedHeap
+    AllocatedHeap,
+    ColumnCount
 };
+} // namespace taskcolumn
+using TaskColumn = taskcolumn::Column;
 
 /// Which tasks, in which order. Filtering and sorting run in SQLite: a view of a million tasks
 /// never loads them all.
@@ -46,7 +52,7 @@ struct TaskQuery {
     /// Matches name, spawn location, what it awaits and its error (case-insensitive), or the id.
     QString text;
     std::uint32_t stateMask = 0; ///< bit (1 << TaskState); 0: every state
-    TaskSortKey sortKey = TaskSortKey::Id;
+    TaskColumn sortKey = taskcolumn::Id;
     bool descending = false;
     /// The lifetime of an unfinished task is measured up to here (the session's latest time).
     std::int64_t nowNs = 0;

@@ -4,13 +4,13 @@
 #include "recording/sessiondeltaqueue.h"
 #include "recording/sessionwriter.h"
 #include "script/scriptruntime.h"
+#include <coroscope/profiler.h>
 
 #include <QObject>
 #include <qcoro/qcorotask.h>
 
 #include <atomic>
 #include <chrono>
-#include <coroscope/profiler.h>
 #include <memory>
 #include <optional>
 #include <thread>

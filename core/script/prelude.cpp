@@ -1,11 +1,12 @@
 #include "script/prelude.h"
 
+#include "script/awaitop_p.h"
+
 namespace coroscope::script {
 
 // The script API, in JavaScript, on top of the host object (`__host`, a ScriptRuntime).
-// Awaitables are plain objects with an `__op`: 1 sleep, 2 gather, 3 a Task, 4 a waiter of the
-// primitives below, 5 a value ready now (no suspension), 6 timeout, 7 race, 9 offload, 10 http.get. Yielding
-// a generator object runs it inline, in the same task (like `await coro()` in Python): measure() is such a
+// Awaitables are plain objects with an `__op` (awaitop_p.h; written @OP_NAME@ here). Yielding a
+// generator object runs it inline, in the same task (like `await coro()` in Python): measure() is such a
 // generator, so it creates no task of its own.
 const char* const kPrelude = R"JS(
 var __host;
@@ -15,9 +16,9 @@ function __where() {
     var frames = new Error().stack.split('\n');
     return frames.length > 2 ? frames[2] : '';
 }
-function sleep(ms) { return { __op: 1, ms: Number(ms) || 0 }; }
+function sleep(ms) { return { __op: @OP_SLEEP@, ms: Number(ms) || 0 }; }
 class Task {
-    constructor(id, name) { this.__op = 3; this.id = id; this.name = name; }
+    constructor(id, name) { this.__op = @OP_TASK@; this.id = id; this.name = name; }
     cancel() { __host.cancelTask(this.id); }
     get done() { return __host.taskDone(this.id); }
     get state() { return __host.taskState(this.id); }
@@ -41,7 +42,7 @@ function __asTask(item, index, where, kind) {
 function __gather(items, settled) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
     var where = __where();
-    return { __op: 2, tasks: items.map(function (item, i) { return __asTask(item, i, where); }), settled: settled };
+    return { __op: @OP_GATHER@, tasks: items.map(function (item, i) { return __asTask(item, i, where); }), settled: settled };
 }
 function gather(...items) { return __gather(items, false); }
 function gatherSettled(...items) { return __gather(items, true); }
@@ -58,24 +59,24 @@ function* __measured(name, awaitable) {
     try { return yield awaitable; } finally { __host.record(name, __host.now() - start); }
 }
 function measure(name, awaitable) { return __measured(String(name), awaitable); }
-function timeout(ms, awaitable) { return { __op: 6, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where(), 'timeout') }; }
+function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where(), 'timeout') }; }
 function race(...items) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
     var where = __where();
-    return { __op: 7, tasks: items.map(function (item, i) { return __asTask(item, i, where, 'race'); }) };
+    return { __op: @OP_RACE@, tasks: items.map(function (item, i) { return __asTask(item, i, where, 'race'); }) };
 }
-function offload(ms) { return { __op: 9, ms: Number(ms) || 0 }; }
+function offload(ms) { return { __op: @OP_OFFLOAD@, ms: Number(ms) || 0 }; }
 class Buffer {
     constructor(id, size) { this.id = id; this.size = size; this._freed = false; }
     free() { if (!this._freed) { this._freed = true; __host.release(this.id); } }
 }
 function alloc(bytes) { return new Buffer(__host.alloc(Number(bytes)), Number(bytes)); }
-var http = { get: function (url) { return { __op: 10, url: String(url) }; } };
-function __ready(value) { return { __op: 5, value: value }; }
+var http = { get: function (url) { return { __op: @OP_HTTP_GET@, url: String(url) }; } };
+function __ready(value) { return { __op: @OP_READY@, value: value }; }
 function __waitFor(list, label, extra) {
     var id = __host.newWaiter();
     list.push(extra === undefined ? id : { id: id, extra: extra });
-    return { __op: 4, id: id, label: label };
+    return { __op: @OP_WAITER@, id: id, label: label };
 }
 
 class QueueEmpty extends Error { constructor() { super('queue is empty'); this.name = 'QueueEmpty'; } }
@@ -158,5 +159,15 @@ class Event {
     global.Semaphore = Semaphore; global.Lock = Lock; global.Event = Event; global.Buffer = Buffer;
 })(this);
 )JS";
+
+const QString& preludeSource() {
+    static const QString source = [] {
+        QString text = QString::fromUtf8(kPrelude);
+        for (const AwaitOpToken& op : kAwaitOpTokens)
+            text.replace(op.token, QString::number(int(op.op)));
+        return text;
+    }();
+    return source;
+}
 
 } // namespace coroscope::script

@@ -1,6 +1,8 @@
+#include "script/awaitop_p.h"
 #include "script/httpserver.h"
 #include "script/scriptinternal_p.h"
 #include "script/scriptruntime.h"
+#include <coroscope/sleep.h>
 
 #include <QAbstractEventDispatcher>
 #include <QNetworkReply>
@@ -9,22 +11,10 @@
 #include <qcoro/qcorofuture.h>
 
 #include <algorithm>
-#include <coroscope/sleep.h>
 
 // The generator driver: steps a script task's generator and awaits what it yields.
 namespace coroscope::script {
 namespace {
-
-// What a yield gives the driver: a plain object whose __op says what to await (prelude.cpp).
-constexpr int kOpSleep = 1;
-constexpr int kOpGather = 2;
-constexpr int kOpTask = 3;
-constexpr int kOpWaiter = 4;
-constexpr int kOpReady = 5;
-constexpr int kOpTimeout = 6;
-constexpr int kOpRace = 7;
-constexpr int kOpOffload = 9;
-constexpr int kOpHttpGet = 10;
 
 /// Awaits a QNetworkReply, cancel-aware: cancelling the task aborts the request and drops the
 /// connection to it, so nothing can resume the task afterwards.
@@ -137,16 +127,17 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         }
 
         const QJSValue awaited = step.property(QStringLiteral("value"));
-        const int op = awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0;
+        // What a yield gives the driver: a plain object whose __op says what to await.
+        const auto op = AwaitOp(awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0);
         resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
         try {
-            if (op == kOpSleep) {
+            if (op == AwaitOp::Sleep) {
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
                 co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
-            } else if (op == kOpTask || op == kOpWaiter) {
+            } else if (op == AwaitOp::Task || op == AwaitOp::Waiter) {
                 std::shared_ptr<ScriptFuture> awaitedFuture;
                 const char* kind = "task";
-                if (op == kOpTask) {
+                if (op == AwaitOp::Task) {
                     awaitedFuture = futureOf(awaited);
                 } else {
                     const auto it =
@@ -162,14 +153,14 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                     continue;
                 }
                 co_await ScriptFuture::Awaiter(awaitedFuture, kind);
-                if (op == kOpWaiter)
+                if (op == AwaitOp::Waiter)
                     m_waiters.erase(std::uint64_t(awaited.property(QStringLiteral("id")).toNumber()));
                 throwing = !takeOutcome(awaitedFuture, sent, error);
-            } else if (op == kOpReady) {
+            } else if (op == AwaitOp::Ready) {
                 sent = awaited.property(QStringLiteral("value"));
-            } else if (op == kOpTimeout || op == kOpRace) {
+            } else if (op == AwaitOp::Timeout || op == AwaitOp::Race) {
                 std::vector<std::shared_ptr<ScriptFuture>> futures;
-                if (op == kOpTimeout) {
+                if (op == AwaitOp::Timeout) {
                     futures.push_back(futureOf(awaited.property(QStringLiteral("task"))));
                 } else {
                     const QJSValue items = awaited.property(QStringLiteral("tasks"));
@@ -186,7 +177,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 // The deadline is one more future, settled by a timer that dies with this scope.
                 auto deadline = std::make_shared<ScriptFuture>();
                 QTimer timer;
-                if (op == kOpTimeout) {
+                if (op == AwaitOp::Timeout) {
                     timer.setSingleShot(true);
                     timer.setTimerType(Qt::PreciseTimer);
                     QObject::connect(&timer, &QTimer::timeout, [deadline] { deadline->resolve(QJSValue()); });
@@ -194,13 +185,13 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                         std::int64_t(awaited.property(QStringLiteral("ms")).toNumber())));
                 }
                 std::vector<std::shared_ptr<ScriptFuture>> waitOn = futures;
-                if (op == kOpTimeout)
+                if (op == AwaitOp::Timeout)
                     waitOn.push_back(deadline);
                 try {
                     co_await ScriptFuture::AnyAwaiter(std::move(waitOn),
-                                                      op == kOpTimeout ? "timeout" : "race");
+                                                      op == AwaitOp::Timeout ? "timeout" : "race");
                 } catch (const CancelledError&) {
-                    if (op == kOpTimeout)
+                    if (op == AwaitOp::Timeout)
                         cancelTask(double(futures.front()->taskId())); // nobody will want its result
                     throw;
                 }
@@ -215,7 +206,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                                           .arg(awaited.property(QStringLiteral("ms")).toNumber()));
                     throwing = true;
                 }
-            } else if (op == kOpHttpGet) {
+            } else if (op == AwaitOp::HttpGet) {
                 const auto resolved =
                     resolveScriptUrl(awaited.property(QStringLiteral("url")).toString(), httpBaseUrl());
                 if (const QString* refusal = std::get_if<QString>(&resolved)) {
@@ -240,11 +231,11 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 response.setProperty(QStringLiteral("status"), status.toInt());
                 response.setProperty(QStringLiteral("body"), QString::fromUtf8(reply->readAll()));
                 sent = response;
-            } else if (op == kOpOffload) {
+            } else if (op == AwaitOp::Offload) {
                 // run_in_executor: the same CPU work on a worker thread, awaited through QCoro.
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
                 co_await QtConcurrent::run([ms] { spinFor(ms); });
-            } else if (op == kOpGather) {
+            } else if (op == AwaitOp::Gather) {
                 const QJSValue items = awaited.property(QStringLiteral("tasks"));
                 const bool settled = awaited.property(QStringLiteral("settled")).toBool();
                 std::vector<std::shared_ptr<ScriptFuture>> futures;

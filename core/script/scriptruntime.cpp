@@ -7,6 +7,7 @@
 #include "script/scriptinternal_p.h"
 #include "script/syntaxcheck.h"
 #include "script/yieldmarker.h"
+#include <coroscope/sleep.h>
 
 #include <QAbstractEventDispatcher>
 #include <QFile>
@@ -17,7 +18,6 @@
 #include <qcoro/qcorofuture.h>
 
 #include <chrono>
-#include <coroscope/sleep.h>
 #include <cstring>
 #include <new>
 #include <thread>
@@ -44,7 +44,7 @@ ScriptRuntime::ScriptRuntime()
     : m_startNs(Clock::nanosNow()) {
     // The engine must never garbage-collect its host.
     QJSEngine::setObjectOwnership(this, QJSEngine::CppOwnership);
-    m_engine.evaluate(QString::fromUtf8(kPrelude), QStringLiteral("coroscope:prelude.js"));
+    m_engine.evaluate(preludeSource(), QStringLiteral("coroscope:prelude.js"));
     Q_ASSERT(!m_engine.hasError());
     m_engine.globalObject().setProperty(QStringLiteral("__host"), m_engine.newQObject(this));
     const QJSValue methods = m_engine.evaluate(QStringLiteral(

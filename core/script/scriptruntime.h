@@ -1,13 +1,13 @@
 #pragma once
 
 #include "script/scriptfuture.h"
+#include <coroscope/task.h>
 
 #include <QJSEngine>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
 
-#include <coroscope/task.h>
 #include <memory>
 #include <optional>
 #include <random>

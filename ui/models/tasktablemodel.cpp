@@ -10,15 +10,6 @@
 namespace coroscope::ui {
 namespace {
 
-using session::TaskSortKey;
-
-constexpr TaskSortKey kSortKeys[] = {
-    TaskSortKey::Id,         TaskSortKey::Name,         TaskSortKey::State,     TaskSortKey::Parent,
-    TaskSortKey::Created,    TaskSortKey::Lifetime,     TaskSortKey::Busy,      TaskSortKey::Idle,
-    TaskSortKey::Scheduling, TaskSortKey::Resumes,      TaskSortKey::SpawnedAt, TaskSortKey::AwaitingOrError,
-    TaskSortKey::LiveHeap,   TaskSortKey::AllocatedHeap};
-static_assert(std::size(kSortKeys) == TaskTableModel::ColumnCount);
-
 // Fetched rows kept at most; beyond, the cache starts over (the views ask again for what they show).
 constexpr int kMaxCachedRows = 20'000;
 // Pages fetched by one job: a view scrolled far asks for a few, a scroll bar dragged for many.
@@ -64,7 +55,7 @@ void TaskTableModel::setStateFilter(std::uint32_t mask) {
 void TaskTableModel::sort(int column, Qt::SortOrder order) {
     if (column < 0 || column >= ColumnCount)
         return;
-    const TaskSortKey key = kSortKeys[column];
+    const auto key = Column(column);
     const bool descending = order == Qt::DescendingOrder;
     if (m_query.sortKey == key && m_query.descending == descending && !m_ids.empty())
         return;

@@ -23,23 +23,9 @@ class TaskStoreWorker;
 class TaskTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column {
-        Id,
-        Name,
-        State,
-        Parent,
-        Created,
-        Lifetime,
-        Busy,
-        Idle,
-        Scheduling,
-        Resumes,
-        SpawnedAt,
-        AwaitingOrError,
-        LiveHeap,
-        AllocatedHeap,
-        ColumnCount
-    };
+    /// The columns, one list with what TaskStore sorts by (TaskTableModel::Name, ...).
+    using Column = session::TaskColumn;
+    using enum session::taskcolumn::Column;
     /// The task id of a row, whatever the column (known before the row is fetched).
     static constexpr int TaskIdRole = Qt::UserRole + 2;
     static constexpr int kPageRows = 128;
