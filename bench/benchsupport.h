@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <sys/resource.h>
@@ -131,6 +133,35 @@ inline double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const std::size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// One child variant of a benchmark: `BENCH --child NAME ...` runs it in a fresh process.
+struct ChildMode {
+    const char* name;
+    int (*run)(int, char**);
+};
+
+/// A benchmark's main(): `--child MODE ...` runs that child; otherwise `[--repetitions N]` sets
+/// `repetitions` and the parent runs (under a QCoreApplication). `childUsage`: more usage lines.
+template <std::size_t N>
+int benchMain(const char* bench, int argc, char** argv, const ChildMode (&modes)[N], int& repetitions,
+              int (*runParent)(), const char* childUsage = "") {
+    if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
+        for (const ChildMode& mode : modes)
+            if (std::strcmp(argv[2], mode.name) == 0)
+                return mode.run(argc, argv);
+        std::fprintf(stderr, "%s: unknown child mode '%s'\n", bench, argv[2]);
+        return 2;
+    }
+    if (argc == 3 && std::strcmp(argv[1], "--repetitions") == 0)
+        repetitions = std::max(1, std::atoi(argv[2]));
+    else if (argc != 1) {
+        std::fprintf(stderr, "usage: %s [--repetitions N]   (default %d)\n%s", bench, repetitions,
+                     childUsage);
+        return 2;
+    }
+    QCoreApplication app(argc, argv);
+    return runParent();
 }
 
 } // namespace coroscope::bench

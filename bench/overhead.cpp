@@ -9,6 +9,8 @@
 // Instrumented children start timing once the profiler is warm (the watchdog has loaded debug
 // info, ~0.1-0.3 s of CPU on its own thread, once per process): the ratios are the steady-state
 // cost per switch and per dispatch. The warm-up itself is printed as profiler_warmup_ms.
+#include "overhead.h"
+
 #include "benchsupport.h"
 #include "instrument/instrumentedthread.h"
 #include "watchdog/symbolizer.h"
@@ -45,33 +47,17 @@
 #include <unistd.h>
 #include <vector>
 
+using namespace coroscope::bench::overhead;
+
 namespace {
 
+using coroscope::bench::ChildMode;
 using coroscope::bench::ChildOutcome;
 using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
 using coroscope::bench::median;
 
 using SteadyClock = std::chrono::steady_clock;
-
-// Pairs per variant; `overhead --repetitions N` changes it. This machine's speed for memory-bound
-// code wanders by up to ~1.7x from second to second (a pure ALU loop stays constant), so more
-// repetitions give minima that agree better from one invocation to the next.
-int g_repetitions = 21;
-
-// Switch workload: the asyncio comparison of FOUNDATIONS.md (1 000 tasks x 200 sleep(0)).
-constexpr int kSwitchTasks = 1'000;
-constexpr int kSwitchesPerTask = 200;
-constexpr std::int64_t kSwitches = std::int64_t(kSwitchTasks) * kSwitchesPerTask;
-
-// Dispatch workload: half posted events, half zero-timer callbacks. Many short chains keep the
-// queues short, so we measure dispatch, not queue growth.
-constexpr int kPosters = 1'000;
-constexpr int kEventsPerPoster = 500;
-constexpr int kChains = 100;
-constexpr int kTimersPerChain = 5'000;
-constexpr std::int64_t kDispatches =
-    std::int64_t(kPosters) * kEventsPerPoster + std::int64_t(kChains) * kTimersPerChain;
 
 // Retention workload: many short tasks, in batches so that only one batch of frames lives at once.
 constexpr int kRetainedTasks = 100'000;
@@ -446,149 +432,14 @@ int childBytesPerTask(int argc, char** argv) {
     return before.ok && half.ok && after.ok ? 0 : kExitChecksFailed;
 }
 
-struct ChildMode {
-    const char* name;
-    int (*run)(int, char**);
-};
-
 constexpr ChildMode kChildModes[] = {
     {"raw-switch", childRawSwitch},        {"traced-switch", childTracedSwitch},
     {"raw-dispatch", childRawDispatch},    {"traced-dispatch", childTracedDispatch},
     {"bytes-per-task", childBytesPerTask}, {"raw-threaded-dispatch", childRawThreadedDispatch},
 };
 
-// ------------------------------------------------------------------------------------------------
-// Parent: runs the children and prints the results.
-
-/// Every instrumented child's warm-up (watchdog ready), in ms.
-std::vector<double> g_warmupsMs;
-
-std::optional<ChildOutcome> runChild(const char* mode, bool unixDispatcher, int run) {
-    return coroscope::bench::runChild("overhead", mode, unixDispatcher, run, [](const QByteArray& line) {
-        if (line.startsWith("warmup_ms "))
-            g_warmupsMs.push_back(line.mid(10).toDouble());
-    });
-}
-
-struct PairRuns {
-    std::vector<double> raw;
-    std::vector<double> traced;
-    double rawMin() const { return *std::min_element(raw.begin(), raw.end()); }
-    double tracedMin() const { return *std::min_element(traced.begin(), traced.end()); }
-    /// Median of traced/raw over adjacent pairs: the headline figure.
-    double pairRatio() const {
-        std::vector<double> ratios;
-        for (std::size_t i = 0; i < raw.size() && i < traced.size(); ++i)
-            ratios.push_back(traced[i] / raw[i]);
-        return median(ratios);
-    }
-    /// Median of traced - raw over adjacent pairs, in ns.
-    double pairDifference() const {
-        std::vector<double> differences;
-        for (std::size_t i = 0; i < raw.size() && i < traced.size(); ++i)
-            differences.push_back(traced[i] - raw[i]);
-        return median(differences);
-    }
-    double rawMedian() const { return median(raw); }
-    double tracedMedian() const { return median(traced); }
-};
-
-/// g_repetitions runs of each variant, alternating; the order flips every repetition so that a
-/// drift in machine load does not always favour the same variant.
-std::optional<PairRuns> measurePair(const char* rawMode, const char* tracedMode, bool unixDispatcher,
-                                    bool& checksFailed) {
-    PairRuns runs;
-    for (int rep = 0; rep < g_repetitions; ++rep) {
-        for (int k = 0; k < 2; ++k) {
-            const bool traced = (k == 0) == (rep % 2 == 1);
-            const auto outcome = runChild(traced ? tracedMode : rawMode, unixDispatcher, rep);
-            if (!outcome)
-                return std::nullopt;
-            checksFailed |= outcome->checksFailed;
-            (traced ? runs.traced : runs.raw).push_back(outcome->values.front());
-        }
-    }
-    return runs;
-}
-
-void printRuns(const char* name, const std::vector<double>& ns, double divisor) {
-    std::printf("%s:", name);
-    for (double v : ns)
-        std::printf(" %.1f", v / divisor);
-    std::printf("\n");
-}
-
-int runParent() {
-    bool checksFailed = false;
-    const MachineCpu cpuStart = MachineCpu::now();
-    const auto wallStart = SteadyClock::now();
-    // The runner uses the Unix dispatcher (QT_NO_GLIB=1): its figures are the headline; glib,
-    // Qt's default and the GUI's, is printed beside them.
-    const auto switches = measurePair("raw-switch", "traced-switch", true, checksFailed);
-    const auto switchesGlib = measurePair("raw-switch", "traced-switch", false, checksFailed);
-    const auto unixLoop = measurePair("raw-dispatch", "traced-dispatch", true, checksFailed);
-    const auto glib = measurePair("raw-dispatch", "traced-dispatch", false, checksFailed);
-    const auto glibThreads = measurePair("raw-dispatch", "raw-threaded-dispatch", false, checksFailed);
-    const auto bytes = runChild("bytes-per-task", false, 0);
-    const MachineCpu cpuEnd = MachineCpu::now();
-    const double wallNs = double(nanosBetween(wallStart, SteadyClock::now()));
-    if (!switches || !switchesGlib || !glib || !unixLoop || !glibThreads || !bytes ||
-        bytes->values.size() < 3)
-        return 1;
-    checksFailed |= bytes->checksFailed;
-
-    const double nsPerSecond = 1e9;
-    std::printf("switch_raw_per_s: %.0f\n", double(kSwitches) * nsPerSecond / switches->rawMedian());
-    std::printf("switch_traced_per_s: %.0f\n", double(kSwitches) * nsPerSecond / switches->tracedMedian());
-    std::printf("switch_overhead_ratio: %.3f\n", switches->pairRatio());
-    std::printf("switch_overhead_ratio_min: %.3f\n", switches->tracedMin() / switches->rawMin());
-    std::printf("ns_per_traced_switch: %.1f\n", switches->pairDifference() / double(kSwitches));
-    std::printf("switch_overhead_ratio_glib: %.3f\n", switchesGlib->pairRatio());
-    std::printf("dispatch_raw_ns: %.1f\n", unixLoop->rawMedian() / double(kDispatches));
-    std::printf("dispatch_traced_ns: %.1f\n", unixLoop->tracedMedian() / double(kDispatches));
-    std::printf("dispatch_overhead_ratio: %.3f\n", unixLoop->pairRatio());
-    std::printf("dispatch_overhead_ratio_min: %.3f\n", unixLoop->tracedMin() / unixLoop->rawMin());
-    std::printf("ns_per_timed_dispatch: %.1f\n", unixLoop->pairDifference() / double(kDispatches));
-    std::printf("dispatch_raw_ns_glib: %.1f\n", glib->rawMedian() / double(kDispatches));
-    std::printf("dispatch_traced_ns_glib: %.1f\n", glib->tracedMedian() / double(kDispatches));
-    std::printf("dispatch_overhead_ratio_glib: %.3f\n", glib->pairRatio());
-    std::printf("ns_per_timed_dispatch_glib: %.1f\n", glib->pairDifference() / double(kDispatches));
-    std::printf("glib_cost_of_one_idle_thread_ratio: %.3f\n", glibThreads->pairRatio());
-    std::sort(g_warmupsMs.begin(), g_warmupsMs.end());
-    std::printf("profiler_warmup_ms: %.0f\n",
-                g_warmupsMs.empty() ? 0.0 : g_warmupsMs[g_warmupsMs.size() / 2]);
-    std::printf("bytes_per_finished_task: %.0f\n", bytes->values[0]);
-    std::printf("bytes_per_finished_task_marginal: %.0f\n", bytes->values[1]);
-    std::printf("bytes_per_finished_task_with_startup: %.0f\n", bytes->values[2]);
-    // Every run, so the spread is visible next to the minima.
-    const double nsPerMs = 1e6;
-    printRuns("switch_raw_runs_ms", switches->raw, nsPerMs);
-    printRuns("switch_traced_runs_ms", switches->traced, nsPerMs);
-    printRuns("dispatch_raw_runs_ms", unixLoop->raw, nsPerMs);
-    printRuns("dispatch_traced_runs_ms", unixLoop->traced, nsPerMs);
-    printRuns("dispatch_raw_runs_ms_glib", glib->raw, nsPerMs);
-    printRuns("dispatch_traced_runs_ms_glib", glib->traced, nsPerMs);
-    coroscope::bench::printMachineLoad(cpuStart, cpuEnd, wallNs);
-    std::printf("checks: %s\n", checksFailed ? "FAILED (see stderr)" : "ok");
-    return checksFailed ? 1 : 0;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
-        for (const ChildMode& mode : kChildModes)
-            if (std::strcmp(argv[2], mode.name) == 0)
-                return mode.run(argc, argv);
-        std::fprintf(stderr, "overhead: unknown child mode '%s'\n", argv[2]);
-        return 2;
-    }
-    if (argc == 3 && std::strcmp(argv[1], "--repetitions") == 0)
-        g_repetitions = std::max(1, std::atoi(argv[2]));
-    else if (argc != 1) {
-        std::fprintf(stderr, "usage: overhead [--repetitions N]   (default %d)\n", g_repetitions);
-        return 2;
-    }
-    QCoreApplication app(argc, argv);
-    return runParent();
+    return coroscope::bench::benchMain("overhead", argc, argv, kChildModes, g_repetitions, runParent);
 }

@@ -1,5 +1,5 @@
 // script_bench: what a workload script costs against the same pattern in native QCoro, on this
-// machine, in one run. The pattern is the asyncio comparison of FOUNDATIONS.md: 1 000 tasks x 200
+// machine, in one run. The pattern is the asyncio comparison of docs/platform-facts.md: 1 000 tasks x 200
 // zero-delay switches, as a script (`yield sleep(0)`) run exactly as `coroscope run` runs it
 // (InstrumentedCoreApplication + WorkloadRun, Unix dispatcher), against raw QCoro::Task<> with
 // `co_await QCoro::sleepFor(0ms)` on a plain QCoreApplication (Unix dispatcher too).
@@ -54,6 +54,7 @@
 
 namespace {
 
+using coroscope::bench::ChildMode;
 using coroscope::bench::ChildOutcome;
 using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
@@ -355,11 +356,6 @@ int childScriptUntracedSwitch(int argc, char** argv) {
     return 0;
 }
 
-struct ChildMode {
-    const char* name;
-    int (*run)(int, char**);
-};
-
 constexpr ChildMode kChildModes[] = {
     {"raw-switch", childRawSwitch},
     {"script-switch", childScriptSwitch},
@@ -458,22 +454,6 @@ int runParent() {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
-        for (const ChildMode& mode : kChildModes)
-            if (std::strcmp(argv[2], mode.name) == 0)
-                return mode.run(argc, argv);
-        std::fprintf(stderr, "script_bench: unknown child mode '%s'\n", argv[2]);
-        return 2;
-    }
-    if (argc == 3 && std::strcmp(argv[1], "--repetitions") == 0)
-        g_repetitions = std::max(1, std::atoi(argv[2]));
-    else if (argc != 1) {
-        std::fprintf(stderr,
-                     "usage: script_bench [--repetitions N]   (default %d)\n"
-                     "       script_bench --child MODE [tasks switches-per-task]\n",
-                     g_repetitions);
-        return 2;
-    }
-    QCoreApplication app(argc, argv);
-    return runParent();
+    return coroscope::bench::benchMain("script_bench", argc, argv, kChildModes, g_repetitions, runParent,
+                                       "       script_bench --child MODE [tasks switches-per-task]\n");
 }

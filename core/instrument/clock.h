@@ -17,7 +17,7 @@ extern const bool g_clockUsesTsc;
 /// Cheap monotonic timestamps for the measured loop's hot path.
 ///
 /// On x86 with an invariant TSC (the clocksource on our machines) a read is one `rdtsc`, ~7 ns,
-/// against ~25 ns for steady_clock (see shared/FOUNDATIONS.md). Elsewhere it falls back to
+/// against ~25 ns for steady_clock (docs/platform-facts.md). Elsewhere it falls back to
 /// steady_clock. Hot paths store raw ticks; conversion to nanoseconds happens off the loop.
 class Clock {
 public:

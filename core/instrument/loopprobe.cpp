@@ -19,7 +19,7 @@ void LoopProbe::start() {
         return;
     InstrumentedThread* t = &m_thread;
     // Idle = from aboutToBlock to the first of awake and the next dispatch (awake comes only
-    // after timers and posted events were dispatched; see FOUNDATIONS.md).
+    // after timers and posted events were dispatched; see docs/platform-facts.md).
     m_aboutToBlock = connect(
         dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [t] { t->beginIdle(Clock::now()); },
         Qt::DirectConnection);
