@@ -9,6 +9,7 @@
 #include <QProcessEnvironment>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -134,6 +135,20 @@ inline double median(std::vector<double> v) {
     const std::size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+/// Counts finished workers; the last one stamps the end time and stops the loop.
+struct Countdown {
+    explicit Countdown(int count)
+        : remaining(count) {}
+    void done() {
+        if (--remaining == 0) {
+            end = std::chrono::steady_clock::now();
+            QCoreApplication::quit();
+        }
+    }
+    int remaining;
+    std::chrono::steady_clock::time_point end;
+};
 
 /// One child variant of a benchmark: `BENCH --child NAME ...` runs it in a fresh process.
 struct ChildMode {

@@ -53,6 +53,7 @@ namespace {
 
 using coroscope::bench::ChildMode;
 using coroscope::bench::ChildOutcome;
+using coroscope::bench::Countdown;
 using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
 using coroscope::bench::median;
@@ -101,20 +102,6 @@ void reportThreadCpu(std::int64_t wallNs) {
     line += " wall " + QByteArray::number(double(wallNs) / 1e6, 'f', 1);
     std::fprintf(stderr, "%s\n", line.constData());
 }
-
-/// Counts finished workers; the last one stamps the end time and stops the loop.
-struct Countdown {
-    explicit Countdown(int count)
-        : remaining(count) {}
-    void done() {
-        if (--remaining == 0) {
-            end = SteadyClock::now();
-            QCoreApplication::quit();
-        }
-    }
-    int remaining;
-    SteadyClock::time_point end;
-};
 
 // One coroutine body for both task types, so raw and traced run the same code. Parameters are
 // pointers taken by value: the frame must not hold references to the caller's temporaries.

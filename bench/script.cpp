@@ -56,6 +56,7 @@ namespace {
 
 using coroscope::bench::ChildMode;
 using coroscope::bench::ChildOutcome;
+using coroscope::bench::Countdown;
 using coroscope::bench::kExitChecksFailed;
 using coroscope::bench::MachineCpu;
 using coroscope::bench::median;
@@ -167,19 +168,6 @@ std::int64_t reportThreadCpu(const std::map<QByteArray, std::int64_t>& before,
 
 // ------------------------------------------------------------------------------------------------
 // Children
-
-struct Countdown {
-    explicit Countdown(int count)
-        : remaining(count) {}
-    void done() {
-        if (--remaining == 0) {
-            end = SteadyClock::now();
-            QCoreApplication::quit();
-        }
-    }
-    int remaining;
-    SteadyClock::time_point end;
-};
 
 QCoro::Task<> rawSwitcher(Countdown* countdown, int switches) {
     for (int i = 0; i < switches; ++i)
