@@ -19,6 +19,9 @@ namespace coroscope::script {
 /// It runs on the measured loop's own thread, so nothing in it may block: delays are timers,
 /// large bodies are streamed as the socket drains, and every buffer has a bound (a request
 /// header over kMaxHeaderBytes is answered with 431).
+///
+/// Not Qt's QHttpServer: 6.4 answers pipelined requests out of order once a reply is delayed and
+/// buffers request headers without bound (measured: docs/platform-facts.md).
 class LoopbackHttpServer : public QObject {
     Q_OBJECT
 public:
