@@ -232,12 +232,70 @@ bool writeReport(const QString& path, const session::SessionData& data) {
 /// The run SIGTERM and SIGINT stop (the GUI's Stop): ended like any other run, session finished.
 std::atomic<WorkloadRun*> g_stoppable{nullptr};
 
-extern "C" void onStopSignal(int) {
+std::atomic<int> g_stopSignals{0};
+
+extern "C" void onStopSignal(int signal) {
     if (WorkloadRun* run = g_stoppable.load())
-        run->requestStop(); // one atomic store: async-signal-safe
-    // A second signal kills: a run that cannot stop must still be stoppable from a terminal.
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
+        run->requestStop(signal); // atomic stores: async-signal-safe; a second one hurries the guard
+    // A third signal kills: a run that cannot stop must still be stoppable from a terminal.
+    if (g_stopSignals.fetch_add(1) >= 1) {
+        std::signal(SIGTERM, SIG_DFL);
+        std::signal(SIGINT, SIG_DFL);
+    }
+}
+
+/// Says how the run went (summary, reports, budgets) and gives the exit code. On the loop after a
+/// run; on the guard thread when the guard had to end a run whose loop never came back.
+int concludeRun(const ParsedOptions& parsed, WorkloadRun& run, RunStatus status) {
+    const RunSnapshot snapshot = run.snapshot();
+    if (status == RunStatus::Failed)
+        std::fprintf(stderr, "main failed: %s\n", run.mainError().toUtf8().constData());
+    const RunInfo& info = run.info();
+    std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
+    std::fprintf(stderr, "Session: %s\n", parsed.session.toUtf8().constData());
+    // Reports come from the session as recorded: the same data `coroscope report` sees later
+    // (and the time series and segments, which the snapshot does not keep). A session that stopped
+    // recording (a full disk) is incomplete: then the run's own snapshot.
+    const std::optional<QString> sessionError = run.sessionError();
+    session::SessionData data;
+    if (sessionError) {
+        // The run itself went on; what reached the file before the error is still readable.
+        printError(QStringLiteral("the session stopped recording: %1 (what was written before is kept)")
+                       .arg(*sessionError));
+        data = session::sessionDataFromSnapshot(info, snapshot);
+    } else {
+        try {
+            data = session::readSession(parsed.session);
+        } catch (const session::SessionError& e) {
+            printError(QStringLiteral("cannot read back the session: %1").arg(e.message()));
+            data = session::sessionDataFromSnapshot(info, snapshot);
+        }
+    }
+    bool reportsWritten = true;
+    for (const QString& path : parsed.reports)
+        reportsWritten = writeReport(path, data) && reportsWritten;
+    // Budgets are checked and said whatever the run's status, but the exit code ranks a run that
+    // failed or was stopped above them: its budgets measured a run that did not do its work.
+    const BudgetCheck budgets = checkBudgets(parsed.budgets, data, "run");
+    if (!reportsWritten || !budgets.junitWritten)
+        return kBadInput;
+    if (status == RunStatus::Failed)
+        return kWorkloadFailed;
+    if (sessionError)
+        return kLimitHit; // the disk was the limit
+    switch (status) {
+    case RunStatus::Completed:
+    case RunStatus::DurationElapsed:
+        return budgets.violated ? kBudgetViolated : kCompleted;
+    case RunStatus::Failed:
+        return kWorkloadFailed;
+    case RunStatus::Interrupted:
+    case RunStatus::MemoryLimit:
+    case RunStatus::TaskLimit:
+    case RunStatus::Unfinished:
+        return kLimitHit;
+    }
+    return kCompleted;
 }
 
 } // namespace
@@ -268,6 +326,7 @@ int runCommand(int argc, char** argv) {
     std::optional<ControlChannel> control;
     if (parsed->controlStdin)
         control.emplace(run);
+    run.setLastResort([&] { return concludeRun(*parsed, run, run.info().status); });
     g_stoppable = &run;
     std::signal(SIGTERM, onStopSignal);
     std::signal(SIGINT, onStopSignal);
@@ -297,55 +356,7 @@ int runCommand(int argc, char** argv) {
     if (runError)
         printError(QStringLiteral("the run ended with an internal error: %1").arg(*runError));
 
-    const RunSnapshot snapshot = run.snapshot();
-    if (status == RunStatus::Failed)
-        std::fprintf(stderr, "main failed: %s\n", run.mainError().toUtf8().constData());
-    const RunInfo& info = run.info();
-    std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
-    std::fprintf(stderr, "Session: %s\n", parsed->session.toUtf8().constData());
-    // Reports come from the session as recorded: the same data `coroscope report` sees later
-    // (and the time series and segments, which the snapshot does not keep). A session that stopped
-    // recording (a full disk) is incomplete: then the run's own snapshot.
-    const std::optional<QString> sessionError = run.sessionError();
-    session::SessionData data;
-    if (sessionError) {
-        // The run itself went on; what reached the file before the error is still readable.
-        printError(QStringLiteral("the session stopped recording: %1 (what was written before is kept)")
-                       .arg(*sessionError));
-        data = session::sessionDataFromSnapshot(info, snapshot);
-    } else {
-        try {
-            data = session::readSession(parsed->session);
-        } catch (const session::SessionError& e) {
-            printError(QStringLiteral("cannot read back the session: %1").arg(e.message()));
-            data = session::sessionDataFromSnapshot(info, snapshot);
-        }
-    }
-    bool reportsWritten = true;
-    for (const QString& path : parsed->reports)
-        reportsWritten = writeReport(path, data) && reportsWritten;
-    // Budgets are checked and said whatever the run's status, but the exit code ranks a run that
-    // failed or was stopped above them: its budgets measured a run that did not do its work.
-    const BudgetCheck budgets = checkBudgets(parsed->budgets, data, "run");
-    if (!reportsWritten || !budgets.junitWritten)
-        return kBadInput;
-    if (status == RunStatus::Failed)
-        return kWorkloadFailed;
-    if (sessionError)
-        return kLimitHit; // the disk was the limit
-    switch (status) {
-    case RunStatus::Completed:
-    case RunStatus::DurationElapsed:
-        return budgets.violated ? kBudgetViolated : kCompleted;
-    case RunStatus::Failed:
-        return kWorkloadFailed;
-    case RunStatus::Interrupted:
-    case RunStatus::MemoryLimit:
-    case RunStatus::TaskLimit:
-    case RunStatus::Unfinished:
-        return kLimitHit;
-    }
-    return kCompleted;
+    return concludeRun(*parsed, run, status);
 }
 
 } // namespace coroscope::app

@@ -52,6 +52,7 @@ struct RunInfo {
     QString script;       ///< path as given on the command line
     QString scriptSource; ///< the script text (the HTML report shows it; the JSON report does not)
     RunStatus status = RunStatus::Completed;
+    QString endReason; ///< which limit or signal ended the run ("SIGTERM"); empty: it ran its course
     std::int64_t startNs =
         0; ///< ns since the origin when the workload started; report times are relative to it
     std::int64_t durationNs = 0;

@@ -48,6 +48,17 @@ void Profiler::stop() {
     m_collector.flushSessionTap(); // the session's last delta: the shutdown diagnostics are in it
 }
 
+void Profiler::stopWithoutLoop() {
+    if (!m_running)
+        return;
+    m_running = false;
+    m_memory.stop();
+    m_watchdog.stop();
+    m_collector.stop();
+    m_collector.finish();
+    m_collector.flushSessionTap();
+}
+
 void Profiler::setSlowCallbackThreshold(std::chrono::nanoseconds threshold) {
     m_slowThresholdNs.store(threshold.count(), std::memory_order_relaxed);
     m_thread.slowThreshold.store(Clock::fromDuration(threshold), std::memory_order_relaxed);

@@ -68,6 +68,7 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
             damaged(db, QStringLiteral("unknown run status '%1'").arg(status));
         info.status = *parsed;
         info.durationNs = value("duration_ns").toLongLong();
+        info.endReason = value("end_reason");
     } else {
         info.status = RunStatus::Unfinished;
     }

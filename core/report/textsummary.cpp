@@ -18,8 +18,9 @@ QString micros(std::int64_t us) {
 QString textSummary(const RunInfo* info, const RunSnapshot& s) {
     QStringList out;
     if (info)
-        out << QStringLiteral("%1: %2 after %3")
-                   .arg(info->script, runStatusName(info->status), formatDuration(info->durationNs));
+        out << QStringLiteral("%1: %2 after %3%4")
+                   .arg(info->script, runStatusName(info->status), formatDuration(info->durationNs),
+                        info->endReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(info->endReason));
     QString states;
     for (int i = 0; i < kTaskStateCount; ++i)
         if (const std::uint64_t n = s.tasksByState[std::size_t(i)])

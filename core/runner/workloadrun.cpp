@@ -102,63 +102,29 @@ void WorkloadRun::setSlowThreshold(std::chrono::nanoseconds threshold) {
                                                 .arg(formatDuration(threshold.count())));
 }
 
-void WorkloadRun::requestStop() noexcept {
-    int expected = 0;
-    if (m_guardVerdict.compare_exchange_strong(expected, int(RunStatus::Interrupted)))
-        m_stopRequested.store(true, std::memory_order_relaxed);
-}
-
 std::optional<QString> WorkloadRun::sessionError() const {
     return m_session ? m_session->error() : std::nullopt;
 }
 
-void WorkloadRun::startGuard() {
-    const LoopPublication* published = &m_profiler.published();
-    QJSEngine* engine = &m_runtime->engine();
-    const Clock::Ticks timeoutTicks = Clock::fromDuration(m_options.scriptTimeout);
-    const std::int64_t memoryLimit = m_options.memoryLimitBytes;
-    m_guard = std::jthread([this, published, engine, timeoutTicks, memoryLimit](std::stop_token stop) {
-        pthread_setname_np(pthread_self(), "coroscope-guard");
-        const MemoryProbe memory;
-        while (!stop.stop_requested()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            RunStatus verdict = RunStatus::Completed;
-            const Clock::Ticks start = published->dispatchStart.load(std::memory_order_relaxed);
-            // now > start first: this thread's TSC read can trail the loop's by a few ticks, and the
-            // unsigned difference would wrap to ~2^64 and interrupt a healthy run.
-            const Clock::Ticks now = Clock::now();
-            // A stop was asked for and the loop is stuck in one callback: only the engine can end it.
-            const bool stuckAfterStop = m_stopRequested.load(std::memory_order_relaxed) && start != 0 &&
-                                        now > start &&
-                                        now - start > Clock::fromDuration(std::chrono::milliseconds(100));
-            if (stuckAfterStop) {
-                engine->setInterrupted(true);
-                return;
-            }
-            if (start != 0 && now > start && now - start > timeoutTicks)
-                verdict = RunStatus::Interrupted;
-            else if (memory.rssBytes() > memoryLimit)
-                verdict = RunStatus::MemoryLimit;
-            if (verdict == RunStatus::Completed)
-                continue;
-            // setInterrupted is thread-safe: the engine stops the running script (~ms) with
-            // "Error: Interrupted"; the run then ends with this verdict.
-            int expected = 0;
-            if (m_guardVerdict.compare_exchange_strong(expected, int(verdict)))
-                engine->setInterrupted(true);
-            return;
-        }
-    });
+std::map<QString, QVariant> WorkloadRun::finalMeta() const {
+    std::map<QString, QVariant> meta{{QStringLiteral("duration_ns"), qlonglong(m_info.durationNs)},
+                                     {QStringLiteral("status"), runStatusName(m_info.status)}};
+    if (!m_mainError.isEmpty())
+        meta.emplace(QStringLiteral("main_error"), m_mainError);
+    if (!m_info.endReason.isEmpty())
+        meta.emplace(QStringLiteral("end_reason"), m_info.endReason);
+    return meta;
 }
 
-void WorkloadRun::stopGuard() {
-    if (m_guard.joinable()) {
-        m_guard.request_stop();
-        m_guard.join();
-    }
+void WorkloadRun::waitToBeFrozen() {
+    // The guard gave up on this loop and finishes the session itself; it freezes this thread and
+    // ends the process within moments. Touch nothing meanwhile.
+    for (;;)
+        std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 QCoro::Task<RunStatus> WorkloadRun::run() {
+    m_loopThread = pthread_self();
     m_profiler.start();
     // The watchdog loads debug info once (~0.1-0.3 s of CPU, longer on a loaded machine) before it
     // can name a blocked stack: wait for it, so a script that blocks at once still gets its stack.
@@ -178,31 +144,26 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     const auto deadline = m_options.duration.count() > 0
                               ? std::chrono::steady_clock::now() + m_options.duration
                               : std::chrono::steady_clock::time_point::max();
-    RunStatus status = RunStatus::Completed;
     // Checked every 10 ms on the loop: cheap, and every limit that can wait for the loop is here.
-    while (true) {
-        if (const int verdict = m_guardVerdict.load()) {
-            status = RunStatus(verdict);
-            break;
-        }
-        if (m_runtime->taskLimitHit()) {
-            status = RunStatus::TaskLimit;
-            break;
-        }
-        if (main->isDone()) {
+    // The guard gives its verdicts (timeout, memory, signals) into the same slot: the first wins.
+    while (m_guardVerdict.load() == 0) {
+        if (m_runtime->taskLimitHit())
+            giveVerdict(RunStatus::TaskLimit, QStringLiteral("--max-tasks %1").arg(m_options.maxTasks));
+        else if (main->isDone())
             // A main ended by an uncaught CancelledError did not complete either.
-            status = main->status() == script::ScriptFuture::Status::Resolved ? RunStatus::Completed
-                                                                              : RunStatus::Failed;
-            break;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            status = RunStatus::DurationElapsed;
-            break;
-        }
-        co_await QCoro::sleepFor(std::chrono::milliseconds(10));
+            giveVerdict(main->status() == script::ScriptFuture::Status::Resolved ? RunStatus::Completed
+                                                                                 : RunStatus::Failed,
+                        QString());
+        else if (std::chrono::steady_clock::now() >= deadline)
+            giveVerdict(RunStatus::DurationElapsed,
+                        QStringLiteral("--duration %1").arg(formatDuration(m_options.duration.count())));
+        else
+            co_await QCoro::sleepFor(std::chrono::milliseconds(10));
     }
-    stopGuard();
-    m_runtime->engine().setInterrupted(false);
+    const auto status = RunStatus(m_guardVerdict.load() - 1);
+    if (!enterPhase(Phase::Stopping))
+        waitToBeFrozen();
+    m_info.endReason = verdictReason();
     if (main->status() == script::ScriptFuture::Status::Cancelled)
         m_mainError = QStringLiteral("CancelledError: main was cancelled");
     if (main->status() == script::ScriptFuture::Status::Failed) {
@@ -218,19 +179,17 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
     m_runtime->cancelAll();
     for (int i = 0; i < 50 && m_runtime->unfinishedTasks() > 0; ++i)
         co_await QCoro::sleepFor(std::chrono::milliseconds(2));
+    if (!enterPhase(Phase::Finishing))
+        waitToBeFrozen();
+    stopGuard();
     m_info.durationNs = Clock::nanosNow() - m_info.startNs;
     m_info.slowThresholdNs = m_profiler.slowCallbackThreshold().count(); // the last one, if changed
     m_info.status = status;
     m_profiler.stop();
-    if (m_session) {
+    if (m_session)
         // Last, after every batch: the status row is what tells a finished session from one whose
         // runner died.
-        std::map<QString, QVariant> finalMeta{{QStringLiteral("duration_ns"), qlonglong(m_info.durationNs)},
-                                              {QStringLiteral("status"), runStatusName(status)}};
-        if (!m_mainError.isEmpty())
-            finalMeta.emplace(QStringLiteral("main_error"), m_mainError);
-        m_session->finish(finalMeta);
-    }
+        m_session->finish(finalMeta());
     co_return status;
 }
 

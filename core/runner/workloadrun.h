@@ -11,8 +11,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <pthread.h>
 #include <thread>
 
 namespace coroscope {
@@ -35,7 +39,10 @@ struct RunOptions {
 ///
 /// Limits are watched from a guard thread, because the cases they exist for (a script that never
 /// yields, an allocation loop) never give the loop a chance to check anything: past
-/// --script-timeout or --memory-limit the guard interrupts the JS engine.
+/// --script-timeout or --memory-limit, or a stop asked for while a callback is stuck, the guard
+/// interrupts the script (workloadguard.cpp). Where even that cannot end it (native code the
+/// engine never leaves), the guard freezes the loop a second later, finishes the session itself and
+/// ends the process: every limit and signal ends the run within ~1 s.
 class WorkloadRun {
 public:
     explicit WorkloadRun(RunOptions options);
@@ -54,9 +61,16 @@ public:
     QCoro::Task<RunStatus> run();
 
     /// Ends the run as `interrupted` at the loop's next check (within ~10 ms), with the usual
-    /// cleanup: tasks cancelled, the session finished. Async-signal-safe (one atomic store), so a
-    /// SIGTERM handler may call it; a script that never yields is interrupted in the engine too.
-    void requestStop() noexcept;
+    /// cleanup: tasks cancelled, the session finished. Async-signal-safe (atomic stores), so a
+    /// SIGTERM handler may call it with its signal, which the summary then names; a script that
+    /// never yields is interrupted in the engine too.
+    void requestStop(int signal = 0) noexcept;
+
+    /// What the guard calls on its own thread after it finished the session of a run whose loop
+    /// never came back (info() then holds the status and the reason): say what the run did and
+    /// return the exit code; the process ends with it right after.
+    using LastResort = std::function<int()>;
+    void setLastResort(LastResort lastResort) { m_lastResort = std::move(lastResort); }
 
     /// Changes the slow-callback threshold while the run goes on (the GUI's Run Settings): from
     /// any thread, at once for the dispatch in progress too. The session's meta follows, and its
@@ -71,8 +85,22 @@ public:
     QString mainError() const { return m_mainError; }
 
 private:
+    /// Who may finish the session: the loop (Running -> Stopping -> Finishing) or, when the loop
+    /// is stuck, the guard (Abandoned). Exactly one of them wins.
+    enum class Phase : int { Running, Stopping, Finishing, Abandoned };
+
     void startGuard();
     void stopGuard();
+    void guard(std::stop_token stop);
+    /// The guard's verdict (the first one wins, with its reason). False if one was given before.
+    bool giveVerdict(RunStatus status, QString reason);
+    /// The loop's move to `next`; false if the guard abandoned the loop (then it must not touch
+    /// the session, and waits to be frozen).
+    bool enterPhase(Phase next);
+    void finishWithoutLoop(const QString& why);
+    [[noreturn]] static void waitToBeFrozen();
+    std::map<QString, QVariant> finalMeta() const;
+    QString verdictReason() const;
 
     RunOptions m_options;
     RunInfo m_info;
@@ -83,6 +111,18 @@ private:
     QString m_mainError;
     std::atomic<int> m_guardVerdict{0};       ///< 0 none, else a RunStatus the guard ended the run with
     std::atomic<bool> m_stopRequested{false}; ///< requestStop(): the guard interrupts the engine
+    std::atomic<int> m_stopSignal{0};         ///< the signal requestStop() was called for
+    std::atomic<int> m_stopsRequested{0};     ///< a second one: the guard ends the run at once
+    std::atomic<bool> m_verdictSeen{false};   ///< the guard acted on the verdict (interrupt sent)
+    std::atomic<int> m_phase{int(Phase::Running)};
+    std::atomic<std::int64_t> m_stoppingSinceNs{0}; ///< Clock::nanosNow() when the run began to end
+    mutable std::mutex m_reasonMutex;
+    QString m_verdictReason; ///< written once, by the verdict's winner
+    /// Held to interrupt the script and to change the phase: an interrupt meant for a stuck
+    /// callback never lands in the cleanup that follows it.
+    std::mutex m_interruptMutex;
+    LastResort m_lastResort;
+    pthread_t m_loopThread{};
     std::jthread m_guard;
 };
 

@@ -234,7 +234,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
             } else if (op == AwaitOp::Offload) {
                 // run_in_executor: the same CPU work on a worker thread, awaited through QCoro.
                 const double ms = awaited.property(QStringLiteral("ms")).toNumber();
-                co_await QtConcurrent::run([ms] { spinFor(ms); });
+                co_await QtConcurrent::run([ms, stop = m_interrupted] { spinFor(ms, *stop); });
             } else if (op == AwaitOp::Gather) {
                 const QJSValue items = awaited.property(QStringLiteral("tasks"));
                 const bool settled = awaited.property(QStringLiteral("settled")).toBool();

@@ -328,12 +328,22 @@ private:
 void ScriptRuntime::blockFor(double ms, const QString& where) {
     // Synchronous, on the loop thread: the seeds' time.sleep() inside a coroutine.
     const ScriptLocationScope location(where);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::int64_t(ms * 1000)));
+    detail::sleepFor(ms, *m_interrupted);
 }
 
 void ScriptRuntime::burn(double ms, const QString& where) {
     const ScriptLocationScope location(where);
-    spinFor(ms);
+    spinFor(ms, *m_interrupted);
+}
+
+void ScriptRuntime::interrupt() noexcept {
+    m_interrupted->store(true, std::memory_order_relaxed);
+    m_engine.setInterrupted(true);
+}
+
+void ScriptRuntime::clearInterrupt() noexcept {
+    m_interrupted->store(false, std::memory_order_relaxed);
+    m_engine.setInterrupted(false);
 }
 
 void ScriptRuntime::log(const QString& line) {

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <random>
@@ -49,6 +50,12 @@ public:
     int cancelAll();
 
     QJSEngine& engine() { return m_engine; }
+    /// From any thread: ends what the script is doing. The engine throws "Interrupted" at its next
+    /// instruction, and blockFor(), burn() and offload() return within ~5 ms: they run in C++,
+    /// where the engine's own flag is never looked at.
+    void interrupt() noexcept;
+    /// Lets scripts run again (the runner's cleanup: cancelled tasks run their `finally`).
+    void clearInterrupt() noexcept;
     /// The base URL of the loopback server (started on demand) that relative URLs go to.
     QUrl httpBaseUrl();
     QStringList logLines() const { return m_log; }
@@ -129,6 +136,8 @@ private:
     std::mt19937_64 m_random{0};
     QStringList m_log;
     qint64 m_startNs = 0;
+    /// interrupt(): shared, because an offload() spinning on the thread pool may outlive us.
+    std::shared_ptr<std::atomic<bool>> m_interrupted = std::make_shared<std::atomic<bool>>(false);
 };
 
 } // namespace coroscope::script

@@ -28,6 +28,10 @@ public:
 
     void start();
     void stop();
+    /// stop() for a loop that will never run again (frozen by a runner's guard after it stuck in
+    /// native code, or crashed): from any thread. Ends everything but the loop's own probe, which
+    /// only the loop could stop, and queues the session's last delta.
+    void stopWithoutLoop();
     bool isRunning() const noexcept { return m_running; }
     /// See Watchdog::isReady().
     bool isWatchdogReady() const noexcept { return m_watchdog.isReady(); }

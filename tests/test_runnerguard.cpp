@@ -1,0 +1,203 @@
+// Nothing wedges the runner: every limit and signal ends a run whatever the script is doing (a
+// blocking call, a spin in C++, a native builtin the engine cannot interrupt), and the session is
+// finished with the right status and says what ended it. Each script here would run for an hour.
+#include "reading/sessionreader.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
+
+using namespace coroscope;
+using namespace coroscope::session;
+
+namespace {
+
+/// Far longer than any bound below: a run that ends did so because something ended it.
+constexpr int kHourMs = 3'600'000;
+/// A stuck run would take an hour; one that ends within this was stopped (the aim is ~1 s).
+constexpr int kEndsWithinMs = 20'000;
+
+class TestRunnerGuard : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+
+    QString script(const QString& name, const QString& source) {
+        const QString path = m_dir.filePath(name);
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(path));
+        file.write(source.toUtf8());
+        return path;
+    }
+
+    /// Starts `coroscope run` and waits until the script logged "started" (it is in the call).
+    void start(QProcess& runner, const QString& scriptPath, const QString& session,
+               const QStringList& options = {}) {
+        runner.start(QStringLiteral(COROSCOPE_BINARY),
+                     QStringList{QStringLiteral("run"), scriptPath, QStringLiteral("--session"), session} +
+                         options);
+        QVERIFY(runner.waitForStarted());
+        QByteArray out;
+        while (!out.contains("started") && runner.state() == QProcess::Running) {
+            runner.waitForReadyRead(1000);
+            out += runner.readAllStandardOutput();
+        }
+        QVERIFY2(out.contains("started"), runner.readAllStandardError().constData());
+    }
+
+    /// Waits for the end; returns the session as written.
+    SessionData finish(QProcess& runner, const QString& session, int expectedExit = 4) {
+        const bool ended = runner.waitForFinished(kEndsWithinMs);
+        if (!ended) {
+            runner.kill();
+            runner.waitForFinished();
+        }
+        [&] {
+            QVERIFY2(ended, "the run did not end");
+            QCOMPARE(runner.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(runner.exitCode(), expectedExit);
+        }();
+        m_stderr = QString::fromUtf8(runner.readAllStandardError());
+        return readSession(session);
+    }
+
+    QString m_stderr;
+
+private Q_SLOTS:
+    void scriptTimeoutEndsABlockingCall_data();
+    void scriptTimeoutEndsABlockingCall();
+    void signalEndsABlockingCall_data();
+    void signalEndsABlockingCall();
+    void memoryLimitHoldsInsideANativeBuiltin_data();
+    void memoryLimitHoldsInsideANativeBuiltin();
+    void signalEndsANativeBuiltin();
+    void cleanupThatBlocksIsEnded();
+};
+
+void TestRunnerGuard::scriptTimeoutEndsABlockingCall_data() {
+    QTest::addColumn<QString>("call");
+    QTest::newRow("blockFor") << QStringLiteral("blockFor");
+    QTest::newRow("burn") << QStringLiteral("burn");
+}
+
+void TestRunnerGuard::scriptTimeoutEndsABlockingCall() {
+    QFETCH(QString, call);
+    const QString path =
+        script(call + QStringLiteral(".js"),
+               QStringLiteral("function* main() { log('started'); %1(%2); }\n").arg(call).arg(kHourMs));
+    const QString session = m_dir.filePath(call + QStringLiteral("-timeout.coroscope"));
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--script-timeout"), QStringLiteral("500ms")});
+    const SessionData s = finish(runner, session);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Interrupted);
+    QVERIFY2(s.info.endReason.startsWith(QLatin1String("--script-timeout")), qPrintable(s.info.endReason));
+    QVERIFY2(m_stderr.contains(QLatin1String("interrupted after")) &&
+                 m_stderr.contains(QLatin1String("--script-timeout")),
+             qPrintable(m_stderr)); // the summary says which limit
+    QCOMPARE(s.snapshot.slowCallbacks.size(), std::size_t(1));
+}
+
+void TestRunnerGuard::signalEndsABlockingCall_data() {
+    QTest::addColumn<QString>("call");
+    QTest::addColumn<int>("signal");
+    QTest::newRow("blockFor, SIGTERM") << QStringLiteral("blockFor") << SIGTERM;
+    QTest::newRow("burn, SIGTERM") << QStringLiteral("burn") << SIGTERM;
+    QTest::newRow("blockFor, SIGINT") << QStringLiteral("blockFor") << SIGINT;
+}
+
+void TestRunnerGuard::signalEndsABlockingCall() {
+    QFETCH(QString, call);
+    QFETCH(int, signal);
+    const QString path =
+        script(call + QStringLiteral("-signal.js"),
+               QStringLiteral("function* main() { log('started'); %1(%2); }\n").arg(call).arg(kHourMs));
+    const QString session = m_dir.filePath(QStringLiteral("%1-%2.coroscope").arg(call).arg(signal));
+    QProcess runner;
+    start(runner, path, session);
+    ::kill(pid_t(runner.processId()), signal);
+    const SessionData s = finish(runner, session);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Interrupted);
+    QCOMPARE(s.info.endReason, signal == SIGTERM ? QStringLiteral("SIGTERM") : QStringLiteral("SIGINT"));
+}
+
+void TestRunnerGuard::memoryLimitHoldsInsideANativeBuiltin_data() {
+    QTest::addColumn<QString>("statement");
+    // Array.prototype.fill and string concatenation run in C++: the engine's interrupt flag is
+    // never looked at until they return, tens of GiB later.
+    QTest::newRow("huge array") << QStringLiteral("const a = new Array(2**31).fill(1); log(a.length);");
+    QTest::newRow("doubling string") << QStringLiteral(
+        "let s = 'x'; for (;;) { s = s + s; s.charCodeAt(s.length - 1); }");
+}
+
+void TestRunnerGuard::memoryLimitHoldsInsideANativeBuiltin() {
+    QFETCH(QString, statement);
+    const QString path = script(QStringLiteral("native.js"),
+                                QStringLiteral("function* main() { log('started'); %1 }\n").arg(statement));
+    const QString session = m_dir.filePath(
+        QStringLiteral("native-%1.coroscope").arg(QString::fromLatin1(QTest::currentDataTag())));
+    constexpr long kLimitMiB = 384;
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--memory-limit"), QStringLiteral("%1MiB").arg(kLimitMiB)});
+    const SessionData s = finish(runner, session);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::MemoryLimit);
+    QVERIFY2(s.info.endReason.startsWith(QLatin1String("--memory-limit")), qPrintable(s.info.endReason));
+    // The peak of every child this test waited for: the others are far smaller. Within 25 %.
+    rusage usage{};
+    QCOMPARE(getrusage(RUSAGE_CHILDREN, &usage), 0);
+    const double peakMiB = double(usage.ru_maxrss) / 1024.0;
+    QVERIFY2(peakMiB < kLimitMiB * 1.25, qPrintable(QStringLiteral("peak RSS %1 MiB").arg(peakMiB)));
+}
+
+void TestRunnerGuard::signalEndsANativeBuiltin() {
+    // Sorting 3 million numbers as strings takes the engine's C++ sort over 30 s, and the engine
+    // only looks at its interrupt flag when it is back in script.
+    const QString path = script(QStringLiteral("sort.js"), QStringLiteral(R"(
+function* main() {
+    const a = [];
+    for (let i = 0; i < 3e6; ++i) a.push((i * 7919) % 1000003);
+    log('started');
+    a.sort();
+}
+)"));
+    const QString session = m_dir.filePath(QStringLiteral("sort.coroscope"));
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--script-timeout"), QStringLiteral("1h")});
+    QTest::qWait(200);
+    runner.terminate();
+    const SessionData s = finish(runner, session);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Interrupted);
+    QVERIFY2(s.info.endReason.startsWith(QLatin1String("SIGTERM; the loop did not come back")),
+             qPrintable(s.info.endReason));
+    QVERIFY2(m_stderr.contains(QLatin1String("sort.js: interrupted after")), qPrintable(m_stderr));
+}
+
+void TestRunnerGuard::cleanupThatBlocksIsEnded() {
+    // Cancelled at the end of the run, the task's `finally` blocks again: the guard interrupts it,
+    // and the run still ends with its own status.
+    const QString path = script(QStringLiteral("cleanup.js"), QStringLiteral(R"(
+function* worker() { try { yield sleep(%1); } finally { blockFor(%1); } }
+function* main() { spawn(worker); log('started'); yield sleep(%1); }
+)")
+                                                                  .arg(kHourMs));
+    const QString session = m_dir.filePath(QStringLiteral("cleanup.coroscope"));
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--duration"), QStringLiteral("300ms")});
+    const SessionData s = finish(runner, session, 0);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::DurationElapsed);
+}
+
+} // namespace
+
+QTEST_GUILESS_MAIN(TestRunnerGuard)
+#include "test_runnerguard.moc"
