@@ -25,7 +25,14 @@
 namespace coroscope::app {
 namespace {
 
-enum ExitCode { kCompleted = 0, kWorkloadFailed = 1, kBadInput = 2, kBudgetViolated = 3, kLimitHit = 4 };
+enum ExitCode {
+    kCompleted = 0,
+    kWorkloadFailed = 1,
+    kBadInput = 2,
+    kBudgetViolated = 3,
+    kLimitHit = 4,
+    kCrashed = 5
+};
 
 void printError(const QString& message) {
     std::fprintf(stderr, "coroscope run: %s\n", message.toUtf8().constData());
@@ -61,8 +68,8 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     parser.setApplicationDescription(
         QStringLiteral("Runs a workload script headless and reports what it found.\n\n"
                        "Exit codes: 0 completed, 1 main threw, 2 bad input, 3 a --fail-on budget\n"
-                       "was violated, 4 interrupted or a limit hit. A failed or stopped run\n"
-                       "outranks a violated budget (docs/ci.md)."));
+                       "was violated, 4 interrupted or a limit hit, 5 the runner crashed. A failed\n"
+                       "or stopped run outranks a violated budget (docs/ci.md)."));
     parser.addPositionalArgument(QStringLiteral("script"),
                                  QStringLiteral("The workload script (.js) to run, or example:NAME for a "
                                                 "built-in example (see coroscope examples)."));
@@ -294,6 +301,8 @@ int concludeRun(const ParsedOptions& parsed, WorkloadRun& run, RunStatus status)
     case RunStatus::TaskLimit:
     case RunStatus::Unfinished:
         return kLimitHit;
+    case RunStatus::Crashed:
+        return kCrashed;
     }
     return kCompleted;
 }

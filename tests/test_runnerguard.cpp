@@ -11,6 +11,8 @@
 
 #include <csignal>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace coroscope;
 using namespace coroscope::session;
@@ -78,6 +80,9 @@ private Q_SLOTS:
     void memoryLimitHoldsInsideANativeBuiltin();
     void signalEndsANativeBuiltin();
     void cleanupThatBlocksIsEnded();
+    void deepRecursionIsAnErrorNamingTaskAndLine_data();
+    void deepRecursionIsAnErrorNamingTaskAndLine();
+    void crashIsReportedWithItsNativeStack();
 };
 
 void TestRunnerGuard::scriptTimeoutEndsABlockingCall_data() {
@@ -195,6 +200,61 @@ function* main() { spawn(worker); log('started'); yield sleep(%1); }
     const SessionData s = finish(runner, session, 0);
     QVERIFY(s.finished);
     QCOMPARE(s.info.status, RunStatus::DurationElapsed);
+}
+
+void TestRunnerGuard::deepRecursionIsAnErrorNamingTaskAndLine_data() {
+    QTest::addColumn<QString>("recursion");
+    QTest::addColumn<QString>("error");
+    // yield* resumes generators in the engine's C++, which counts no depth: the native stack runs
+    // out (SIGSEGV). `yield g()` goes through the driver, which bounds its own stack.
+    QTest::newRow("yield*") << QStringLiteral("function* g(n) { yield* g(n + 1); }")
+                            << QStringLiteral(
+                                   "RangeError: maximum recursion depth exceeded: the native stack "
+                                   "ran out in task 'deep' at g (deep.js:2)");
+    QTest::newRow("yield gen()") << QStringLiteral("function* g(n) { return (yield g(n + 1)); }")
+                                 << QStringLiteral("RangeError: maximum recursion depth exceeded: 10000 "
+                                                   "generators awaited inside each other (at deep.js:2)");
+}
+
+void TestRunnerGuard::deepRecursionIsAnErrorNamingTaskAndLine() {
+    QFETCH(QString, recursion);
+    QFETCH(QString, error);
+    const QString path = script(QStringLiteral("deep.js"), QStringLiteral(R"(
+%1
+function* main() { log('started'); yield spawn('deep', function* () { yield* g(0); }); }
+)")
+                                                               .arg(recursion));
+    const QString session =
+        m_dir.filePath(QStringLiteral("deep-%1.coroscope").arg(QString::fromLatin1(QTest::currentDataTag())));
+    QProcess runner;
+    start(runner, path, session);
+    const SessionData s = finish(runner, session, 1);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Failed);
+    QVERIFY2(s.mainError.startsWith(error) || m_stderr.contains(error), qPrintable(m_stderr));
+}
+
+void TestRunnerGuard::crashIsReportedWithItsNativeStack() {
+    const QString path =
+        script(QStringLiteral("crash.js"),
+               QStringLiteral("function* main() { log('started'); blockFor(%1); }\n").arg(kHourMs));
+    const QString session = m_dir.filePath(QStringLiteral("crash.coroscope"));
+    QProcess runner;
+    start(runner, path, session);
+    // A fault on the loop thread itself (the main thread: its id is the pid).
+    const pid_t pid = pid_t(runner.processId());
+    QCOMPARE(::syscall(SYS_tgkill, pid, pid, SIGSEGV), 0L);
+    const SessionData s = finish(runner, session, 5);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::Crashed);
+    QVERIFY2(s.info.endReason.startsWith(QLatin1String("SIGSEGV")) &&
+                 s.info.endReason.contains(QLatin1String("in task 'main'")),
+             qPrintable(s.info.endReason));
+    QVERIFY2(s.info.crashStack.contains(QLatin1String("ScriptRuntime::blockFor")),
+             qPrintable(s.info.crashStack));
+    QVERIFY2(m_stderr.contains(QLatin1String("crash.js: crashed after")) &&
+                 m_stderr.contains(QLatin1String("blockFor")),
+             qPrintable(m_stderr));
 }
 
 } // namespace

@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 
 #include <csignal>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 using namespace coroscope;
 using namespace coroscope::ui;
@@ -145,19 +147,23 @@ void TestUiRunner::crashedRunnerGivesABannerAndKeepsTheData() {
     tail.follow(session);
     QVERIFY(test::spinUntil([&] { return logLines.size() >= 10; }, 20s));
     pid = runner.findChild<QProcess*>()->processId();
-    ::kill(pid_t(pid), SIGSEGV);
+    // At the loop thread (the main thread: its id is the pid): the runner catches it, finishes
+    // the session with the native stack and exits 5.
+    QCOMPARE(::syscall(SYS_tgkill, pid_t(pid), pid_t(pid), SIGSEGV), 0L);
     QVERIFY(test::spinUntil(
         [&] { return outcome.has_value() && tail.readsDone() > 0 && !tail.latest().get() == false; }, 10s));
-    QVERIFY(outcome->crashed);
-    QCOMPARE(outcome->signal, SIGSEGV);
+    QVERIFY(!outcome->crashed);
+    QCOMPARE(outcome->exitCode, 5);
     QVERIFY2(outcome->banner().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),
              qPrintable(outcome->banner()));
-    QVERIFY(outcome->banner().endsWith(QStringLiteral(" s — data up to the crash is kept")));
-    // The data up to the crash: the session reads, unfinished, with the run's tasks and logs.
+    QVERIFY(
+        outcome->banner().endsWith(QStringLiteral(" s — the session was finished, with the native stack")));
+    // The data up to the crash: the session reads, finished as crashed, with the run's tasks and logs.
     QVERIFY(test::spinUntil([&] { return tail.latest() != nullptr; }, 5s));
     const session::SessionData data = session::readSession(session);
-    QVERIFY(!data.finished);
-    QCOMPARE(data.info.status, RunStatus::Unfinished);
+    QVERIFY(data.finished);
+    QCOMPARE(data.info.status, RunStatus::Crashed);
+    QVERIFY(!data.info.crashStack.isEmpty());
     QVERIFY(!data.snapshot.tasks.empty());
     QVERIFY(data.logs.size() >= 5);
 }

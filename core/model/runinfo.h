@@ -10,12 +10,21 @@
 namespace coroscope {
 
 /// How a profiled run ended; reports show it next to the script name.
-/// Unfinished: read from a session whose runner never finished it (killed, crashed, or still
-/// running).
-enum class RunStatus { Completed, Failed, DurationElapsed, Interrupted, MemoryLimit, TaskLimit, Unfinished };
+/// Crashed: the runner's loop crashed (SIGSEGV, ...) and the runner still finished the session.
+/// Unfinished: read from a session whose runner never finished it (killed, or still running).
+enum class RunStatus {
+    Completed,
+    Failed,
+    DurationElapsed,
+    Interrupted,
+    MemoryLimit,
+    TaskLimit,
+    Crashed,
+    Unfinished
+};
 
 /// "completed", "failed", "duration-elapsed", "interrupted", "memory-limit", "task-limit",
-/// "unfinished": the
+/// "crashed", "unfinished": the
 /// spelling the JSON report uses, so it must never change within one report schema.
 inline QString runStatusName(RunStatus status) {
     switch (status) {
@@ -31,6 +40,8 @@ inline QString runStatusName(RunStatus status) {
         return QStringLiteral("memory-limit");
     case RunStatus::TaskLimit:
         return QStringLiteral("task-limit");
+    case RunStatus::Crashed:
+        return QStringLiteral("crashed");
     case RunStatus::Unfinished:
         return QStringLiteral("unfinished");
     }
@@ -41,7 +52,7 @@ inline QString runStatusName(RunStatus status) {
 inline std::optional<RunStatus> runStatusFromName(const QString& name) {
     for (const RunStatus s :
          {RunStatus::Completed, RunStatus::Failed, RunStatus::DurationElapsed, RunStatus::Interrupted,
-          RunStatus::MemoryLimit, RunStatus::TaskLimit, RunStatus::Unfinished})
+          RunStatus::MemoryLimit, RunStatus::TaskLimit, RunStatus::Crashed, RunStatus::Unfinished})
         if (runStatusName(s) == name)
             return s;
     return std::nullopt;
@@ -53,6 +64,7 @@ struct RunInfo {
     QString scriptSource; ///< the script text (the HTML report shows it; the JSON report does not)
     RunStatus status = RunStatus::Completed;
     QString endReason; ///< which limit or signal ended the run ("SIGTERM"); empty: it ran its course
+    QString crashStack; ///< the loop's native stack when it crashed, one "#N ..." frame per line
     std::int64_t startNs =
         0; ///< ns since the origin when the workload started; report times are relative to it
     std::int64_t durationNs = 0;

@@ -69,6 +69,7 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
         info.status = *parsed;
         info.durationNs = value("duration_ns").toLongLong();
         info.endReason = value("end_reason");
+        info.crashStack = value("crash_stack");
     } else {
         info.status = RunStatus::Unfinished;
     }

@@ -38,7 +38,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowra
 pre { margin: 0; font: 12px/1.35 ui-monospace, monospace; white-space: pre-wrap; word-break: break-all; }
 details summary { cursor: pointer; font: 12px ui-monospace, monospace; }
 .status { display: inline-block; padding: 0.1em 0.6em; border-radius: 0.3em; background: #dafbe1; color: #1a7f37; }
-.status-failed, .status-memory-limit, .status-task-limit, .status-unfinished { background: #ffebe9; color: #cf222e; }
+.status-failed, .status-memory-limit, .status-task-limit, .status-crashed, .status-unfinished { background: #ffebe9; color: #cf222e; }
 .status-interrupted, .status-duration-elapsed { background: #fff8c5; color: #9a6700; }
 .facts { color: var(--muted); }
 ul.verdicts { list-style: none; padding: 0; }
@@ -105,6 +105,8 @@ QString statusText(RunStatus status) {
         return QStringLiteral("stopped: memory limit reached");
     case RunStatus::TaskLimit:
         return QStringLiteral("stopped: task limit reached");
+    case RunStatus::Crashed:
+        return QStringLiteral("crashed: the runner's loop crashed (the session was still finished)");
     case RunStatus::Unfinished:
         return QStringLiteral("unfinished: the runner ended without closing the session (killed or crashed)");
     }

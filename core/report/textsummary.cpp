@@ -21,6 +21,8 @@ QString textSummary(const RunInfo* info, const RunSnapshot& s) {
         out << QStringLiteral("%1: %2 after %3%4")
                    .arg(info->script, runStatusName(info->status), formatDuration(info->durationNs),
                         info->endReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(info->endReason));
+    if (info && !info->crashStack.isEmpty())
+        out << QStringLiteral("Native stack of the crash:\n") + info->crashStack;
     QString states;
     for (int i = 0; i < kTaskStateCount; ++i)
         if (const std::uint64_t n = s.tasksByState[std::size_t(i)])

@@ -5,7 +5,9 @@
 #include "model/format.h"
 #include "runner/threadfreeze.h"
 #include "runner/workloadrun.h"
+#include "watchdog/symbolizer.h"
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
@@ -16,6 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kExitLimitHit = 4; // `coroscope run`'s "interrupted or a limit hit"
+constexpr int kExitCrashed = 5;
+constexpr std::size_t kMaxCrashFrames = 48;
 constexpr auto kPoll = 5ms;
 /// A stop asked for while one callback has run this long: the script is interrupted.
 constexpr auto kStuckAfterStop = 100ms;
@@ -99,6 +103,8 @@ void WorkloadRun::guard(std::stop_token stop) {
     bool interruptedWhileStopping = false;
     while (!stop.stop_requested()) {
         std::this_thread::sleep_for(kPoll);
+        if (const auto crash = CrashCatcher::crash())
+            finishAfterCrash(*crash);
         const auto phase = Phase(m_phase.load());
         if (phase == Phase::Finishing || phase == Phase::Abandoned)
             continue; // the loop writes the end of the session: never interfere with it
@@ -187,6 +193,59 @@ void WorkloadRun::finishWithoutLoop(const QString& why) {
     if (m_session)
         m_session->finish(finalMeta());
     const int code = m_lastResort ? m_lastResort() : kExitLimitHit;
+    std::fflush(nullptr);
+    ::_exit(code);
+}
+
+void WorkloadRun::finishAfterCrash(const LoopCrash& crash) {
+    const QString signal = QStringLiteral("SIG") + QString::fromLatin1(sigabbrev_np(crash.signal));
+    {
+        std::lock_guard lock(m_interruptMutex);
+        if (m_phase.load() == int(Phase::Abandoned))
+            return;
+        if (m_phase.load() == int(Phase::Finishing)) {
+            // The loop was writing the end of the session itself: nothing more can be added.
+            std::fprintf(stderr, "coroscope run: the runner crashed (%s) while finishing the session\n",
+                         qPrintable(signal));
+            ::_exit(kExitCrashed);
+        }
+        m_phase.store(int(Phase::Abandoned));
+    }
+    exitAfter(10s, kExitCrashed);
+    const std::uint64_t taskId = m_profiler.published().runningTask.load(std::memory_order_relaxed);
+    const QString where = m_runtime->scriptFrameOfStoppedLoop();
+    m_profiler.stopWithoutLoop();
+    QString taskName;
+    for (const TaskInfo& t : m_profiler.snapshot().tasks)
+        if (t.id == taskId)
+            taskName = t.name;
+    const QString inTask = (taskName.isEmpty() ? QString() : QStringLiteral(" in task '%1'").arg(taskName)) +
+                           (where.isEmpty() ? QString() : QStringLiteral(" at ") + where);
+    std::vector<std::uintptr_t> pcs = crash.pcs;
+    if (pcs.size() > kMaxCrashFrames)
+        pcs.resize(kMaxCrashFrames);
+    m_info.crashStack = Symbolizer::format(Symbolizer::instance().resolve(pcs));
+    if (crash.stackOverflow) {
+        // A recursion the engine does not count (`yield*` into itself resumes generators in
+        // C++): the script's error, as if the engine had caught it.
+        m_info.status = RunStatus::Failed;
+        m_mainError = QStringLiteral("RangeError: maximum recursion depth exceeded: the native stack ran "
+                                     "out%1")
+                          .arg(inTask);
+        m_info.endReason = signal + QStringLiteral(": the loop's native stack overflowed");
+    } else {
+        m_info.status = RunStatus::Crashed;
+        // A fault's address says what was touched; an abort's is the sender's pid, meaningless.
+        const bool fault = crash.signal != SIGABRT;
+        m_info.endReason =
+            signal +
+            (fault ? QStringLiteral(" at 0x") + QString::number(crash.faultAddress, 16) : QString()) + inTask;
+    }
+    m_info.durationNs = Clock::nanosNow() - m_info.startNs;
+    m_info.slowThresholdNs = m_profiler.slowCallbackThreshold().count();
+    if (m_session)
+        m_session->finish(finalMeta());
+    const int code = m_lastResort ? m_lastResort() : kExitCrashed;
     std::fflush(nullptr);
     ::_exit(code);
 }

@@ -113,6 +113,8 @@ std::map<QString, QVariant> WorkloadRun::finalMeta() const {
         meta.emplace(QStringLiteral("main_error"), m_mainError);
     if (!m_info.endReason.isEmpty())
         meta.emplace(QStringLiteral("end_reason"), m_info.endReason);
+    if (!m_info.crashStack.isEmpty())
+        meta.emplace(QStringLiteral("crash_stack"), m_info.crashStack);
     return meta;
 }
 
@@ -125,6 +127,7 @@ void WorkloadRun::waitToBeFrozen() {
 
 QCoro::Task<RunStatus> WorkloadRun::run() {
     m_loopThread = pthread_self();
+    m_crashCatcher.emplace();
     m_profiler.start();
     // The watchdog loads debug info once (~0.1-0.3 s of CPU, longer on a loaded machine) before it
     // can name a blocked stack: wait for it, so a script that blocks at once still gets its stack.

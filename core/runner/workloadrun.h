@@ -3,6 +3,7 @@
 #include "model/runinfo.h"
 #include "recording/sessiondeltaqueue.h"
 #include "recording/sessionwriter.h"
+#include "runner/crashcatch.h"
 #include "script/scriptruntime.h"
 #include <coroscope/profiler.h>
 
@@ -99,6 +100,8 @@ private:
     bool enterPhase(Phase next);
     void finishWithoutLoop(const QString& why);
     [[noreturn]] static void waitToBeFrozen();
+    /// The loop crashed and parked in the handler: the session is finished from the guard.
+    void finishAfterCrash(const LoopCrash& crash);
     std::map<QString, QVariant> finalMeta() const;
     QString verdictReason() const;
 
@@ -123,6 +126,7 @@ private:
     std::mutex m_interruptMutex;
     LastResort m_lastResort;
     pthread_t m_loopThread{};
+    std::optional<CrashCatcher> m_crashCatcher; ///< the loop's, for the run
     std::jthread m_guard;
 };
 

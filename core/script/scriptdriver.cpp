@@ -16,6 +16,11 @@
 namespace coroscope::script {
 namespace {
 
+/// Generators awaited inside each other (`yield gen()`) in one task: past this, a runaway
+/// recursion, answered like the engine's own "Maximum call stack size exceeded" (the driver's
+/// stack would otherwise grow until the engine's GC aborts the process).
+constexpr std::size_t kMaxInlineDepth = 10'000;
+
 /// Awaits a QNetworkReply, cancel-aware: cancelling the task aborts the request and drops the
 /// connection to it, so nothing can resume the task afterwards.
 class ReplyAwaiter {
@@ -293,7 +298,20 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 }
             } else if (awaited.property(QStringLiteral("next")).isCallable() &&
                        awaited.property(QStringLiteral("throw")).isCallable()) {
-                stack.push_back(awaited); // `yield gen()`: run it inline, in this task
+                if (stack.size() >= kMaxInlineDepth) {
+                    const auto where = m_yieldLocations.find(resumedFrom);
+                    error = makeError(
+                        QStringLiteral("RangeError"),
+                        QStringLiteral("maximum recursion depth exceeded: %1 generators awaited inside each "
+                                       "other%2")
+                            .arg(kMaxInlineDepth)
+                            .arg(where == m_yieldLocations.end()
+                                     ? QString()
+                                     : QStringLiteral(" (at ") + QString::fromUtf8(where->second) + u')'));
+                    throwing = true;
+                } else {
+                    stack.push_back(awaited); // `yield gen()`: run it inline, in this task
+                }
             } else {
                 error =
                     makeError(QStringLiteral("TypeError"),

@@ -20,6 +20,8 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <private/qv4engine_p.h>
+#include <private/qv4stackframe_p.h>
 #include <thread>
 
 namespace coroscope::script {
@@ -344,6 +346,21 @@ void ScriptRuntime::interrupt() noexcept {
 void ScriptRuntime::clearInterrupt() noexcept {
     m_interrupted->store(false, std::memory_order_relaxed);
     m_engine.setInterrupted(false);
+}
+
+QString ScriptRuntime::scriptFrameOfStoppedLoop() const {
+    // Walks at most a few thousand frames: a runaway recursion has millions, all alike.
+    const QV4::CppStackFrame* frame = m_engine.handle()->currentStackFrame;
+    for (int i = 0; frame && i < 4096; ++i, frame = frame->parentFrame()) {
+        const QString source = frame->source();
+        // The innermost frame may be the one whose setup overflowed: no line yet.
+        if (source.isEmpty() || source.startsWith(QLatin1String("coroscope:")) || frame->lineNumber() <= 0)
+            continue;
+        const QString function = frame->function();
+        return (function.isEmpty() ? QStringLiteral("<script>") : function) + QStringLiteral(" (") +
+               QUrl(source).fileName() + u':' + QString::number(frame->lineNumber()) + u')';
+    }
+    return QString();
 }
 
 void ScriptRuntime::log(const QString& line) {

@@ -56,6 +56,10 @@ public:
     void interrupt() noexcept;
     /// Lets scripts run again (the runner's cleanup: cancelled tasks run their `finally`).
     void clearInterrupt() noexcept;
+    /// "g (work.js:3)": the script function the engine was running, innermost first, read from
+    /// the engine's own frames. Only while the loop thread is stopped for good (a crash parked
+    /// it): the frames are the loop's, read from another thread.
+    QString scriptFrameOfStoppedLoop() const;
     /// The base URL of the loopback server (started on demand) that relative URLs go to.
     QUrl httpBaseUrl();
     QStringList logLines() const { return m_log; }

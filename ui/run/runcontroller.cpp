@@ -1,5 +1,6 @@
 #include "run/runcontroller.h"
 
+#include <QRegularExpression>
 #include <QTimer>
 
 #include <csignal>
@@ -43,6 +44,11 @@ QString RunOutcome::banner() const {
             .arg(signalName(signal), after);
     if (exitCode == 2)
         return QStringLiteral("The workload could not run: %1").arg(stderrTail.trimmed().section(u'\n', -1));
+    if (exitCode == 5)
+        // The runner caught its own crash and finished the session; its summary named the signal.
+        return QStringLiteral(
+                   "The workload crashed (%1) after %2 s — the session was finished, with the native stack")
+            .arg(caughtSignal.isEmpty() ? QStringLiteral("a signal") : caughtSignal, after);
     return {};
 }
 
@@ -100,6 +106,7 @@ bool RunController::start(const RunRequest& request) {
     m_process = process;
     m_stopRequested = false;
     m_stderrLines.clear();
+    m_caughtSignal.clear();
     m_startedAt = std::chrono::steady_clock::now();
     process->start();
     watch(process);
@@ -121,6 +128,11 @@ void RunController::forward(QProcess* process, QProcess::ProcessChannel channel)
         const QString line = QString::fromUtf8(process->readLine()).chopped(1);
         const bool isError = channel == QProcess::StandardError;
         if (isError) {
+            // The summary's first line names how the run ended; the crash stack after it may be
+            // longer than the tail.
+            static const QRegularExpression caught(QStringLiteral(": crashed after [^(]*\\((SIG[A-Z0-9]+)"));
+            if (const auto match = caught.match(line); match.hasMatch())
+                m_caughtSignal = match.captured(1);
             m_stderrLines << line;
             if (m_stderrLines.size() > kStderrTailLines)
                 m_stderrLines.removeFirst();
@@ -152,6 +164,7 @@ void RunController::onFinished(QProcess* process) {
     outcome.exitCode = outcome.crashed ? -1 : process->exitCode();
     outcome.stoppedByUser = m_stopRequested;
     outcome.stderrTail = m_stderrLines.join(u'\n');
+    outcome.caughtSignal = m_caughtSignal;
     if (process->error() == QProcess::FailedToStart) {
         outcome.crashed = false;
         outcome.exitCode = 2;

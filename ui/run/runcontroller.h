@@ -29,7 +29,8 @@ struct RunOutcome {
     int signal = 0;
     bool stoppedByUser = false;
     std::chrono::milliseconds elapsed{0};
-    QString stderrTail; ///< the runner's last lines (errors are one line each)
+    QString stderrTail;   ///< the runner's last lines (errors are one line each)
+    QString caughtSignal; ///< "SIGSEGV": a crash the runner caught (exit code 5)
 
     /// "The workload crashed (SIGSEGV) after 12.3 s — data up to the crash is kept", or nothing
     /// for a run that ended normally.
@@ -79,6 +80,7 @@ private:
     bool m_stopRequested = false;
     std::chrono::steady_clock::time_point m_startedAt;
     QStringList m_stderrLines;
+    QString m_caughtSignal;
 };
 
 } // namespace coroscope::ui
