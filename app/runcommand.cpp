@@ -136,8 +136,11 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         }
         parsed.run.displayName = parsed.run.script;
         parsed.run.script = resource;
-    } else if (!QFileInfo(parsed.run.script).isFile()) {
-        printError(QStringLiteral("no such script: %1").arg(parsed.run.script));
+    } else if (const QFileInfo info(parsed.run.script); !info.isFile()) {
+        printError(info.isDir() ? QStringLiteral("%1 is a directory, not a script").arg(parsed.run.script)
+                   : info.exists()
+                       ? QStringLiteral("%1 is not a regular file, not a script").arg(parsed.run.script)
+                       : QStringLiteral("no such script: %1").arg(parsed.run.script));
         return std::nullopt;
     }
     auto durationOption = [&](const QCommandLineOption& option, std::chrono::nanoseconds& out) {
@@ -151,22 +154,29 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
             out = *value;
         return bool(value);
     };
-    auto numberOption = [&](const QCommandLineOption& option, std::uint64_t& out) {
+    auto numberOption = [&](const QCommandLineOption& option, std::uint64_t& out, std::uint64_t minimum) {
         if (!parser.isSet(option))
             return true;
         bool ok = false;
-        const qulonglong value = parser.value(option).toULongLong(&ok);
+        const QString text = parser.value(option).trimmed();
+        const qulonglong value = text.toULongLong(&ok);
         if (!ok)
-            printError(QStringLiteral("--%1: '%2' is not a whole number")
-                           .arg(option.names().front(), parser.value(option)));
+            printError(QStringLiteral("--%1: '%2' is not a whole number from %3 to 18446744073709551615")
+                           .arg(option.names().front(), parser.value(option))
+                           .arg(minimum));
+        else if (value < minimum)
+            printError(QStringLiteral("--%1: must be at least %2, not %3")
+                           .arg(option.names().front())
+                           .arg(minimum)
+                           .arg(value));
         else
             out = value;
-        return ok;
+        return ok && value >= minimum;
     };
     if (!durationOption(duration, parsed.run.duration) ||
         !durationOption(threshold, parsed.run.slowThreshold) ||
-        !durationOption(scriptTimeout, parsed.run.scriptTimeout) || !numberOption(seed, parsed.run.seed) ||
-        !numberOption(maxTasks, parsed.run.maxTasks))
+        !durationOption(scriptTimeout, parsed.run.scriptTimeout) || !numberOption(seed, parsed.run.seed, 0) ||
+        !numberOption(maxTasks, parsed.run.maxTasks, 1))
         return std::nullopt;
     if (parser.isSet(memoryLimit)) {
         const auto bytes = parseBytes(parser.value(memoryLimit));

@@ -1,6 +1,5 @@
 // Workload scripts: generator functions are coroutines on the instrumented loop.
-#include "script/scriptruntime.h"
-#include "testsupport.h"
+#include "scriptrunsupport.h"
 
 #include <functional>
 
@@ -8,46 +7,6 @@ using namespace coroscope;
 using namespace coroscope::script;
 using namespace coroscope::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct ScriptRun {
-    std::unique_ptr<ScriptRuntime> runtime; // owns the JS engine the results live in
-    std::shared_ptr<ScriptFuture> main;
-    RunSnapshot snapshot;
-    QStringList log;
-};
-
-ScriptRun runScript(const QString& source, Settings settings = {},
-                    std::function<void(ScriptRuntime&)> setup = {}) {
-    Profiler profiler(settings);
-    profiler.start();
-    spinUntil([&] { return profiler.isWatchdogReady(); });
-    ScriptRun run;
-    run.runtime = std::make_unique<ScriptRuntime>();
-    if (setup)
-        setup(*run.runtime);
-    const auto error = run.runtime->loadSource(source, QStringLiteral("/scripts/test.js"));
-    if (error)
-        qFatal("load failed: %s", qPrintable(error->toString()));
-    run.main = run.runtime->startMain();
-    spinUntil([&] { return run.main->isDone(); }, 10s);
-    run.runtime->cancelAll();
-    spinUntil([] { return false; }, 20ms); // let cancelled tasks unwind
-    profiler.stop();
-    run.snapshot = profiler.snapshot();
-    run.log = run.runtime->logLines();
-    return run;
-}
-
-const TaskInfo* taskNamed(const RunSnapshot& s, const QString& name) {
-    for (const TaskInfo& t : s.tasks)
-        if (t.name == name)
-            return &t;
-    return nullptr;
-}
-
-} // namespace
 
 class TestScript : public QObject {
     Q_OBJECT

@@ -27,10 +27,10 @@ struct AwaitOpToken {
 };
 
 inline constexpr AwaitOpToken kAwaitOpTokens[] = {
-    {AwaitOp::Sleep, QLatin1String("@OP_SLEEP@")},     {AwaitOp::Gather, QLatin1String("@OP_GATHER@")},
-    {AwaitOp::Task, QLatin1String("@OP_TASK@")},       {AwaitOp::Waiter, QLatin1String("@OP_WAITER@")},
-    {AwaitOp::Ready, QLatin1String("@OP_READY@")},     {AwaitOp::Timeout, QLatin1String("@OP_TIMEOUT@")},
-    {AwaitOp::Race, QLatin1String("@OP_RACE@")},       {AwaitOp::Offload, QLatin1String("@OP_OFFLOAD@")},
+    {AwaitOp::Sleep, QLatin1String("@OP_SLEEP@")},      {AwaitOp::Gather, QLatin1String("@OP_GATHER@")},
+    {AwaitOp::Task, QLatin1String("@OP_TASK@")},        {AwaitOp::Waiter, QLatin1String("@OP_WAITER@")},
+    {AwaitOp::Ready, QLatin1String("@OP_READY@")},      {AwaitOp::Timeout, QLatin1String("@OP_TIMEOUT@")},
+    {AwaitOp::Race, QLatin1String("@OP_RACE@")},        {AwaitOp::Offload, QLatin1String("@OP_OFFLOAD@")},
     {AwaitOp::HttpGet, QLatin1String("@OP_HTTP_GET@")},
 };
 

@@ -16,7 +16,15 @@ function __where() {
     var frames = new Error().stack.split('\n');
     return frames.length > 2 ? frames[2] : '';
 }
-function sleep(ms) { return { __op: @OP_SLEEP@, ms: Number(ms) || 0 }; }
+// A duration argument: a number of milliseconds (a numeric string from params too). NaN, objects
+// and missing values are the script's mistake, said at its line; negative means 0, as in asyncio.
+function __ms(ms, what) {
+    var n = typeof ms === 'number' || typeof ms === 'string' ? Number(ms) : NaN;
+    if (Number.isNaN(n) || (typeof ms === 'string' && ms.trim() === ''))
+        throw new TypeError(what + ': expected a duration in milliseconds, got ' + (typeof ms === 'string' ? "'" + ms.slice(0, 64) + "'" : String(ms)));
+    return n;
+}
+function sleep(ms) { return { __op: @OP_SLEEP@, ms: Math.max(0, __ms(ms, 'sleep')) }; }
 class Task {
     constructor(id, name) { this.__op = @OP_TASK@; this.id = id; this.name = name; }
     cancel() { __host.cancelTask(this.id); }
@@ -46,8 +54,13 @@ function __gather(items, settled) {
 }
 function gather(...items) { return __gather(items, false); }
 function gatherSettled(...items) { return __gather(items, true); }
-function blockFor(ms) { __host.blockFor(Number(ms) || 0, __where()); }
-function burn(ms) { __host.burn(Number(ms) || 0, __where()); }
+function __finiteMs(ms, what) {
+    var n = __ms(ms, what);
+    if (!Number.isFinite(n)) throw new RangeError(what + ': ' + n + ' ms would never return');
+    return Math.max(0, n);
+}
+function blockFor(ms) { __host.blockFor(__finiteMs(ms, 'blockFor'), __where()); }
+function burn(ms) { __host.burn(__finiteMs(ms, 'burn'), __where()); }
 function log(...args) { __host.log(args.map(function (a) { return String(a); }).join(' ')); }
 var console = { log: log, info: log, warn: log, error: log, debug: log };
 function now() { return __host.now(); }
@@ -59,13 +72,13 @@ function* __measured(name, awaitable) {
     try { return yield awaitable; } finally { __host.record(name, __host.now() - start); }
 }
 function measure(name, awaitable) { return __measured(String(name), awaitable); }
-function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: Number(ms) || 0, task: __asTask(awaitable, 0, __where(), 'timeout') }; }
+function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: __ms(ms, 'timeout'), task: __asTask(awaitable, 0, __where(), 'timeout') }; }
 function race(...items) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
     var where = __where();
     return { __op: @OP_RACE@, tasks: items.map(function (item, i) { return __asTask(item, i, where, 'race'); }) };
 }
-function offload(ms) { return { __op: @OP_OFFLOAD@, ms: Number(ms) || 0 }; }
+function offload(ms) { return { __op: @OP_OFFLOAD@, ms: __finiteMs(ms, 'offload') }; }
 class Buffer {
     constructor(id, size) { this.id = id; this.size = size; this._freed = false; }
     free() { if (!this._freed) { this._freed = true; __host.release(this.id); } }
@@ -123,7 +136,13 @@ class Queue {
     join() { return this._unfinished === 0 ? __ready(undefined) : __waitFor(this._joiners, 'queue.join'); }
 }
 class Semaphore {
-    constructor(value = 1) { this._value = Number(value); this._waiters = []; }
+    constructor(value = 1) {
+        var n = typeof value === 'number' || typeof value === 'string' ? Number(value) : NaN;
+        if (!Number.isInteger(n))
+            throw new TypeError('Semaphore: the initial value must be a whole number, got ' + (typeof value === 'string' ? "'" + value.slice(0, 64) + "'" : String(value)));
+        if (n < 0) throw new RangeError('Semaphore: the initial value must be >= 0, got ' + n);
+        this._value = n; this._waiters = [];
+    }
     get value() { return this._value; }
     _acquire(label) {
         if (this._value > 0 && !this._waiters.length) { this._value--; return __ready(true); }

@@ -11,6 +11,7 @@
 #include <qcoro/qcorofuture.h>
 
 #include <algorithm>
+#include <limits>
 
 // The generator driver: steps a script task's generator and awaits what it yields.
 namespace coroscope::script {
@@ -93,20 +94,26 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     QJSValue error;
     bool throwing = false;
     int resumedFrom = 0; // the line of the yield this stretch of script resumes from
+    QString thrownAt;    // "g (work.js:3)": where a thrown non-Error was thrown
     for (;;) {
         setStretchLocation(resumedFrom);
-        QJSValue step = throwing ? m_throw.callWithInstance(stack.back(), {error})
-                                 : m_next.callWithInstance(stack.back(), {sent});
+        const StepResult result =
+            stepGenerator(throwing ? m_throw : m_next, stack.back(), throwing ? error : sent);
         setStretchLocation(0);
         throwing = false;
         sent = QJSValue();
-        // A generator step gives an iterator result; anything else is what the script threw
-        // (QJSEngine flags thrown Error objects, but `throw 42` comes back as the bare value).
-        const bool iteratorResult = step.isObject() && !step.isError() &&
-                                    step.hasOwnProperty(QStringLiteral("done")) &&
-                                    step.hasOwnProperty(QStringLiteral("value"));
-        if (m_engine.hasError() || !iteratorResult) {
-            const QJSValue thrown = m_engine.hasError() ? m_engine.catchError() : step;
+        const QJSValue& step = result.value;
+        if (result.threw) {
+            const QJSValue thrown = step;
+            // `throw 42` carries no stack of its own: keep where the engine saw it thrown first,
+            // not where it passed through the generators that yielded this one.
+            if (thrownAt.isEmpty())
+                thrownAt = result.thrownAt;
+            // Thrown into this generator at its yield (a failed task it awaited): the engine
+            // records no new throw, so the yield is where it surfaced.
+            if (const auto yield = m_yieldLocations.find(resumedFrom);
+                thrownAt.isEmpty() && yield != m_yieldLocations.end())
+                thrownAt = QString::fromUtf8(yield->second);
             stack.pop_back();
             if (!stack.empty()) { // rethrown into the generator that yielded this one
                 error = thrown;
@@ -118,8 +125,9 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 throw CancelledError();
             }
             future->fail(thrown);
-            throw UserError(describeError(thrown).toStdString());
+            throw UserError(describeError(thrown, thrownAt).toStdString());
         }
+        thrownAt.clear();
         if (step.property(QStringLiteral("done")).toBool()) {
             const QJSValue value = step.property(QStringLiteral("value"));
             stack.pop_back();
@@ -137,7 +145,9 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
         try {
             if (op == AwaitOp::Sleep) {
-                const double ms = awaited.property(QStringLiteral("ms")).toNumber();
+                // Infinity sleeps until cancelled (asyncio's sleep(inf)): ~31 years here.
+                const double ms =
+                    std::clamp(awaited.property(QStringLiteral("ms")).toNumber(), 0.0, detail::kMaxScriptMs);
                 co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
             } else if (op == AwaitOp::Task || op == AwaitOp::Waiter) {
                 std::shared_ptr<ScriptFuture> awaitedFuture;
@@ -183,11 +193,14 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 auto deadline = std::make_shared<ScriptFuture>();
                 QTimer timer;
                 if (op == AwaitOp::Timeout) {
+                    // asyncio.wait_for: a timeout <= 0 times out at once unless the awaitable is
+                    // done. QTimer takes an int of ms: past ~24.8 days the deadline never comes.
+                    const double ms = std::max(0.0, awaited.property(QStringLiteral("ms")).toNumber());
                     timer.setSingleShot(true);
                     timer.setTimerType(Qt::PreciseTimer);
                     QObject::connect(&timer, &QTimer::timeout, [deadline] { deadline->resolve(QJSValue()); });
-                    timer.start(std::chrono::milliseconds(
-                        std::int64_t(awaited.property(QStringLiteral("ms")).toNumber())));
+                    if (ms <= double(std::numeric_limits<int>::max()))
+                        timer.start(std::chrono::milliseconds(std::int64_t(ms)));
                 }
                 std::vector<std::shared_ptr<ScriptFuture>> waitOn = futures;
                 if (op == AwaitOp::Timeout)

@@ -20,7 +20,10 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <private/qjsvalue_p.h>
 #include <private/qv4engine_p.h>
+#include <private/qv4functionobject_p.h>
+#include <private/qv4jscall_p.h>
 #include <private/qv4stackframe_p.h>
 #include <thread>
 
@@ -95,6 +98,18 @@ std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, 
     const QJSValue mainFunction = m_engine.globalObject().property(QStringLiteral("main"));
     if (!mainFunction.isCallable())
         return ScriptLoadError{fileName, 0, 0, QStringLiteral("the script defines no `function* main()`")};
+    // A plain function would run to its end at once and then fail as "not a generator": say it
+    // before anything runs, at its line.
+    const QJSValue isGenerator = m_engine.evaluate(QStringLiteral(
+        "(function (f) { return Object.getPrototypeOf(f) === Object.getPrototypeOf(function* () {}); })"));
+    if (!isGenerator.call({mainFunction}).toBool()) {
+        static const QRegularExpression declaration(QStringLiteral("\\bmain\\s*(=|\\()"));
+        const qsizetype at = source.indexOf(declaration);
+        const int line = at < 0 ? 0 : int(QStringView(source).left(at).count(u'\n')) + 1;
+        return ScriptLoadError{fileName, line, 0,
+                               QStringLiteral("main is a plain function: write `function* main()` (a "
+                                              "generator function; `yield` is its await)")};
+    }
     return std::nullopt;
 }
 
@@ -109,6 +124,13 @@ std::shared_ptr<ScriptFuture> ScriptRuntime::startMain() {
         return future;
     }
     const std::uint64_t id = startTask(QStringLiteral("main"), generator, QString());
+    if (id == 0) { // refused (the task limit): the engine holds why
+        auto future = std::make_shared<ScriptFuture>();
+        future->fail(m_engine.hasError()
+                         ? m_engine.catchError()
+                         : makeError(QStringLiteral("RangeError"), QStringLiteral("main was not started")));
+        return future;
+    }
     return m_tasks.at(id).future;
 }
 
@@ -379,9 +401,44 @@ QJSValue ScriptRuntime::makeError(const QString& name, const QString& message) {
     return error;
 }
 
-QString ScriptRuntime::describeError(const QJSValue& error) const {
-    if (!error.isError() && !error.isObject())
-        return QStringLiteral("uncaught value: ") + error.toString(); // `throw 42`
+ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, const QJSValue& generator,
+                                                       const QJSValue& argument) {
+    QV4::ExecutionEngine* v4 = m_engine.handle();
+    QV4::Scope scope(v4);
+    QV4::ScopedFunctionObject function(scope, QJSValuePrivate::convertToReturnedValue(v4, method));
+    if (!function)
+        return {makeError(QStringLiteral("TypeError"), QStringLiteral("not a generator")), true, {}};
+    QV4::JSCallArguments call(scope, 1);
+    *call.thisObject = QJSValuePrivate::convertToReturnedValue(v4, generator);
+    call.args[0] = QJSValuePrivate::convertToReturnedValue(v4, argument);
+    QV4::ScopedValue value(scope, function->call(call));
+    StepResult result;
+    if (v4->hasException) {
+        QV4::StackTrace trace;
+        value = v4->catchException(&trace);
+        result.threw = true;
+        for (const QV4::StackFrame& frame : trace) {
+            if (frame.source.isEmpty() || frame.source.startsWith(QLatin1String("coroscope:")) ||
+                frame.line <= 0)
+                continue;
+            result.thrownAt = (frame.function.isEmpty() ? QStringLiteral("<script>") : frame.function) +
+                              QStringLiteral(" (") + QUrl(frame.source).fileName() + u':' +
+                              QString::number(frame.line) + u')';
+            break;
+        }
+    }
+    if (v4->isInterrupted.loadRelaxed()) { // what QJSValue::call() says when the guard interrupted
+        value = v4->newErrorObject(QStringLiteral("Interrupted"));
+        result.threw = true;
+    }
+    result.value = QJSValuePrivate::fromReturnedValue(value->asReturnedValue());
+    return result;
+}
+
+QString ScriptRuntime::describeError(const QJSValue& error, const QString& thrownAt) const {
+    if (!error.isError() && !error.isObject()) // `throw 42`
+        return QStringLiteral("uncaught value: ") + error.toString().left(1024) +
+               (thrownAt.isEmpty() ? QString() : QStringLiteral("\n    at ") + thrownAt);
     QString text = error.property(QStringLiteral("name")).toString() + QStringLiteral(": ") +
                    error.property(QStringLiteral("message")).toString();
     const QStringList frames =

@@ -113,7 +113,17 @@ private:
     /// Publishes the script line a stretch of script runs from (nullptr: none) for slow callbacks
     /// and the watchdog.
     void setStretchLocation(int yieldLine) noexcept;
-    QString describeError(const QJSValue& error) const;
+    /// `thrownAt`: where the engine saw a thrown non-Error value thrown ("g (work.js:3)").
+    QString describeError(const QJSValue& error, const QString& thrownAt = {}) const;
+    struct StepResult {
+        QJSValue value; ///< the iterator result, or what was thrown
+        bool threw = false;
+        QString thrownAt; ///< the innermost script frame of the throw
+    };
+    /// generator.next(v) or .throw(v) (`method`), like QJSValue::callWithInstance(), but a throw
+    /// is told apart from a result and keeps the engine's record of where it was thrown, which
+    /// QJSValue drops: `throw 42` has no Error object to carry a stack.
+    StepResult stepGenerator(const QJSValue& method, const QJSValue& generator, const QJSValue& argument);
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
 
     QJSEngine m_engine;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <limits>
 
 namespace coroscope {
 
@@ -34,10 +35,27 @@ public:
         // Resuming may finish the task and destroy this timer from inside its own timeout signal;
         // QTimer allows that (QCoro::sleepFor relies on it too).
         // Single-shot: awaiting the same Sleep again must not leave a second resume behind.
-        QObject::connect(
-            &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); },
-            Qt::SingleShotConnection);
-        m_timer.start(m_duration);
+        if (m_duration <= kMaxTimerInterval) {
+            QObject::connect(
+                &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); },
+                Qt::SingleShotConnection);
+            m_timer.start(m_duration);
+            return;
+        }
+        // QTimer takes an int of milliseconds (~24.8 days): longer sleeps wait in steps, or
+        // 2^32 + 5 ms would wrap to 5 ms.
+        const auto deadline = std::chrono::steady_clock::now() + m_duration;
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this, awaiting, deadline] {
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() > 0) {
+                m_timer.start(std::min(left, kMaxTimerInterval));
+                return;
+            }
+            m_timer.disconnect();
+            awaiting.resume();
+        });
+        m_timer.start(kMaxTimerInterval);
     }
     void await_resume() const noexcept {}
     void await_cancel() noexcept {
@@ -46,6 +64,7 @@ public:
     }
 
 private:
+    static constexpr std::chrono::milliseconds kMaxTimerInterval{std::numeric_limits<int>::max()};
     std::chrono::milliseconds m_duration;
     QTimer m_timer;
 };
