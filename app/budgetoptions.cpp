@@ -1,6 +1,7 @@
 #include "budgetoptions.h"
 
 #include "reportfile.h"
+#include "terminaltext.h"
 
 #include <QSaveFile>
 
@@ -53,7 +54,7 @@ BudgetCheck checkBudgets(const BudgetOptions& options, const session::SessionDat
         violated += r.violated() ? 1 : 0;
         skipped += r.outcome == BudgetResult::Outcome::Skipped ? 1 : 0;
         if (const QString line = budgetLine(r); !line.isEmpty())
-            std::fprintf(stderr, "%s\n", line.toUtf8().constData());
+            printTerminal(stderr, line + u'\n');
     }
     check.violated = violated > 0;
     if (!results.empty()) {

@@ -2,6 +2,7 @@
 
 #include "model/format.h"
 #include "runner/workloadrun.h"
+#include "terminaltext.h"
 
 #include <cstdio>
 #include <poll.h>
@@ -40,7 +41,7 @@ ControlChannel::ControlChannel(WorkloadRun& run)
                 const QString line = QString::fromUtf8(pending.left(eol));
                 pending.remove(0, eol + 1);
                 if (const auto error = apply(run, line))
-                    std::fprintf(stderr, "coroscope run: %s\n", error->toUtf8().constData());
+                    printTerminal(stderr, QStringLiteral("coroscope run: ") + *error + u'\n');
             }
             if (pending.size() > 4096)
                 pending.clear(); // no line is that long: not a command stream

@@ -3,6 +3,7 @@
 #include "commandhelp.h"
 #include "reading/sessionreader.h"
 #include "report/sessiondiff.h"
+#include "terminaltext.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -19,7 +20,7 @@ constexpr int kWritten = 0;
 constexpr int kBadInput = 2;
 
 int fail(const QString& message) {
-    std::fprintf(stderr, "coroscope diff: %s\n", message.toUtf8().constData());
+    printTerminal(stderr, QStringLiteral("coroscope diff: ") + message + u'\n');
     return kBadInput;
 }
 
@@ -111,7 +112,7 @@ int diffCommand(int argc, char** argv) {
                          s->path.toUtf8().constData());
     const SessionDiff diff = diffSessions(a, b, fraction);
     if (!format) {
-        std::fputs(diffText(diff).toUtf8().constData(), stdout);
+        printTerminal(stdout, diffText(diff));
         return kWritten;
     }
     const QByteArray bytes = *format == DiffFormat::Json       ? diffJson(diff)
@@ -121,7 +122,7 @@ int diffCommand(int argc, char** argv) {
     QSaveFile file(path); // complete or not there
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
         return fail(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    std::fprintf(stderr, "%s\nDiff: %s\n", diffSummary(diff).toUtf8().constData(), path.toUtf8().constData());
+    printTerminal(stderr, diffSummary(diff) + QStringLiteral("\nDiff: ") + path + u'\n');
     return kWritten;
 }
 

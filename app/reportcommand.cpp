@@ -4,6 +4,7 @@
 #include "commandhelp.h"
 #include "reading/sessionreader.h"
 #include "reportfile.h"
+#include "terminaltext.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -18,7 +19,7 @@ constexpr int kBadInput = 2;
 constexpr int kBudgetViolated = 3;
 
 int fail(const QString& message) {
-    std::fprintf(stderr, "coroscope report: %s\n", message.toUtf8().constData());
+    printTerminal(stderr, QStringLiteral("coroscope report: ") + message + u'\n');
     return kBadInput;
 }
 

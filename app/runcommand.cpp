@@ -8,6 +8,7 @@
 #include "report/textsummary.h"
 #include "reportfile.h"
 #include "runner/workloadrun.h"
+#include "terminaltext.h"
 #include <coroscope/instrumentedapplication.h>
 
 #include <QCommandLineParser>
@@ -35,7 +36,7 @@ enum ExitCode {
 };
 
 void printError(const QString& message) {
-    std::fprintf(stderr, "coroscope run: %s\n", message.toUtf8().constData());
+    printTerminal(stderr, QStringLiteral("coroscope run: ") + message + u'\n');
 }
 
 struct ParsedOptions {
@@ -242,7 +243,7 @@ bool writeReport(const QString& path, const session::SessionData& data) {
         printError(*error);
         return false;
     }
-    std::fprintf(stderr, "Report: %s\n", path.toUtf8().constData());
+    printTerminal(stderr, QStringLiteral("Report: ") + path + u'\n');
     return true;
 }
 
@@ -266,10 +267,10 @@ extern "C" void onStopSignal(int signal) {
 int concludeRun(const ParsedOptions& parsed, WorkloadRun& run, RunStatus status) {
     const RunSnapshot snapshot = run.snapshot();
     if (status == RunStatus::Failed)
-        std::fprintf(stderr, "main failed: %s\n", run.mainError().toUtf8().constData());
+        printTerminal(stderr, QStringLiteral("main failed: ") + run.mainError() + u'\n');
     const RunInfo& info = run.info();
-    std::fputs(textSummary(&info, snapshot).toUtf8().constData(), stderr);
-    std::fprintf(stderr, "Session: %s\n", parsed.session.toUtf8().constData());
+    printTerminal(stderr, textSummary(&info, snapshot));
+    printTerminal(stderr, QStringLiteral("Session: ") + parsed.session + u'\n');
     // Reports come from the session as recorded: the same data `coroscope report` sees later
     // (and the time series and segments, which the snapshot does not keep). A session that stopped
     // recording (a full disk) is incomplete: then the run's own snapshot.
@@ -333,7 +334,7 @@ int runCommand(int argc, char** argv) {
 
     WorkloadRun run(parsed->run);
     if (const auto error = run.load()) {
-        std::fprintf(stderr, "%s\n", error->toString().toUtf8().constData());
+        printTerminal(stderr, error->toString() + u'\n');
         return kBadInput;
     }
     if (const auto error = run.recordSession(parsed->session)) {
@@ -341,7 +342,7 @@ int runCommand(int argc, char** argv) {
         return kBadInput;
     }
     QObject::connect(&run.runtime(), &script::ScriptRuntime::logged,
-                     [](const QString& line) { std::fprintf(stdout, "%s\n", line.toUtf8().constData()); });
+                     [](const QString& line) { printTerminal(stdout, line + u'\n'); });
     std::optional<ControlChannel> control;
     if (parsed->controlStdin)
         control.emplace(run);

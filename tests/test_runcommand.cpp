@@ -1,5 +1,6 @@
 // `coroscope run`: the real binary, as a user runs it: exit codes, errors, limits, reports.
 #include "jsonreportvalidator.h"
+#include "reading/sessionreader.h"
 #include "report/jsonreport.h"
 
 #include <QFile>
@@ -9,6 +10,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <cstring>
 
 namespace {
 
@@ -64,6 +68,7 @@ private Q_SLOTS:
     void relativeScriptPathGivesPlainLocations();
     void mainThatFailsAtOnceOrIsCancelledExitsOne_data();
     void mainThatFailsAtOnceOrIsCancelledExitsOne();
+    void controlCharactersAreEscapedOnTheTerminalNotInTheSession();
 };
 
 void TestRunCommand::completedRunWritesAValidReport() {
@@ -267,6 +272,34 @@ void TestRunCommand::mainThatFailsAtOnceOrIsCancelledExitsOne() {
     for (const QJsonValue d : json[QStringLiteral("diagnostics")].toArray())
         QVERIFY(d[QStringLiteral("rule")].toString() !=
                 QLatin1String("exception-never-retrieved")); // main's was reported
+}
+
+void TestRunCommand::controlCharactersAreEscapedOnTheTerminalNotInTheSession() {
+    // A task name with a colour escape, a right-to-left override and a NUL; an error message with
+    // a clear-screen escape. The slow callback and the never-retrieved error print the name.
+    const QString path = script(QStringLiteral("escapes.js"), QStringLiteral(R"(
+function* bad() { blockFor(150); throw new Error('boom \x1b[2J after'); }
+function* main() { spawn('evil\x1b[31m\u202e\0tail', bad); yield sleep(300); }
+)"));
+    const QString session = m_dir.filePath(QStringLiteral("escapes.coroscope"));
+    QProcess process;
+    process.start(QStringLiteral(COROSCOPE_BINARY),
+                  {QStringLiteral("run"), path, QStringLiteral("--session"), session});
+    QVERIFY(process.waitForFinished(60'000));
+    const QByteArray err = process.readAllStandardError();
+    for (const char* raw : {"\x1b", "\xe2\x80\xae", "\0"}) // ESC, U+202E, NUL
+        QVERIFY2(!err.contains(QByteArray(raw, raw[0] ? qsizetype(std::strlen(raw)) : 1)), err.constData());
+    // Escaped, and nothing after the NUL is lost: the rest of the name, the error text after it.
+    QVERIFY2(err.contains(R"(evil\x1b[31m\u202e\x00tail)"), err.constData());
+    QVERIFY2(err.contains(R"(boom \x1b[2J after)"), err.constData());
+    QVERIFY2(err.contains("Session: "), err.constData());
+    // The session keeps the exact text.
+    coroscope::session::SessionData data = coroscope::session::readSession(session);
+    const auto evil =
+        std::find_if(data.snapshot.tasks.begin(), data.snapshot.tasks.end(),
+                     [](const coroscope::TaskInfo& t) { return t.name.startsWith(QLatin1String("evil")); });
+    QVERIFY(evil != data.snapshot.tasks.end());
+    QCOMPARE(evil->name, QStringLiteral("evil\x1b[31m\u202e") + QChar(0) + QStringLiteral("tail"));
 }
 
 } // namespace

@@ -241,6 +241,7 @@ void TestRunnerGuard::crashIsReportedWithItsNativeStack() {
     const QString session = m_dir.filePath(QStringLiteral("crash.coroscope"));
     QProcess runner;
     start(runner, path, session);
+    QTest::qWait(300); // past the log line's write: in blockFor, where the stack must show it
     // A fault on the loop thread itself (the main thread: its id is the pid).
     const pid_t pid = pid_t(runner.processId());
     QCOMPARE(::syscall(SYS_tgkill, pid, pid, SIGSEGV), 0L);

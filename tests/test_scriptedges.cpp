@@ -3,6 +3,9 @@
 // once, Semaphore(-1) is a ValueError there and a RangeError here).
 #include "scriptrunsupport.h"
 
+#include <QTcpServer>
+#include <QTcpSocket>
+
 using namespace coroscope;
 using namespace coroscope::script;
 using namespace coroscope::test;
@@ -18,6 +21,7 @@ private Q_SLOTS:
     void thrownNonErrorNamesItsLine();
     void plainFunctionMainIsALoadError();
     void taskLimitOfZeroFailsMainClearly();
+    void redirectsPassTheLoopbackRuleAtEveryHop();
 };
 
 void TestScriptEdges::longSleepsDoNotWrap() {
@@ -115,6 +119,46 @@ void TestScriptEdges::taskLimitOfZeroFailsMainClearly() {
     QCOMPARE(run.main->status(), ScriptFuture::Status::Failed);
     QVERIFY2(run.main->value().toString().contains(QLatin1String("task limit reached")),
              qPrintable(run.main->value().toString()));
+}
+
+void TestScriptEdges::redirectsPassTheLoopbackRuleAtEveryHop() {
+    // A loopback server that redirects: /away to a host no workload may reach (TEST-NET-1),
+    // /home to its own /done.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QStringList served;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket* socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, &served] {
+            const QByteArray request = socket->readAll();
+            const QByteArray path = request.split(' ').value(1);
+            served << QString::fromLatin1(path);
+            const QByteArray answer =
+                path == "/away"
+                    ? "HTTP/1.1 302 Found\r\nLocation: http://192.0.2.1/x\r\nContent-Length: 0\r\n\r\n"
+                : path == "/home" ? "HTTP/1.1 302 Found\r\nLocation: /done\r\nContent-Length: 0\r\n\r\n"
+                                  : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+            socket->write(answer);
+        });
+    });
+    const QString base = QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort());
+    const ScriptRun run = runScript(QStringLiteral(R"(
+function* main() {
+    try { yield http.get('%1/away'); log('followed'); } catch (e) { log(e.name + ': ' + e.message); }
+    const r = yield http.get('%1/home');
+    log(r.status, r.body);
+}
+)")
+                                        .arg(base));
+    QCOMPARE(run.main->status(), ScriptFuture::Status::Resolved);
+    QCOMPARE(run.log.size(), 2);
+    QCOMPARE(run.log[0], QStringLiteral("HttpError: http.get %1/away: redirect not followed: refused "
+                                        "http://192.0.2.1/x: only loopback hosts (127.0.0.1, localhost, ::1) "
+                                        "are reachable from a workload")
+                             .arg(base));
+    QCOMPARE(run.log[1], QStringLiteral("200 ok"));
+    QCOMPARE(served,
+             (QStringList{QStringLiteral("/away"), QStringLiteral("/home"), QStringLiteral("/done")}));
 }
 
 QTEST_GUILESS_MAIN(TestScriptEdges)

@@ -2,6 +2,7 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <cmath>
 
 namespace coroscope {
@@ -73,6 +74,30 @@ std::optional<std::int64_t> parseBytes(const QString& text) {
     if (bytes > 9e18)
         return std::nullopt;
     return std::int64_t(bytes);
+}
+
+QString escapeForTerminal(const QString& text) {
+    const auto isBidiControl = [](char16_t c) {
+        return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+               (c >= 0x2066 && c <= 0x2069);
+    };
+    const auto needsEscape = [&](QChar c) {
+        const char16_t u = c.unicode();
+        return (u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7F && u <= 0x9F) || isBidiControl(u);
+    };
+    if (std::none_of(text.begin(), text.end(), needsEscape))
+        return text;
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar c : text) {
+        if (!needsEscape(c))
+            out += c;
+        else if (c.unicode() <= 0xFF)
+            out += QStringLiteral("\\x%1").arg(int(c.unicode()), 2, 16, QLatin1Char('0'));
+        else
+            out += QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0'));
+    }
+    return out;
 }
 
 } // namespace coroscope

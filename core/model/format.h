@@ -20,6 +20,12 @@ std::optional<std::chrono::nanoseconds> parseDuration(const QString& text);
 /// "1048576", "512KiB", "64MiB", "2GiB" (also K/M/G and KB/MB/GB, all powers of 1024).
 std::optional<std::int64_t> parseBytes(const QString& text);
 
+/// `text` fit for a terminal: control characters (C0 but newline and tab, DEL, C1) as "\x1b",
+/// and the bidirectional controls that can make a line read differently from what it holds
+/// (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069) as "\u202e". A NUL becomes "\x00", so a
+/// name holding one no longer cuts off what is printed after it. Sessions keep the exact text.
+QString escapeForTerminal(const QString& text);
+
 /// "completed", "suspended": a task state as reports and views spell it.
 inline QString taskStateLabel(TaskState state) {
     const std::string_view name = taskStateName(state);

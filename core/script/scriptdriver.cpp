@@ -21,6 +21,8 @@ namespace {
 /// recursion, answered like the engine's own "Maximum call stack size exceeded" (the driver's
 /// stack would otherwise grow until the engine's GC aborts the process).
 constexpr std::size_t kMaxInlineDepth = 10'000;
+/// http.get follows at most this many redirects, each checked against the loopback rule.
+constexpr int kMaxRedirects = 10;
 
 /// Awaits a QNetworkReply, cancel-aware: cancelling the task aborts the request and drops the
 /// connection to it, so nothing can resume the task afterwards.
@@ -232,11 +234,39 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                     throwing = true;
                     continue;
                 }
-                QNetworkReply* reply = m_network->get(QNetworkRequest(std::get<QUrl>(resolved)));
+                // Every hop must pass the loopback rule: Qt's default policy would follow a 302
+                // from a loopback server to any host.
+                QNetworkRequest request(std::get<QUrl>(resolved));
+                request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                                     QNetworkRequest::UserVerifiedRedirectPolicy);
+                request.setMaximumRedirectsAllowed(kMaxRedirects);
+                QNetworkReply* reply = m_network->get(request);
                 // Freed later, never from inside its own finished() (QCoro 0.8 resumes there).
                 const std::unique_ptr<QNetworkReply, void (*)(QNetworkReply*)> owner(
                     reply, [](QNetworkReply* r) { r->deleteLater(); });
+                QString redirectRefused;
+                // The hop being answered: by the time redirected() comes, reply->url() is the target.
+                QUrl hopFrom = request.url();
+                QObject::connect(reply, &QNetworkReply::redirected, reply,
+                                 [reply, &redirectRefused, &hopFrom](const QUrl& to) {
+                                     const auto hop = resolveScriptUrl(to.toString(), hopFrom);
+                                     if (const QString* refusal = std::get_if<QString>(&hop)) {
+                                         redirectRefused =
+                                             QStringLiteral("http.get %1: redirect not followed: %2")
+                                                 .arg(hopFrom.toString(),
+                                                      refusal->section(QStringLiteral(": "), 1, -1));
+                                         reply->abort();
+                                     } else {
+                                         hopFrom = to;
+                                         Q_EMIT reply->redirectAllowed();
+                                     }
+                                 });
                 co_await ReplyAwaiter(reply);
+                if (!redirectRefused.isEmpty()) {
+                    error = makeError(QStringLiteral("HttpError"), redirectRefused);
+                    throwing = true;
+                    continue;
+                }
                 const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
                 if (!status.isValid()) { // no HTTP answer at all: a transport error
                     error = makeError(

@@ -1,0 +1,87 @@
+// What QJSEngine's public API does not tell: where a value was thrown, and which script frame a
+// stopped loop was in. Read from the engine's own records through Qt's private QV4 headers,
+// pinned to Qt 6.4 like the syntax check (syntaxcheck.cpp).
+#include "script/scriptinternal_p.h"
+#include "script/scriptruntime.h"
+
+#include <QUrl>
+
+#include <private/qjsvalue_p.h>
+#include <private/qv4engine_p.h>
+#include <private/qv4functionobject_p.h>
+#include <private/qv4jscall_p.h>
+#include <private/qv4stackframe_p.h>
+
+namespace coroscope::script {
+
+using detail::parseFrame;
+
+QString ScriptRuntime::scriptFrameOfStoppedLoop() const {
+    // Walks at most a few thousand frames: a runaway recursion has millions, all alike.
+    const QV4::CppStackFrame* frame = m_engine.handle()->currentStackFrame;
+    for (int i = 0; frame && i < 4096; ++i, frame = frame->parentFrame()) {
+        const QString source = frame->source();
+        // The innermost frame may be the one whose setup overflowed: no line yet.
+        if (source.isEmpty() || source.startsWith(QLatin1String("coroscope:")) || frame->lineNumber() <= 0)
+            continue;
+        const QString function = frame->function();
+        return (function.isEmpty() ? QStringLiteral("<script>") : function) + QStringLiteral(" (") +
+               QUrl(source).fileName() + u':' + QString::number(frame->lineNumber()) + u')';
+    }
+    return QString();
+}
+
+ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, const QJSValue& generator,
+                                                       const QJSValue& argument) {
+    QV4::ExecutionEngine* v4 = m_engine.handle();
+    QV4::Scope scope(v4);
+    QV4::ScopedFunctionObject function(scope, QJSValuePrivate::convertToReturnedValue(v4, method));
+    if (!function)
+        return {makeError(QStringLiteral("TypeError"), QStringLiteral("not a generator")), true, {}};
+    QV4::JSCallArguments call(scope, 1);
+    *call.thisObject = QJSValuePrivate::convertToReturnedValue(v4, generator);
+    call.args[0] = QJSValuePrivate::convertToReturnedValue(v4, argument);
+    QV4::ScopedValue value(scope, function->call(call));
+    StepResult result;
+    if (v4->hasException) {
+        QV4::StackTrace trace;
+        value = v4->catchException(&trace);
+        result.threw = true;
+        for (const QV4::StackFrame& frame : trace) {
+            if (frame.source.isEmpty() || frame.source.startsWith(QLatin1String("coroscope:")) ||
+                frame.line <= 0)
+                continue;
+            result.thrownAt = (frame.function.isEmpty() ? QStringLiteral("<script>") : frame.function) +
+                              QStringLiteral(" (") + QUrl(frame.source).fileName() + u':' +
+                              QString::number(frame.line) + u')';
+            break;
+        }
+    }
+    if (v4->isInterrupted.loadRelaxed()) { // what QJSValue::call() says when the guard interrupted
+        value = v4->newErrorObject(QStringLiteral("Interrupted"));
+        result.threw = true;
+    }
+    result.value = QJSValuePrivate::fromReturnedValue(value->asReturnedValue());
+    return result;
+}
+
+QString ScriptRuntime::describeError(const QJSValue& error, const QString& thrownAt) const {
+    if (!error.isError() && !error.isObject()) // `throw 42`
+        return QStringLiteral("uncaught value: ") + error.toString().left(1024) +
+               (thrownAt.isEmpty() ? QString() : QStringLiteral("\n    at ") + thrownAt);
+    QString text = error.property(QStringLiteral("name")).toString() + QStringLiteral(": ") +
+                   error.property(QStringLiteral("message")).toString();
+    const QStringList frames =
+        error.property(QStringLiteral("stack")).toString().split(u'\n', Qt::SkipEmptyParts);
+    for (const QString& frame : frames) {
+        const auto [file, line] = parseFrame(frame);
+        if (file.isEmpty() || file.startsWith(QLatin1String("coroscope:")))
+            continue;
+        const QString function = frame.section(u'@', 0, 0);
+        text += QStringLiteral("\n    at ") + (function.isEmpty() ? QStringLiteral("<script>") : function) +
+                QStringLiteral(" (") + file.section(u'/', -1) + u':' + QString::number(line) + u')';
+    }
+    return text;
+}
+
+} // namespace coroscope::script
