@@ -228,6 +228,20 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     }
     if (parser.isSet(session)) {
         parsed.session = parser.value(session);
+        // The report would replace the session it is written from, or the session the script.
+        const QString sessionFile = QFileInfo(parsed.session).absoluteFilePath();
+        for (const QString& report : parsed.reports)
+            if (QFileInfo(report).absoluteFilePath() == sessionFile) {
+                printError(
+                    QStringLiteral("--report %1 is the session file: give them different names").arg(report));
+                return std::nullopt;
+            }
+        if (parsed.run.displayName.isEmpty() &&
+            QFileInfo(parsed.run.script).absoluteFilePath() == sessionFile) {
+            printError(QStringLiteral("--session %1 is the script itself: give the session another name")
+                           .arg(parsed.session));
+            return std::nullopt;
+        }
     } else {
         const auto path =
             defaultSessionPath(parsed.run.displayName.isEmpty() ? parsed.run.script : parsed.run.displayName);

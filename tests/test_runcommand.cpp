@@ -69,6 +69,8 @@ private Q_SLOTS:
     void mainThatFailsAtOnceOrIsCancelledExitsOne_data();
     void mainThatFailsAtOnceOrIsCancelledExitsOne();
     void controlCharactersAreEscapedOnTheTerminalNotInTheSession();
+    void sessionNeverClobbersAnotherFile();
+    void sessionAnotherRunnerWritesIsRefused();
 };
 
 void TestRunCommand::completedRunWritesAValidReport() {
@@ -300,6 +302,54 @@ function* main() { spawn('evil\x1b[31m\u202e\0tail', bad); yield sleep(300); }
                      [](const coroscope::TaskInfo& t) { return t.name.startsWith(QLatin1String("evil")); });
     QVERIFY(evil != data.snapshot.tasks.end());
     QCOMPARE(evil->name, QStringLiteral("evil\x1b[31m\u202e") + QChar(0) + QStringLiteral("tail"));
+}
+
+void TestRunCommand::sessionNeverClobbersAnotherFile() {
+    const QByteArray source = "function* main() { yield sleep(1); }\n";
+    const QString path = script(QStringLiteral("keep.js"), QString::fromUtf8(source));
+    // The script itself, given as the session.
+    Result r = run({path, QStringLiteral("--session"), path});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QLatin1String("is the script itself")), qPrintable(r.err));
+    // Any other file that is not a session.
+    const QString notes = script(QStringLiteral("notes.txt"), QStringLiteral("my notes\n"));
+    r = run({path, QStringLiteral("--session"), notes});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QLatin1String("is not a Coroscope session: not overwritten")), qPrintable(r.err));
+    // The report written over its own session.
+    const QString html = m_dir.filePath(QStringLiteral("x.html"));
+    r = run({path, QStringLiteral("--session"), html, QStringLiteral("--report"), html});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QLatin1String("is the session file")), qPrintable(r.err));
+    for (const QString& kept : {path, notes}) {
+        QFile file(kept);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), kept == path ? source : QByteArray("my notes\n"));
+    }
+    // An earlier session there is replaced, as asked.
+    const QString session = m_dir.filePath(QStringLiteral("again.coroscope"));
+    QCOMPARE(run({path, QStringLiteral("--session"), session}).exitCode, 0);
+    QCOMPARE(run({path, QStringLiteral("--session"), session}).exitCode, 0);
+    QVERIFY(coroscope::session::readSession(session).finished);
+}
+
+void TestRunCommand::sessionAnotherRunnerWritesIsRefused() {
+    const QString path = script(QStringLiteral("long.js"),
+                                QStringLiteral("function* main() { log('started'); yield sleep(1500); }\n"));
+    const QString session = m_dir.filePath(QStringLiteral("shared.coroscope"));
+    QProcess first;
+    first.start(QStringLiteral(COROSCOPE_BINARY),
+                {QStringLiteral("run"), path, QStringLiteral("--session"), session});
+    QVERIFY(first.waitForReadyRead(20'000)); // "started": the session is claimed
+    const Result second = run({path, QStringLiteral("--session"), session});
+    QCOMPARE(second.exitCode, 2);
+    QVERIFY2(second.err.contains(QLatin1String("another runner is writing this session")),
+             qPrintable(second.err));
+    QVERIFY(first.waitForFinished(20'000));
+    QCOMPARE(first.exitCode(), 0);
+    const coroscope::session::SessionData data = coroscope::session::readSession(session);
+    QVERIFY(data.finished);
+    QCOMPARE(data.info.status, coroscope::RunStatus::Completed);
 }
 
 } // namespace

@@ -55,11 +55,8 @@ void inTransaction(Database& db, Body&& body) {
 
 SessionWriter::SessionWriter(const QString& path, SessionDeltaQueue& deltas)
     : m_path(path)
-    , m_deltas(deltas) {
-    for (const QString& stale :
-         QStringList{path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm")})
-        if (QFile::exists(stale) && !QFile::remove(stale))
-            throw SqliteError(0, QStringLiteral("%1: cannot replace the existing file").arg(stale));
+    , m_deltas(deltas)
+    , m_claim(std::make_unique<SessionFileClaim>(path)) {
     m_db = std::make_unique<Database>(path, Database::Mode::Create);
     createSchema(*m_db);
 }

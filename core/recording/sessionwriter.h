@@ -2,6 +2,7 @@
 
 #include "model/histogram.h"
 #include "recording/sessiondelta.h"
+#include "recording/sessionfileclaim.h"
 #include "session/sqlite.h"
 
 #include <QString>
@@ -30,7 +31,9 @@ public:
     static constexpr std::uint64_t kDefaultMaxSegments = 5'000'000;
     static constexpr std::size_t kMaxLogLines = 100'000;
 
-    /// Creates the file (replacing one that exists); throws SqliteError if it cannot.
+    /// Creates the file, replacing an earlier session there; throws SqliteError (file and cause) if
+    /// it cannot, or if the path holds something else or a session another runner is writing
+    /// (SessionFileClaim).
     SessionWriter(const QString& path, SessionDeltaQueue& deltas);
     ~SessionWriter();
     SessionWriter(const SessionWriter&) = delete;
@@ -84,6 +87,7 @@ private:
 
     QString m_path;
     SessionDeltaQueue& m_deltas;
+    std::unique_ptr<SessionFileClaim> m_claim; ///< before m_db: released after it is closed
     std::unique_ptr<Database> m_db;
     std::jthread m_thread;
     std::int64_t m_originNs = 0;
