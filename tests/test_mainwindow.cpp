@@ -275,7 +275,8 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QCOMPARE(w.slowScatter().pointCount(), 1);
     QCOMPARE(w.histogramChart().counted(),
              double(data.snapshot.latency[0].micros.count())); // the first metric
-    QCOMPARE(w.stateChart().layers(), 2);                      // suspended while it ran, completed at the end
+    // Running through its block (not suspended where it last waited), suspended, completed.
+    QCOMPARE(w.stateChart().layers(), 3);
     screenshot(w, "blocking-call");
     // Export each format from the window: each file is what `coroscope report` writes.
     for (const char* ext : {"html", "json", "csv", "md", "trace.json"}) {

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -83,6 +84,7 @@ private Q_SLOTS:
     void deepRecursionIsAnErrorNamingTaskAndLine_data();
     void deepRecursionIsAnErrorNamingTaskAndLine();
     void crashIsReportedWithItsNativeStack();
+    void liveSessionTellsTheTruthDuringABlock();
 };
 
 void TestRunnerGuard::scriptTimeoutEndsABlockingCall_data() {
@@ -256,6 +258,34 @@ void TestRunnerGuard::crashIsReportedWithItsNativeStack() {
     QVERIFY2(m_stderr.contains(QLatin1String("crash.js: crashed after")) &&
                  m_stderr.contains(QLatin1String("blockFor")),
              qPrintable(m_stderr));
+}
+
+void TestRunnerGuard::liveSessionTellsTheTruthDuringABlock() {
+    // Read while the loop is blocked: the ongoing callback counts up (the watchdog knows how long
+    // it has run), and the task that blocks is running, not suspended where it last waited.
+    const QString path = script(QStringLiteral("live.js"), QStringLiteral(R"(
+function* blocker() { yield sleep(10); blockFor(%1); }
+function* main() { log('started'); yield spawn('blocker', blocker); }
+)")
+                                                               .arg(kHourMs));
+    const QString session = m_dir.filePath(QStringLiteral("live.coroscope"));
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--slow-threshold"), QStringLiteral("50ms")});
+    QTest::qWait(1500);
+    const SessionData live = readSession(session);
+    runner.terminate();
+    finish(runner, session);
+    QVERIFY(!live.finished);
+    QCOMPARE(live.snapshot.slowCallbacks.size(), std::size_t(1));
+    const SlowCallback& block = live.snapshot.slowCallbacks.front();
+    QVERIFY(block.ongoing);
+    QCOMPARE(block.taskName, QStringLiteral("blocker"));
+    // Within ~250 ms of the clock: 1.5 s after the start, less the 10 ms sleep and startup.
+    QVERIFY2(block.durationNs > 1'000'000'000, qPrintable(QString::number(block.durationNs)));
+    const auto blocker = std::find_if(live.snapshot.tasks.begin(), live.snapshot.tasks.end(),
+                                      [](const TaskInfo& t) { return t.name == QLatin1String("blocker"); });
+    QVERIFY(blocker != live.snapshot.tasks.end());
+    QCOMPARE(blocker->state, TaskState::Running);
 }
 
 } // namespace

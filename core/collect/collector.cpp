@@ -61,6 +61,7 @@ void Collector::run(std::stop_token stop) {
         }
         std::lock_guard lock(m_mutex);
         drainLocked();
+        markLongDispatchRunningLocked();
         // The queue never makes the collector wait (see SessionDeltaQueue): when it is busy or
         // full, the tap simply keeps collecting until the next try.
         if (m_tap && std::chrono::steady_clock::now() >= m_nextSessionCut &&
@@ -74,6 +75,17 @@ void Collector::run(std::stop_token stop) {
                 rule->onTick(m_state.tasks(), now, *this);
         }
     }
+}
+
+void Collector::markLongDispatchRunningLocked() {
+    if (!m_loop || m_finished)
+        return;
+    const Clock::Ticks start = m_loop->dispatchStart.load(std::memory_order_relaxed);
+    const std::uint64_t task = m_loop->runningTask.load(std::memory_order_relaxed);
+    const Clock::Ticks now = Clock::now();
+    // Longer than a few collector rounds: the task's own records are not coming until it returns.
+    if (start != 0 && task != 0 && now > start && now - start > Clock::fromDuration(kRunningAfter))
+        m_state.markRunningNow(task);
 }
 
 void Collector::drain() {

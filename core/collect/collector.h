@@ -4,6 +4,7 @@
 #include "collect/runstate.h"
 #include "collect/sessiontap.h"
 #include "instrument/eventchannel.h"
+#include "instrument/instrumentedthread.h"
 #include "model/settings.h"
 #include "recording/sessiondeltaqueue.h"
 
@@ -28,6 +29,9 @@ public:
     /// A channel for one producer thread. Call before start().
     EventChannel& openChannel(std::string name, std::size_t capacity);
 
+    /// What the measured loop publishes: a task stuck in one long callback is shown running
+    /// while it runs, not only once its segment record arrives at the end. Before start().
+    void watchLoop(const LoopPublication* loop) { m_loop = loop; }
     void start();
     /// Stops the thread after draining what is queued.
     void stop();
@@ -49,12 +53,15 @@ public:
 private:
     void run(std::stop_token stop);
     void drainLocked();
+    void markLongDispatchRunningLocked();
+    static constexpr std::chrono::milliseconds kRunningAfter{20};
     session::SessionDelta cutSessionDeltaLocked();
     std::uint64_t channelDrops(RecordKind kind) const;
     std::uint64_t channelDropsTotal() const;
     void report(Diagnostic diagnostic) override;
 
     const Settings& m_settings;
+    const LoopPublication* m_loop = nullptr;
     mutable std::mutex m_mutex; ///< guards the state below; never taken by a measured thread
     RunState m_state;
     std::vector<std::unique_ptr<DiagnosticRule>> m_rules;

@@ -14,6 +14,15 @@ RunState::RunState(const Settings& settings)
     , m_slow(settings)
     , m_memory(settings.maxMemorySamples) {}
 
+void RunState::markRunningNow(std::uint64_t taskId) {
+    if (!m_tasks.markRunningNow(taskId))
+        return;
+    if (m_tap)
+        m_tap->onTaskChanged(taskId);
+    if (const TaskInfo* task = m_tasks.task(taskId))
+        taskChanged(*task);
+}
+
 void RunState::taskChanged(const TaskInfo& task) {
     if (m_observer.taskChanged)
         m_observer.taskChanged(task);

@@ -38,6 +38,8 @@ public:
     void apply(Record& record);
 
     const TaskTable& tasks() const { return m_tasks; }
+    /// See TaskTable::markRunningNow(); observers and the tap hear of it.
+    void markRunningNow(std::uint64_t taskId);
     const SlowCallbackLog& slowCallbacks() const { return m_slow; }
     const LoopHealth& loop() const { return m_loop; }
 

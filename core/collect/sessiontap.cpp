@@ -41,9 +41,13 @@ SessionDelta SessionTap::take(const TaskTable& tasks, const SlowCallbackLog& slo
     d.segments = std::exchange(m_segments, {});
     d.segmentsOverflowed = std::exchange(m_segmentsOverflowed, 0);
     for (const std::uint64_t seq : m_dirtySlow)
-        if (const SlowCallback* entry = slow.find(seq))
+        if (const SlowCallback* entry = slow.find(seq); entry && !entry->ongoing)
             d.slowCallbacks.push_back(*entry);
     m_dirtySlow.clear();
+    // A callback still blocking counts up in every delta: the session says how long it has run
+    // so far, live and after a kill, not only how long it had when the watchdog first saw it.
+    for (SlowCallback& running : slow.ongoing(nowNs))
+        d.slowCallbacks.push_back(std::move(running));
     d.retractedSlowSeqs = std::exchange(m_retracted, {});
     d.memory = std::exchange(m_memory, {});
     d.lagWindow = SparseHistogram::of(m_lag);

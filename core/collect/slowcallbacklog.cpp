@@ -110,6 +110,16 @@ const SlowCallback* SlowCallbackLog::onBlockingStack(Record& r, const TaskTable&
     return slow;
 }
 
+std::vector<SlowCallback> SlowCallbackLog::ongoing(std::int64_t nowNs) const {
+    std::vector<SlowCallback> running;
+    for (const SlowCallback& slow : m_entries)
+        if (slow.ongoing) {
+            running.push_back(slow);
+            running.back().durationNs = std::max(slow.durationNs, nowNs - slow.startNs);
+        }
+    return running;
+}
+
 std::vector<SlowCallback> SlowCallbackLog::snapshot(std::int64_t nowNs) const {
     std::vector<SlowCallback> entries = m_entries;
     for (SlowCallback& slow : entries)

@@ -30,6 +30,8 @@ public:
     const SlowCallback* find(std::uint64_t dispatchSeq) const;
     /// The entries, an ongoing one's duration counted up to `nowNs`.
     std::vector<SlowCallback> snapshot(std::int64_t nowNs) const;
+    /// The callbacks still running, their durations counted up to `nowNs`.
+    std::vector<SlowCallback> ongoing(std::int64_t nowNs) const;
     std::uint64_t overLimit() const { return m_overLimit; }
 
 private:

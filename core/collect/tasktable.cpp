@@ -92,6 +92,14 @@ TaskInfo& TaskTable::taskFor(std::uint64_t id, std::int64_t tNs) {
     return it->second;
 }
 
+bool TaskTable::markRunningNow(std::uint64_t id) {
+    const auto it = m_tasks.find(id);
+    if (it == m_tasks.end() || !m_unfinished.count(id) || it->second.state == TaskState::Running)
+        return false;
+    setState(it->second, TaskState::Running);
+    return true;
+}
+
 void TaskTable::setState(TaskInfo& task, TaskState state) {
     if (task.state == state)
         return;

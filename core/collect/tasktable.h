@@ -61,6 +61,10 @@ public:
     /// freeing (and the report and the session must agree on one figure).
     void freezeHeapAccounts(const std::function<void(std::uint64_t)>& changed = {});
 
+    /// The loop has been running task `id` since before its segment record can say so (a callback
+    /// that blocks): it is running now, not where it last waited. False if nothing changed.
+    bool markRunningNow(std::uint64_t id);
+
     /// The tasks by id, await descriptions formatted, heap figures current.
     std::vector<TaskInfo> snapshot() const;
 

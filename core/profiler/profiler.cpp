@@ -15,6 +15,7 @@ Profiler::Profiler(Settings settings)
     , m_memory(m_settings.memorySampleInterval) {
     Clock::calibrate();
     m_thread.slowThreshold.store(Clock::fromDuration(m_settings.slowCallbackThreshold));
+    m_collector.watchLoop(&m_thread.published);
     EventChannel* memoryChannel = &m_memoryChannel;
     m_memory.setCallback(
         [memoryChannel](const MemorySample& sample) { memoryChannel->push(Record::memory(sample)); });
