@@ -83,6 +83,7 @@ class TestMainWindow : public QObject {
 private Q_SLOTS:
     void runsAnExampleAndShowsWhatItFound();
     void crashedRunShowsTheBannerAndKeepsTheData();
+    void overviewSaysTheLoopIsBlockedNow();
     void timeChartBreaksAtGapsAndFitsItsPoints();
     void chartsFollowADarkPalette();
     void startPageRunsAnExampleWithTheRunSettings();
@@ -318,6 +319,33 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QVERIFY(!tasksDock->isVisible());
     reopened.resetLayout();
     QVERIFY(tasksDock->isVisible());
+}
+
+void TestMainWindow::overviewSaysTheLoopIsBlockedNow() {
+    const QTemporaryDir dir;
+    const QString script = dir.filePath(QStringLiteral("frozen.js"));
+    {
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function* blocker() { yield sleep(10);\n  blockFor(3600000); }\n"
+                   "function* main() { yield spawn('blocker', blocker); }\n");
+    }
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.show();
+    w.openScript(script);
+    w.run();
+    // Seen live, in red, counting up: the task that blocks and its line.
+    QVERIFY2(test::spinUntil(
+                 [&] {
+                     return w.overviewText().contains(QStringLiteral("The loop is blocked now")) &&
+                            w.overviewText().contains(QStringLiteral(" s in task 'blocker' at frozen.js:2"));
+                 },
+                 30s),
+             qPrintable(w.overviewText()));
+    QVERIFY(w.overviewText().contains(QStringLiteral("color:#cf222e")));
+    w.stop();
+    QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
+    QVERIFY(test::spinUntil([&] { return !w.overviewText().contains(QStringLiteral("blocked now")); }, 5s));
 }
 
 void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {

@@ -285,19 +285,36 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
                            .arg(s.tasksByState[std::size_t(i)])
                            .arg(QString::fromLatin1(taskStateName(TaskState(i)).data()));
     std::int64_t worst = 0;
-    for (const SlowCallback& c : s.slowCallbacks)
+    const SlowCallback* blockingNow = nullptr;
+    for (const SlowCallback& c : s.slowCallbacks) {
         worst = std::max(worst, c.durationNs);
-    QString text =
-        tr("<b>%1</b> — %2<br>Tasks: %3 (%4)<br>Slow callbacks: %5%6<br>Loop lag p99: %7, busy %8 %<br>"
-           "RSS: %9")
-            .arg(data->info.script.toHtmlEscaped(), runStatusName(data->info.status))
-            .arg(s.tasksTotal)
-            .arg(byState.join(QStringLiteral(", ")))
-            .arg(s.slowCallbacks.size())
-            .arg(worst ? tr(", worst %1").arg(formatDuration(worst)) : QString())
-            .arg(formatDuration(s.loopLagMicros.percentile(99) * 1000))
-            .arg(s.loopUtilization * 100, 0, 'f', 1)
-            .arg(formatBytes(double(s.memoryStats.rssEndBytes)));
+        if (c.ongoing && !data->finished && m_runner->isRunning()) // a killed runner blocks nothing
+            blockingNow = &c;
+    }
+    // The moment the profiler exists for: said first, in red, while it lasts.
+    const QString blocked =
+        blockingNow
+            ? tr("<span style=\"color:#cf222e\"><b>The loop is blocked now</b>: for %1%2%3</span><br>")
+                  .arg(formatDuration(blockingNow->durationNs),
+                       blockingNow->taskName.isEmpty()
+                           ? QString()
+                           : tr(" in task '%1'").arg(blockingNow->taskName.toHtmlEscaped()),
+                       blockingNow->location.isEmpty()
+                           ? QString()
+                           : tr(" at %1").arg(blockingNow->location.toHtmlEscaped()))
+            : QString();
+    QString text = blocked + tr("<b>%1</b> — %2<br>Tasks: %3 (%4)<br>Slow callbacks: %5%6<br>Loop lag p99: "
+                                "%7, max %10, busy %8 %<br>"
+                                "RSS: %9")
+                                 .arg(data->info.script.toHtmlEscaped(), runStatusName(data->info.status))
+                                 .arg(s.tasksTotal)
+                                 .arg(byState.join(QStringLiteral(", ")))
+                                 .arg(s.slowCallbacks.size())
+                                 .arg(worst ? tr(", worst %1").arg(formatDuration(worst)) : QString())
+                                 .arg(formatDuration(s.loopLagMicros.percentile(99) * 1000))
+                                 .arg(s.loopUtilization * 100, 0, 'f', 1)
+                                 .arg(formatBytes(double(s.memoryStats.rssEndBytes)))
+                                 .arg(formatDuration(s.loopLagMicros.max() * 1000));
     m_overview->setText(text);
     m_verdicts->clear();
     for (const Diagnostic& d : s.diagnostics) {
