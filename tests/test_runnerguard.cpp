@@ -85,6 +85,7 @@ private Q_SLOTS:
     void deepRecursionIsAnErrorNamingTaskAndLine();
     void crashIsReportedWithItsNativeStack();
     void liveSessionTellsTheTruthDuringABlock();
+    void aBlockIsNotBlamedOnTheTasksItStarved();
 };
 
 void TestRunnerGuard::scriptTimeoutEndsABlockingCall_data() {
@@ -286,6 +287,31 @@ function* main() { log('started'); yield spawn('blocker', blocker); }
                                       [](const TaskInfo& t) { return t.name == QLatin1String("blocker"); });
     QVERIFY(blocker != live.snapshot.tasks.end());
     QCOMPARE(blocker->state, TaskState::Running);
+}
+
+void TestRunnerGuard::aBlockIsNotBlamedOnTheTasksItStarved() {
+    // `for(;;){}` until --script-timeout: the ticker's timer could not fire meanwhile. It is not
+    // stuck, it is not failed by the interrupt meant for main, and the loop was busy, not idle.
+    const QString path = script(QStringLiteral("starve.js"), QStringLiteral(R"(
+function* ticker() { for (;;) yield sleep(100); }
+function* main() { spawn('ticker', ticker); log('started'); yield sleep(200); for (;;) {} }
+)"));
+    const QString session = m_dir.filePath(QStringLiteral("starve.coroscope"));
+    QProcess runner;
+    start(runner, path, session, {QStringLiteral("--script-timeout"), QStringLiteral("11s")});
+    const SessionData s = finish(runner, session);
+    QCOMPARE(s.info.status, RunStatus::Interrupted);
+    for (const Diagnostic& d : s.snapshot.diagnostics)
+        QVERIFY2(d.rule != QLatin1String("stuck-task") &&
+                     d.rule != QLatin1String("exception-never-retrieved"),
+                 qPrintable(d.message));
+    const auto ticker = std::find_if(s.snapshot.tasks.begin(), s.snapshot.tasks.end(),
+                                     [](const TaskInfo& t) { return t.name == QLatin1String("ticker"); });
+    QVERIFY(ticker != s.snapshot.tasks.end());
+    QCOMPARE(ticker->state, TaskState::Cancelled);
+    QVERIFY2(s.snapshot.loopUtilization > 0.8, qPrintable(QString::number(s.snapshot.loopUtilization)));
+    QVERIFY2(s.snapshot.loopLagMicros.max() > 10'000'000,
+             qPrintable(QString::number(s.snapshot.loopLagMicros.max())));
 }
 
 } // namespace

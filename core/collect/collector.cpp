@@ -88,6 +88,16 @@ void Collector::markLongDispatchRunningLocked() {
         m_state.markRunningNow(task);
 }
 
+std::int64_t Collector::loopBlockedSinceNs() const {
+    if (!m_loop)
+        return 0;
+    const Clock::Ticks start = m_loop->dispatchStart.load(std::memory_order_relaxed);
+    const Clock::Ticks now = Clock::now();
+    return start != 0 && now > start && now - start > Clock::fromDuration(kRunningAfter)
+               ? Clock::sinceOrigin(start)
+               : 0;
+}
+
 void Collector::drain() {
     std::lock_guard lock(m_mutex);
     drainLocked();

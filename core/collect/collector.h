@@ -59,6 +59,7 @@ private:
     std::uint64_t channelDrops(RecordKind kind) const;
     std::uint64_t channelDropsTotal() const;
     void report(Diagnostic diagnostic) override;
+    std::int64_t loopBlockedSinceNs() const override;
 
     const Settings& m_settings;
     const LoopPublication* m_loop = nullptr;

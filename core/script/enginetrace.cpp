@@ -60,6 +60,9 @@ ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, c
     if (v4->isInterrupted.loadRelaxed()) { // what QJSValue::call() says when the guard interrupted
         value = v4->newErrorObject(QStringLiteral("Interrupted"));
         result.threw = true;
+        // Delivered to the callback it was meant for: the tasks whose timers fire next, before
+        // the loop ends the run, are cancelled then, not failed with "Interrupted".
+        m_engine.setInterrupted(false);
     }
     result.value = QJSValuePrivate::fromReturnedValue(value->asReturnedValue());
     return result;

@@ -17,6 +17,10 @@ class DiagnosticSink {
 public:
     virtual ~DiagnosticSink() = default;
     virtual void report(Diagnostic diagnostic) = 0;
+    /// When the loop entered the callback it is still in, if that has lasted long enough to
+    /// starve everything else (ns since the origin); 0 while the loop runs freely. Nothing waits
+    /// well while the loop is blocked: a timer due then simply cannot fire.
+    virtual std::int64_t loopBlockedSinceNs() const { return 0; }
 };
 
 /// One diagnostic rule: a name, a severity, a threshold from Settings and a check.

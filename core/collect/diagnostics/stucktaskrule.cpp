@@ -10,7 +10,10 @@ void StuckTaskRule::onTick(const TaskTable& tasks, std::int64_t nowNs, Diagnosti
         if (!found || found->state != TaskState::Suspended || found->lastSuspendNs <= 0)
             continue;
         const TaskInfo& task = *found;
-        const std::int64_t waited = nowNs - task.lastSuspendNs;
+        // Time the loop spent blocked in another callback is not the task's to answer for.
+        const std::int64_t blockedSince = sink.loopBlockedSinceNs();
+        const std::int64_t until = blockedSince > task.lastSuspendNs ? blockedSince : nowNs;
+        const std::int64_t waited = until - task.lastSuspendNs;
         if (waited < m_threshold.count())
             continue;
         // Once per suspension: the same await is not reported again, a later one may be.
