@@ -101,6 +101,8 @@ void WorkloadRun::guard(std::stop_token stop) {
     const std::int64_t memoryLimit = m_options.memoryLimitBytes;
     const MemoryProbe memory;
     bool interruptedWhileStopping = false;
+    std::uint64_t lastProgressCount = 0;
+    Clock::Ticks lastProgress = 0;
     while (!stop.stop_requested()) {
         std::this_thread::sleep_for(kPoll);
         if (const auto crash = CrashCatcher::crash())
@@ -156,15 +158,24 @@ void WorkloadRun::guard(std::stop_token stop) {
             continue;
         }
         // Stopping: the cleanup of cancelled tasks runs script (their `finally`), which may block
-        // again; first interrupt it, then give up on it.
+        // again; first interrupt it, then give up on it. Cancelling a million tasks is one long
+        // callback too, but one that makes progress: only a cleanup standing still is stuck.
+        if (const std::uint64_t progress = m_runtime->cleanupProgress(); progress != lastProgressCount) {
+            lastProgressCount = progress;
+            lastProgress = now;
+        }
+        const auto stillFor =
+            std::chrono::nanoseconds(start != 0 && now > std::max(start, lastProgress)
+                                         ? Clock::toNanos(now - std::max(start, lastProgress))
+                                         : 0);
         if (m_stopsRequested.load() > 1) {
             finishWithoutLoop(QStringLiteral("asked to stop again"));
-        } else if (stuckFor > kLoopGrace && !interruptedWhileStopping) {
+        } else if (stillFor > kLoopGrace && !interruptedWhileStopping) {
             interruptedWhileStopping = true;
             std::lock_guard lock(m_interruptMutex);
             if (m_phase.load() == int(Phase::Stopping))
                 m_runtime->interrupt();
-        } else if (stuckFor > 2 * kLoopGrace) {
+        } else if (stillFor > 2 * kLoopGrace) {
             finishWithoutLoop(QStringLiteral("the cleanup of cancelled tasks did not come back"));
         }
     }

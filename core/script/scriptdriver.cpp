@@ -81,7 +81,7 @@ using detail::spinFor;
 
 Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue generator) {
     struct CountDown {
-        std::uint64_t& unfinished;
+        std::atomic<std::uint64_t>& unfinished;
         ~CountDown() { --unfinished; }
     } countDown{m_unfinished};
     try {
@@ -98,6 +98,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     int resumedFrom = 0; // the line of the yield this stretch of script resumes from
     QString thrownAt;    // "g (work.js:3)": where a thrown non-Error was thrown
     for (;;) {
+        scaleGarbageCollectionToLiveHeap(); // a field write: every step, or V4 lowers it again
         setStretchLocation(resumedFrom);
         const StepResult result =
             stepGenerator(throwing ? m_throw : m_next, stack.back(), throwing ? error : sent);

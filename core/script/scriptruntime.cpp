@@ -17,6 +17,7 @@
 #include <QtConcurrent>
 #include <qcoro/qcorofuture.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <new>
@@ -135,12 +136,22 @@ std::shared_ptr<ScriptFuture> ScriptRuntime::startMain() {
 }
 
 int ScriptRuntime::cancelAll() {
+    // In the order they were spawned: Qt's timer list is sorted by due time and searched from its
+    // front when a timer stops, so the sleeps of tasks spawned alike are stopped near the front
+    // (O(1) each) instead of at random places in it (O(n) each: 3.8 minutes for 220 000 tasks).
+    std::vector<std::uint64_t> pending;
+    for (const auto& [id, entry] : m_tasks)
+        if (!entry.future->isDone())
+            pending.push_back(id);
+    std::sort(pending.begin(), pending.end());
     int cancelled = 0;
-    for (auto& [id, entry] : m_tasks) {
-        if (!entry.future->isDone()) {
-            entry.task.cancel();
-            ++cancelled;
-        }
+    for (const std::uint64_t id : pending) {
+        const auto it = m_tasks.find(id);
+        if (it == m_tasks.end() || it->second.future->isDone())
+            continue; // ended meanwhile: cancelling one task can end others
+        it->second.task.cancel();
+        ++cancelled;
+        m_cleanupProgress.fetch_add(1, std::memory_order_relaxed);
     }
     return cancelled;
 }
@@ -175,6 +186,7 @@ std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, 
         return 0;
     }
     ++m_unfinished;
+    scaleGarbageCollectionToLiveHeap();
     auto future = std::make_shared<ScriptFuture>();
     const auto [file, line] = parseFrame(where);
     setNextTaskName(name, file.isEmpty() ? nullptr : internStableString(file), line);

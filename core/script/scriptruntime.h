@@ -60,6 +60,8 @@ public:
     /// the engine's own frames. Only while the loop thread is stopped for good (a crash parked
     /// it): the frames are the loop's, read from another thread.
     QString scriptFrameOfStoppedLoop() const;
+    /// Keeps the engine's garbage collections proportional to its live heap (enginetrace.cpp).
+    void scaleGarbageCollectionToLiveHeap() noexcept;
     /// The base URL of the loopback server (started on demand) that relative URLs go to.
     QUrl httpBaseUrl();
     QStringList logLines() const { return m_log; }
@@ -95,7 +97,13 @@ public:
     /// Past this many unfinished script tasks spawn() throws and taskLimitHit() turns true.
     void setMaxTasks(std::uint64_t maxTasks) { m_maxTasks = maxTasks; }
     bool taskLimitHit() const noexcept { return m_taskLimitHit; }
-    std::uint64_t unfinishedTasks() const noexcept { return m_unfinished; }
+    /// Counts up as cancelAll() cancels and as tasks end: from any thread, for the runner's guard,
+    /// which tells a long cleanup from a stuck one by it.
+    std::uint64_t cleanupProgress() const noexcept {
+        return m_cleanupProgress.load(std::memory_order_relaxed) + unfinishedTasks();
+    }
+    /// From any thread.
+    std::uint64_t unfinishedTasks() const noexcept { return m_unfinished.load(std::memory_order_relaxed); }
 
 Q_SIGNALS:
     void logged(const QString& line);
@@ -145,7 +153,8 @@ private:
     std::unordered_map<std::uint64_t, Buffer> m_buffers;
     std::uint64_t m_nextBuffer = 1;
     std::uint64_t m_maxTasks = 1'000'000;
-    std::uint64_t m_unfinished = 0;
+    std::atomic<std::uint64_t> m_unfinished{0};
+    std::atomic<std::uint64_t> m_cleanupProgress{0};
     bool m_taskLimitHit = false;
     std::mt19937_64 m_random{0};
     QStringList m_log;
