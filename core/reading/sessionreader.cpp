@@ -266,6 +266,11 @@ SessionData readSession(const QString& path, ReadOptions options) {
         db.exec("BEGIN");
         SessionData out;
         out.path = path;
+        if (db.walLeftOut())
+            out.warnings << QStringLiteral(
+                                "%1: the last batches are left out: they are still in its write-ahead "
+                                "log (%1-wal), and reading that needs write access to the directory")
+                                .arg(path);
         const auto meta = readMeta(db);
         readRunInfo(db, meta, out);
         if (options.taskRows)

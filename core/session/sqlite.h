@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -34,6 +35,9 @@ class Statement;
 /// One connection (RAII). Used by one thread at a time.
 class Database {
 public:
+    /// ReadOnly never writes to the file and creates nothing beside it (no FILE-wal, FILE-shm), so
+    /// a session on read-only storage or in a directory of someone else reads like any other; a
+    /// session still being written (or left by a killed runner) is read through its log.
     enum class Mode { ReadOnly, Create };
     Database(const QString& path, Mode mode);
     ~Database();
@@ -47,10 +51,30 @@ public:
     const QString& path() const noexcept { return m_path; }
     sqlite3* handle() const noexcept { return m_db; }
     [[noreturn]] void fail(int code, const char* what) const;
+    /// ReadOnly only: the file has batches in its write-ahead log that could not be read (their
+    /// index, FILE-shm, cannot be made without write access to the directory): the connection
+    /// reads the main file alone.
+    bool walLeftOut() const noexcept { return m_walLeftOut; }
+    /// ReadOnly only: the file was opened as a finished session that does not change (no log to
+    /// read), and it has been written since — replaced, grown, or given a log again. This
+    /// connection would not see that: a reader that stays open (the views' TaskStore) opens anew.
+    bool changedSinceOpened() const;
 
 private:
+    /// What identifies one state of a finished file: a writer changes one of them.
+    struct FileStamp {
+        std::uint64_t inode = 0;
+        std::int64_t size = -1;
+        std::int64_t mtimeNs = 0;
+        bool operator==(const FileStamp&) const = default;
+    };
+    static FileStamp stampOf(const QString& path);
+    void open(const QByteArray& name, int flags);
+
     sqlite3* m_db = nullptr;
     QString m_path;
+    bool m_walLeftOut = false;
+    std::optional<FileStamp> m_immutableStamp; ///< set when opened immutable
 };
 
 /// A prepared statement (RAII). bind() indices start at 1, column() at 0, as in SQLite.
