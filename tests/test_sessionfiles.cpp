@@ -90,6 +90,8 @@ private Q_SLOTS:
     void readsFromStorageNobodyCanWrite();
     void readsAsAUserWithoutWriteAccess();
     void readsTheLogOfAKilledRunner();
+    void emptyAndForeignFilesAreNamedForWhatTheyAre_data();
+    void emptyAndForeignFilesAreNamedForWhatTheyAre();
 };
 
 // Before: every read created FILE-wal and FILE-shm beside the session and left them there.
@@ -194,6 +196,50 @@ void TestSessionFiles::readsTheLogOfAKilledRunner() {
     } catch (const SessionError& e) {
         QFAIL(qPrintable(e.message()));
     }
+}
+
+void TestSessionFiles::emptyAndForeignFilesAreNamedForWhatTheyAre_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("says");
+    // Before: SQLite takes an empty file for an empty database: "an SQLite file of another program".
+    QTest::newRow("empty") << QByteArray() << QStringLiteral("empty file, not a Coroscope session");
+    QTest::newRow("text") << QByteArray("just some notes\n")
+                          << QStringLiteral("not a Coroscope session (not an SQLite database)");
+    QTest::newRow("one byte") << QByteArray(1, 'S')
+                              << QStringLiteral("not a Coroscope session (not an SQLite database)");
+    QTest::newRow("zeros") << QByteArray(64 * 1024, '\0')
+                           << QStringLiteral("not a Coroscope session (not an SQLite database)");
+}
+
+void TestSessionFiles::emptyAndForeignFilesAreNamedForWhatTheyAre() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, says);
+    const QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("s.coroscope"));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(bytes), bytes.size());
+    }
+    const QString expected = path + QStringLiteral(": ") + says;
+    QVERIFY_THROWS_EXCEPTION(SessionError, readSession(path));
+    try {
+        (void)readSession(path);
+    } catch (const SessionError& e) {
+        QCOMPARE(e.message(), expected);
+    }
+    try {
+        TaskStore store(path);
+        QFAIL("a TaskStore opened it");
+    } catch (const SessionError& e) {
+        QCOMPARE(e.message(), expected);
+    }
+    const Result r = coroscopeCli(
+        {QStringLiteral("report"), path, QStringLiteral("-o"), dir.filePath(QStringLiteral("r.json"))});
+    QCOMPARE(r.exitCode, 2);
+    QCOMPARE(r.err, QStringLiteral("coroscope report: ") + expected + u'\n');
+    QCOMPARE(contents(path), bytes); // and left as it was
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
 }
 
 QTEST_GUILESS_MAIN(TestSessionFiles)
