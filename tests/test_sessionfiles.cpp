@@ -1,9 +1,10 @@
-// Session files as users meet them, and what reading one must never do: need write access or leave
-// files behind (read-only storage), mistake an empty or foreign file for a session of another
-// program, give up on a truncated file, or let one huge string blow up every report.
+// Session files where users keep them, and what reading one must never do: need write access or
+// leave files behind (read-only storage), or mistake an empty or foreign file for a session of
+// another program. Damaged and edited files: test_sessionsalvage.cpp.
 #include "reading/sessionreader.h"
 #include "reading/taskstore.h"
 #include "session/sqlite.h"
+#include "sessionfilesupport.h"
 #include "syntheticsession.h"
 
 #include <QDateTime>
@@ -18,31 +19,9 @@
 
 using namespace coroscope;
 using namespace coroscope::session;
+using namespace coroscope::test;
 
 namespace {
-
-struct Result {
-    int exitCode = -1;
-    bool crashed = false;
-    QString err;
-};
-
-/// `coroscope ARGS`, or `PREFIX... coroscope ARGS` (another user, through setpriv).
-Result coroscopeCli(const QStringList& arguments, const QStringList& prefix = {}) {
-    QProcess process;
-    const QStringList all = prefix + QStringList{QStringLiteral(COROSCOPE_BINARY)} + arguments;
-    process.start(all.front(), all.mid(1));
-    if (!process.waitForFinished(60'000))
-        process.kill();
-    process.waitForFinished();
-    return {process.exitCode(), process.exitStatus() != QProcess::NormalExit,
-            QString::fromUtf8(process.readAllStandardError())};
-}
-
-QByteArray contents(const QString& path) {
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 bool run(const QString& program, const QStringList& arguments) {
     QProcess process;

@@ -1,5 +1,7 @@
 #include "session/sqlite.h"
 
+#include "session/wholepagesvfs_p.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QUrl>
@@ -22,6 +24,26 @@ namespace {
 /// `path` as an SQLite URI with `query` (the path percent-encoded: a '?' or '#' in it is a name).
 QByteArray uri(const QString& path, const char* query) {
     return "file:" + QUrl::toPercentEncoding(QFileInfo(path).absoluteFilePath(), "/") + '?' + query;
+}
+
+/// What an SQLite file's header says of its length: none (0 pages) when it is not an SQLite header,
+/// or when its page count is stale (older writers: the change counter at 24 and the "version
+/// valid for" at 92 differ).
+struct Header {
+    std::int64_t pageSize = 0;
+    std::int64_t pages = 0;
+};
+
+Header headerOf(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray h = file.read(100);
+    if (h.size() < 100 || !h.startsWith("SQLite format 3") || h.mid(24, 4) != h.mid(92, 4))
+        return {};
+    const auto byte = [&](int i) { return std::int64_t(std::uint8_t(h[i])); };
+    const std::int64_t pageSize = byte(16) << 8 | byte(17);
+    return {pageSize == 1 ? 65536 : pageSize, byte(28) << 24 | byte(29) << 16 | byte(30) << 8 | byte(31)};
 }
 
 bool isNoWriteAccess(int rc) {
@@ -54,7 +76,28 @@ Database::Database(const QString& path, Mode mode)
         m_walLeftOut = true;
     }
     m_immutableStamp = stampOf(path);
-    open(uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    const Header header = headerOf(path);
+    const std::int64_t size = m_immutableStamp->size;
+    if (header.pages * header.pageSize <= size) {
+        open(uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+        return;
+    }
+    // Cut short (a copy that did not finish, a full disk): SQLite refuses such a file whole
+    // ("malformed"). Read its whole pages only (a partial last page would give rows of zeros), and
+    // with writable_schema, which lets SQLite take the pages there are for the database's size (a
+    // flag of this read-only connection: nothing can be written).
+    m_cutShort = CutShort{size, header.pages * header.pageSize};
+    const std::int64_t whole = size / header.pageSize * header.pageSize;
+    if (whole == 0)
+        throw SqliteError(SQLITE_CORRUPT,
+                          QStringLiteral("%1: damaged session: cut short inside its first page (%2 "
+                                         "of its %3 bytes): nothing in it can be read")
+                              .arg(path)
+                              .arg(size)
+                              .arg(m_cutShort->expected));
+    open(uri(path, ("immutable=1&whole_bytes=" + std::to_string(whole)).c_str()),
+         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, wholePagesVfs());
+    sqlite3_exec(m_db, "PRAGMA writable_schema = ON", nullptr, nullptr, nullptr); // cannot fail
 }
 
 Database::FileStamp Database::stampOf(const QString& path) {
@@ -70,8 +113,8 @@ bool Database::changedSinceOpened() const {
            (stampOf(m_path) != *m_immutableStamp || QFileInfo(m_path + QStringLiteral("-wal")).size() > 0);
 }
 
-void Database::open(const QByteArray& name, int flags) {
-    const int rc = sqlite3_open_v2(name.constData(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+void Database::open(const QByteArray& name, int flags, const char* vfs) {
+    const int rc = sqlite3_open_v2(name.constData(), &m_db, flags | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         const QString message =
             m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QStringLiteral("out of memory");

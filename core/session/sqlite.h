@@ -59,6 +59,14 @@ public:
     /// read), and it has been written since — replaced, grown, or given a log again. This
     /// connection would not see that: a reader that stays open (the views' TaskStore) opens anew.
     bool changedSinceOpened() const;
+    struct CutShort {
+        std::int64_t bytes = 0;    ///< the file's size
+        std::int64_t expected = 0; ///< what its header says it has (pages × page size)
+    };
+    /// ReadOnly only, read without a log: the file is shorter than its header says (a copy that did
+    /// not finish, a full disk). SQLite refuses such a file whole ("malformed"); this connection
+    /// reads the pages it has, and a table that reaches past the end fails when it gets there.
+    const std::optional<CutShort>& cutShort() const noexcept { return m_cutShort; }
 
 private:
     /// What identifies one state of a finished file: a writer changes one of them.
@@ -69,12 +77,13 @@ private:
         bool operator==(const FileStamp&) const = default;
     };
     static FileStamp stampOf(const QString& path);
-    void open(const QByteArray& name, int flags);
+    void open(const QByteArray& name, int flags, const char* vfs = nullptr);
 
     sqlite3* m_db = nullptr;
     QString m_path;
     bool m_walLeftOut = false;
     std::optional<FileStamp> m_immutableStamp; ///< set when opened immutable
+    std::optional<CutShort> m_cutShort;
 };
 
 /// A prepared statement (RAII). bind() indices start at 1, column() at 0, as in SQLite.
