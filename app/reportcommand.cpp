@@ -87,6 +87,8 @@ int reportCommand(int argc, char** argv) {
     } catch (const session::SessionError& e) {
         return fail(e.message());
     }
+    for (const QString& warning : data.warnings)
+        std::fprintf(stderr, "coroscope report: warning: %s\n", warning.toUtf8().constData());
     if (!data.finished)
         std::fprintf(stderr,
                      "coroscope report: note: the session was not finished (its runner was killed, crashed, "

@@ -1,8 +1,7 @@
 #include "reading/sessionreader.h"
 
-#include "reading/taskstore.h"
+#include "reading/sessiontables_p.h"
 #include "session/sessionschema.h"
-#include "session/sparsehistogram.h"
 #include "session/sqlite.h"
 
 #include <QFile>
@@ -16,33 +15,7 @@
 namespace coroscope::session {
 namespace {
 
-std::optional<TaskState> taskStateFromName(const QString& name) {
-    for (int s = 0; s < kTaskStateCount; ++s)
-        if (name == QLatin1String(taskStateName(TaskState(s)).data()))
-            return TaskState(s);
-    return std::nullopt;
-}
-
-std::optional<Severity> severityFromName(const QString& name) {
-    for (const Severity s : {Severity::Info, Severity::Warning, Severity::Error})
-        if (name == QLatin1String(severityName(s)))
-            return s;
-    return std::nullopt;
-}
-
-[[noreturn]] void damaged(const Database& db, const QString& what) {
-    throw SessionError(QStringLiteral("%1: damaged session: %2").arg(db.path(), what).toStdString());
-}
-
-std::map<QString, QString> readMeta(Database& db) {
-    std::map<QString, QString> meta;
-    Statement s = db.prepare("SELECT key, value FROM meta");
-    while (s.step())
-        meta[s.text(0)] = s.text(1);
-    return meta;
-}
-
-void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionData& out) {
+void readRunInfo(const Database& db, const std::map<QString, QString>& meta, SessionData& out) {
     auto value = [&](const char* key) {
         const auto it = meta.find(QString::fromLatin1(key));
         return it == meta.end() ? QString() : it->second;
@@ -65,7 +38,9 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
     if (out.finished) {
         const auto parsed = runStatusFromName(status);
         if (!parsed)
-            damaged(db, QStringLiteral("unknown run status '%1'").arg(status));
+            throw SessionError(QStringLiteral("%1: damaged session: unknown run status '%2'")
+                                   .arg(db.path(), status)
+                                   .toStdString());
         info.status = *parsed;
         info.durationNs = value("duration_ns").toLongLong();
         info.endReason = value("end_reason");
@@ -75,180 +50,31 @@ void readRunInfo(Database& db, const std::map<QString, QString>& meta, SessionDa
     }
 }
 
-void readTasks(Database& db, RunSnapshot& snapshot) {
-    const QByteArray sql = QByteArray("SELECT ") + kTaskColumns + " FROM tasks ORDER BY id";
-    Statement s = db.prepare(sql.constData());
-    while (s.step()) {
-        auto t = taskFromRow(s);
-        if (!t)
-            damaged(db, QStringLiteral("task %1 has an unknown state '%2'").arg(s.integer(0)).arg(s.text(4)));
-        ++snapshot.tasksByState[std::size_t(t->state)];
-        snapshot.tasks.push_back(std::move(*t));
-    }
-    snapshot.tasksTotal = snapshot.tasks.size();
-}
-
-void readSlowCallbacksAndDiagnostics(Database& db, RunSnapshot& snapshot) {
-    Statement slow = db.prepare(
-        "SELECT seq, start_ns, duration_ns, ongoing, task_id, task, receiver_class, "
-        "event_type, location, stack, stack_captured_ns FROM slow_callbacks ORDER BY start_ns, seq");
-    while (slow.step()) {
-        SlowCallback c;
-        c.dispatchSeq = std::uint64_t(slow.integer(0));
-        c.startNs = slow.integer(1);
-        c.durationNs = slow.integer(2);
-        c.ongoing = slow.integer(3) != 0;
-        c.taskId = std::uint64_t(slow.integer(4));
-        c.taskName = slow.text(5);
-        c.receiverClass = slow.text(6);
-        c.eventType = slow.text(7);
-        c.location = slow.text(8);
-        c.stack = slow.text(9);
-        c.stackCapturedNs = slow.integer(10);
-        snapshot.slowCallbacks.push_back(std::move(c));
-    }
-    Statement diag = db.prepare(
-        "SELECT t_ns, rule, severity, message, task_id, task, location FROM diagnostics ORDER BY id");
-    while (diag.step()) {
-        Diagnostic d;
-        d.tNs = diag.integer(0);
-        d.rule = diag.text(1);
-        const auto severity = severityFromName(diag.text(2));
-        if (!severity)
-            damaged(db, QStringLiteral("a diagnostic has an unknown severity '%1'").arg(diag.text(2)));
-        d.severity = *severity;
-        d.message = diag.text(3);
-        d.taskId = std::uint64_t(diag.integer(4));
-        d.taskName = diag.text(5);
-        d.location = diag.text(6);
-        snapshot.diagnostics.push_back(std::move(d));
-    }
-}
-
-Histogram readHistogram(Database& db, Statement& s) {
-    SparseHistogram sparse;
-    sparse.count = std::uint64_t(s.integer(0));
-    sparse.min = s.integer(1);
-    sparse.max = s.integer(2);
-    sparse.sum = s.real(3);
-    sparse.saturated = std::uint64_t(s.integer(4));
-    if (!SparseHistogram::parseBuckets(s.blob(5), sparse.buckets))
-        damaged(db, QStringLiteral("a histogram's buckets are cut short"));
-    return sparse.toHistogram();
-}
-
-void readHistograms(Database& db, RunSnapshot& snapshot) {
-    Statement s = db.prepare("SELECT count, min, max, sum, saturated, buckets, kind, name FROM histograms "
-                             "WHERE second = -1 ORDER BY kind, name");
-    while (s.step()) {
-        if (s.text(6) == QLatin1String("lag"))
-            snapshot.loopLagMicros = readHistogram(db, s);
-        else
-            snapshot.latency.push_back(LatencyMetric{s.text(7), readHistogram(db, s)});
-    }
-}
-
-void readLoop(Database& db, SessionData& out) {
-    RunSnapshot& snapshot = out.snapshot;
-    Statement seconds =
-        db.prepare("SELECT t_ns, lag_p50_ns, lag_p99_ns, lag_max_ns, utilization, tasks_created, "
-                   "tasks_scheduled, tasks_running, tasks_suspended, tasks_completed, tasks_failed, "
-                   "tasks_cancelled FROM loop_seconds ORDER BY second");
-    while (seconds.step()) {
-        LoopSecond l;
-        l.tNs = seconds.integer(0);
-        l.lagP50Ns = seconds.integer(1);
-        l.lagP99Ns = seconds.integer(2);
-        l.lagMaxNs = seconds.integer(3);
-        l.utilization = seconds.isNull(4) ? 0.0 : seconds.real(4);
-        for (int i = 0; i < kTaskStateCount; ++i)
-            l.tasksByState[std::size_t(i)] = std::uint64_t(seconds.integer(5 + i));
-        snapshot.loopSeconds.push_back(l);
-    }
-    Statement series =
-        db.prepare("SELECT t_ns, lag_p50_ns, lag_p90_ns, lag_p99_ns, lag_max_ns, utilization, rss_bytes, "
-                   "heap_bytes, tasks_created, tasks_scheduled, tasks_running, tasks_suspended, "
-                   "tasks_completed, tasks_failed, tasks_cancelled FROM timeseries ORDER BY t_ns");
-    while (series.step()) {
-        TimePoint p;
-        p.tNs = series.integer(0);
-        auto orMinus = [&](int column) { return series.isNull(column) ? -1 : series.integer(column); };
-        p.lagP50Ns = orMinus(1);
-        p.lagP90Ns = orMinus(2);
-        p.lagP99Ns = orMinus(3);
-        p.lagMaxNs = orMinus(4);
-        p.utilization = series.isNull(5) ? -1.0 : series.real(5);
-        p.rssBytes = orMinus(6);
-        p.heapBytes = orMinus(7);
-        for (int i = 0; i < kTaskStateCount; ++i)
-            p.tasksByState[std::size_t(i)] = std::uint64_t(series.integer(8 + i));
-        out.timeSeries.push_back(p);
-    }
-}
-
-void readMetricSeries(Database& db, SessionData& out) {
-    Statement s = db.prepare(
-        "SELECT name, t_ns, count, p50_ns, p90_ns, p99_ns, max_ns FROM metric_series ORDER BY name, t_ns");
-    while (s.step()) {
-        const QString name = s.text(0);
-        if (out.metricSeries.empty() || out.metricSeries.back().name != name)
-            out.metricSeries.push_back(MetricSeries{name, {}});
-        out.metricSeries.back().points.push_back({s.integer(1), std::uint64_t(s.integer(2)), s.integer(3),
-                                                  s.integer(4), s.integer(5), s.integer(6)});
-    }
-}
-
-void readMemory(Database& db, RunSnapshot& snapshot) {
-    Statement s = db.prepare("SELECT t_ns, rss_bytes, heap_bytes FROM memory_samples ORDER BY t_ns");
-    MemoryStatsFold fold;
-    while (s.step()) {
-        const MemorySample sample{s.integer(0), s.integer(1), s.integer(2)};
-        fold.add(sample);
-        snapshot.memory.push_back(sample);
-    }
-    snapshot.memoryStats = fold.stats();
-}
-
-void readCountersAndLogs(Database& db, SessionData& out) {
-    std::map<QString, std::int64_t> counters;
-    Statement s = db.prepare("SELECT name, value FROM counters");
-    while (s.step())
-        counters[s.text(0)] = s.integer(1);
-    DropCounters& d = out.snapshot.drops;
-    d.records = std::uint64_t(counters[QStringLiteral("dropped_records")]);
-    d.segments = std::uint64_t(counters[QStringLiteral("dropped_segment_records")] +
-                               counters[QStringLiteral("session_segments_dropped")]);
-    d.evictedTasks = std::uint64_t(counters[QStringLiteral("evicted_tasks")]);
-    d.slowCallbacksOverLimit = std::uint64_t(counters[QStringLiteral("slow_callbacks_over_limit")]);
-    d.diagnosticsOverLimit = std::uint64_t(counters[QStringLiteral("diagnostics_over_limit")]);
-    out.snapshot.segmentsTotal = std::uint64_t(counters[QStringLiteral("segments_total")]);
-    const std::int64_t wall = counters[QStringLiteral("loop_wall_ns")];
-    out.snapshot.loopUtilization =
-        wall > 0 ? 1.0 - double(counters[QStringLiteral("loop_idle_ns")]) / double(wall) : 0.0;
-    Statement logs = db.prepare("SELECT t_ns, line FROM logs ORDER BY id");
-    while (logs.step())
-        out.logs.push_back({logs.integer(0), logs.text(1)});
+void applyCounters(const std::map<QString, std::int64_t>& counters, RunSnapshot& snapshot) {
+    const auto counter = [&](const char* name) {
+        const auto it = counters.find(QString::fromLatin1(name));
+        return it == counters.end() ? std::int64_t(0) : it->second;
+    };
+    DropCounters& d = snapshot.drops;
+    d.records = std::uint64_t(counter("dropped_records"));
+    d.segments = std::uint64_t(counter("dropped_segment_records") + counter("session_segments_dropped"));
+    d.evictedTasks = std::uint64_t(counter("evicted_tasks"));
+    d.slowCallbacksOverLimit = std::uint64_t(counter("slow_callbacks_over_limit"));
+    d.diagnosticsOverLimit = std::uint64_t(counter("diagnostics_over_limit"));
+    snapshot.segmentsTotal = std::uint64_t(counter("segments_total"));
+    const std::int64_t wall = counter("loop_wall_ns");
+    snapshot.loopUtilization = wall > 0 ? 1.0 - double(counter("loop_idle_ns")) / double(wall) : 0.0;
 }
 
 /// Tasks by state without reading their rows. While a run goes on, the latest 10 Hz point has
 /// them (counting a million rows ten times a second would not keep up); a finished session is
 /// counted exactly, as its tasks table has it.
-void countTasks(Database& db, SessionData& out) {
+void countTasks(Database& db, tables::Salvage& salvage, SessionData& out) {
     RunSnapshot& snapshot = out.snapshot;
-    if (out.finished || out.timeSeries.empty()) {
-        Statement s = db.prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state");
-        while (s.step()) {
-            const auto state = taskStateFromName(s.text(0));
-            if (!state)
-                damaged(db, QStringLiteral("a task has an unknown state '%1'").arg(s.text(0)));
-            snapshot.tasksByState[std::size_t(*state)] = std::uint64_t(s.integer(1));
-        }
-    } else {
+    if (out.finished || out.timeSeries.empty())
+        salvage.table("tasks", [&](std::size_t& rows) { tables::taskCounts(db, snapshot, rows); });
+    else
         snapshot.tasksByState = out.timeSeries.back().tasksByState;
-    }
-    snapshot.tasksTotal = 0;
-    for (const std::uint64_t n : snapshot.tasksByState)
-        snapshot.tasksTotal += n;
 }
 
 } // namespace
@@ -261,26 +87,57 @@ SessionData readSession(const QString& path, ReadOptions options) {
         throw SessionError(QStringLiteral("%1: not a readable file").arg(path).toStdString());
     try {
         Database db(path, Database::Mode::ReadOnly);
+        SessionData out;
+        out.path = path;
+        if (db.walLeftOut())
+            out.warnings << QStringLiteral(
+                                "%1: the last batches are left out: they are still in its write-ahead "
+                                "log (%1-wal), and reading that needs write access to the directory")
+                                .arg(path);
         checkSchema(db);
         // One read transaction: a consistent view while the runner keeps committing.
         db.exec("BEGIN");
-        SessionData out;
-        out.path = path;
-        const auto meta = readMeta(db);
+        // Each table as far as it is intact: a truncated or damaged file gives what it still has.
+        tables::Salvage salvage(db, out.warnings);
+        RunSnapshot& snapshot = out.snapshot;
+        std::map<QString, QString> meta;
+        salvage.table("meta", [&](std::size_t& rows) { tables::meta(db, meta, rows); });
         readRunInfo(db, meta, out);
         if (options.taskRows)
-            readTasks(db, out.snapshot);
-        readSlowCallbacksAndDiagnostics(db, out.snapshot);
-        readHistograms(db, out.snapshot);
-        readLoop(db, out);
-        readMetricSeries(db, out);
-        readMemory(db, out.snapshot);
-        readCountersAndLogs(db, out);
+            salvage.table("tasks", [&](std::size_t& rows) { tables::tasks(db, snapshot, rows); });
+        salvage.table("slow_callbacks",
+                      [&](std::size_t& rows) { tables::slowCallbacks(db, snapshot, rows); });
+        salvage.table("diagnostics", [&](std::size_t& rows) { tables::diagnostics(db, snapshot, rows); });
+        salvage.table("histograms", [&](std::size_t& rows) { tables::histograms(db, snapshot, rows); });
+        salvage.table("loop_seconds", [&](std::size_t& rows) { tables::loopSeconds(db, snapshot, rows); });
+        salvage.table("timeseries", [&](std::size_t& rows) { tables::timeSeries(db, out.timeSeries, rows); });
+        salvage.table("metric_series",
+                      [&](std::size_t& rows) { tables::metricSeries(db, out.metricSeries, rows); });
+        salvage.table("memory_samples",
+                      [&](std::size_t& rows) { tables::memorySamples(db, snapshot, rows); });
+        MemoryStatsFold fold;
+        for (const MemorySample& sample : snapshot.memory)
+            fold.add(sample);
+        snapshot.memoryStats = fold.stats();
+        std::map<QString, std::int64_t> counters;
+        salvage.table("counters", [&](std::size_t& rows) { tables::counters(db, counters, rows); });
+        applyCounters(counters, snapshot);
+        salvage.table("logs", [&](std::size_t& rows) { tables::logs(db, out.logs, rows); });
         if (!options.taskRows)
-            countTasks(db, out);
-        db.exec("COMMIT");
+            countTasks(db, salvage, out);
+        snapshot.tasksTotal = 0;
+        for (const std::uint64_t n : snapshot.tasksByState)
+            snapshot.tasksTotal += n;
+        salvage.checkSomethingWasRead();
+        try {
+            db.exec("COMMIT");
+        } catch (const SqliteError&) {
+            if (!salvage.damaged())
+                throw;
+            // Damage can end the read transaction itself: then there is nothing to commit.
+        }
         if (!out.timeSeries.empty())
-            out.snapshot.nowNs = out.timeSeries.back().tNs;
+            snapshot.nowNs = out.timeSeries.back().tNs;
         if (!out.finished && !out.timeSeries.empty())
             out.info.durationNs = out.timeSeries.back().tNs - out.info.startNs; // up to the last batch
         return out;
@@ -288,7 +145,8 @@ SessionData readSession(const QString& path, ReadOptions options) {
         // SQLite names the file and the cause ("file is not a database", "database disk image is
         // malformed"); say in our words what that means for a session.
         const QString cause = QString::fromUtf8(e.what());
-        if (e.isCorruption() && !cause.contains(QLatin1String("Coroscope")))
+        if (e.isCorruption() && !cause.contains(QLatin1String("Coroscope")) &&
+            !cause.contains(QLatin1String("damaged session")))
             throw SessionError(QString(cause + QStringLiteral(" — not a Coroscope session, or a damaged one"))
                                    .toStdString());
         throw SessionError(cause.toStdString());

@@ -4,6 +4,7 @@
 #include "model/runmodel.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <stdexcept>
 #include <vector>
@@ -62,6 +63,9 @@ struct SessionData {
     std::vector<LogLine> logs;
     QString host;
     QString startedAt; ///< ISO 8601, local time with offset
+    /// What could not be read, one sentence each naming the file (a truncated or damaged file, a
+    /// log that needs write access): the data above is what could. Empty for an intact session.
+    QStringList warnings;
 };
 
 /// What to read of a session.

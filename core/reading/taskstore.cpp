@@ -110,6 +110,10 @@ QString likePattern(const QString& text) {
 template <typename F>
 auto TaskStore::guarded(F&& f) {
     try {
+        // The store stays open while a view shows the session: a file that was finished when it
+        // was opened (read as unchanging) and has been written since is read anew.
+        if (!m_db || m_db->changedSinceOpened()) // no connection: the last reopen failed
+            open();
         return f();
     } catch (const SqliteError& e) {
         throw SessionError(e.what());
@@ -120,11 +124,18 @@ TaskStore::TaskStore(const QString& path)
     : m_path(path) {
     if (!QFileInfo::exists(path))
         throw SessionError(QStringLiteral("%1: no such file").arg(path).toStdString());
-    guarded([&] {
-        m_db = std::make_unique<Database>(path, Database::Mode::ReadOnly);
-        checkSchema(*m_db);
-        return 0;
-    });
+    try {
+        open();
+    } catch (const SqliteError& e) {
+        throw SessionError(e.what());
+    }
+}
+
+void TaskStore::open() {
+    m_db.reset();
+    auto db = std::make_unique<Database>(m_path, Database::Mode::ReadOnly);
+    checkSchema(*db);
+    m_db = std::move(db);
 }
 
 TaskStore::~TaskStore() = default;

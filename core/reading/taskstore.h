@@ -104,6 +104,7 @@ public:
 private:
     /// The first rowid of a segment ending at or after `ns` (past the last row if none).
     std::int64_t firstRowEndingFrom(std::int64_t ns);
+    void open();
     template <typename F>
     auto guarded(F&& f);
 

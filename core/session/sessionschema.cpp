@@ -1,5 +1,7 @@
 #include "session/sessionschema.h"
 
+#include <QFile>
+
 #include <sqlite3.h>
 
 namespace coroscope::session {
@@ -65,7 +67,20 @@ void createSchema(Database& db) {
 }
 
 void checkSchema(Database& db) {
-    // The first read of a file that is not SQLite at all fails here with SQLITE_NOTADB.
+    // SQLite reads an empty file as an empty database, and any other file as "not a database" or
+    // "malformed": the first bytes tell what the file is before SQLite guesses.
+    QFile file(db.path());
+    if (file.open(QIODevice::ReadOnly)) {            // if not, SQLite's own error says why below
+        constexpr char kMagic[] = "SQLite format 3"; // with its terminating NUL: 16 bytes
+        const QByteArray head = file.read(sizeof kMagic);
+        if (head.isEmpty() && file.size() == 0)
+            throw SqliteError(SQLITE_NOTADB,
+                              QStringLiteral("%1: empty file, not a Coroscope session").arg(db.path()));
+        if (head != QByteArrayView(kMagic, sizeof kMagic))
+            throw SqliteError(
+                SQLITE_NOTADB,
+                QStringLiteral("%1: not a Coroscope session (not an SQLite database)").arg(db.path()));
+    }
     const std::int64_t application = db.scalar("PRAGMA application_id");
     const std::int64_t version = db.scalar("PRAGMA user_version");
     if (application != kApplicationId)

@@ -1,6 +1,13 @@
 #include "session/sqlite.h"
 
+#include "session/wholepagesvfs_p.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QUrl>
+
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 namespace coroscope::session {
 
@@ -12,17 +19,107 @@ bool SqliteError::isStorage() const noexcept {
     return (m_code & 0xFF) == SQLITE_FULL || (m_code & 0xFF) == SQLITE_IOERR;
 }
 
+namespace {
+
+/// `path` as an SQLite URI with `query` (the path percent-encoded: a '?' or '#' in it is a name).
+QByteArray uri(const QString& path, const char* query) {
+    return "file:" + QUrl::toPercentEncoding(QFileInfo(path).absoluteFilePath(), "/") + '?' + query;
+}
+
+/// What an SQLite file's header says of its length: none (0 pages) when it is not an SQLite header,
+/// or when its page count is stale (older writers: the change counter at 24 and the "version
+/// valid for" at 92 differ).
+struct Header {
+    std::int64_t pageSize = 0;
+    std::int64_t pages = 0;
+};
+
+Header headerOf(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray h = file.read(100);
+    if (h.size() < 100 || !h.startsWith("SQLite format 3") || h.mid(24, 4) != h.mid(92, 4))
+        return {};
+    const auto byte = [&](int i) { return std::int64_t(std::uint8_t(h[i])); };
+    const std::int64_t pageSize = byte(16) << 8 | byte(17);
+    return {pageSize == 1 ? 65536 : pageSize, byte(28) << 24 | byte(29) << 16 | byte(30) << 8 | byte(31)};
+}
+
+bool isNoWriteAccess(int rc) {
+    return (rc & 0xFF) == SQLITE_CANTOPEN || (rc & 0xFF) == SQLITE_READONLY;
+}
+
+} // namespace
+
 Database::Database(const QString& path, Mode mode)
     : m_path(path) {
-    const int flags =
-        mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    const int rc = sqlite3_open_v2(path.toUtf8().constData(), &m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (mode == Mode::Create) {
+        open(path.toUtf8(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        return;
+    }
+    // A WAL database opened read-only still makes FILE-wal and FILE-shm (and fails where it cannot:
+    // "attempt to write a readonly database"). Only a log that holds frames has anything to read:
+    // a runner still writing, or one that was killed. A finished runner checkpointed its log and
+    // removed it (or left it empty, if a reader held the file as it closed), so then the main file
+    // is the whole session and does not change: opened immutable, SQLite creates nothing and takes
+    // no lock. (A runner that closes between this check and the open leaves SQLite an empty log
+    // and index to make here: they stay, empty, and the next read is immutable again.)
+    if (QFileInfo(path + QStringLiteral("-wal")).size() > 0) {
+        open(uri(path, "mode=ro"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+        // The first read opens the log and its index. Without write access to the directory there
+        // may be no index to map (FILE-shm missing): then the main file alone is read.
+        const int rc = sqlite3_exec(m_db, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr);
+        if (!isNoWriteAccess(rc))
+            return; // read (or damaged: the caller's first statement says how)
+        sqlite3_close_v2(std::exchange(m_db, nullptr));
+        m_walLeftOut = true;
+    }
+    m_immutableStamp = stampOf(path);
+    const Header header = headerOf(path);
+    const std::int64_t size = m_immutableStamp->size;
+    if (header.pages * header.pageSize <= size) {
+        open(uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+        return;
+    }
+    // Cut short (a copy that did not finish, a full disk): SQLite refuses such a file whole
+    // ("malformed"). Read its whole pages only (a partial last page would give rows of zeros), and
+    // with writable_schema, which lets SQLite take the pages there are for the database's size (a
+    // flag of this read-only connection: nothing can be written).
+    m_cutShort = CutShort{size, header.pages * header.pageSize};
+    const std::int64_t whole = size / header.pageSize * header.pageSize;
+    if (whole == 0)
+        throw SqliteError(SQLITE_CORRUPT,
+                          QStringLiteral("%1: damaged session: cut short inside its first page (%2 "
+                                         "of its %3 bytes): nothing in it can be read")
+                              .arg(path)
+                              .arg(size)
+                              .arg(m_cutShort->expected));
+    open(uri(path, ("immutable=1&whole_bytes=" + std::to_string(whole)).c_str()),
+         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, wholePagesVfs());
+    sqlite3_exec(m_db, "PRAGMA writable_schema = ON", nullptr, nullptr, nullptr); // cannot fail
+}
+
+Database::FileStamp Database::stampOf(const QString& path) {
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    return {std::uint64_t(st.st_ino), std::int64_t(st.st_size),
+            std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+bool Database::changedSinceOpened() const {
+    return m_immutableStamp &&
+           (stampOf(m_path) != *m_immutableStamp || QFileInfo(m_path + QStringLiteral("-wal")).size() > 0);
+}
+
+void Database::open(const QByteArray& name, int flags, const char* vfs) {
+    const int rc = sqlite3_open_v2(name.constData(), &m_db, flags | SQLITE_OPEN_NOMUTEX, vfs);
     if (rc != SQLITE_OK) {
         const QString message =
             m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QStringLiteral("out of memory");
-        sqlite3_close(m_db);
-        m_db = nullptr;
-        throw SqliteError(rc, QStringLiteral("%1: %2").arg(path, message));
+        sqlite3_close(std::exchange(m_db, nullptr));
+        throw SqliteError(rc, QStringLiteral("%1: %2").arg(m_path, message));
     }
     sqlite3_extended_result_codes(m_db, 1);
     // A reader and the writer share the file: wait for a moment rather than fail at once.

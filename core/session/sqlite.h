@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -34,6 +35,9 @@ class Statement;
 /// One connection (RAII). Used by one thread at a time.
 class Database {
 public:
+    /// ReadOnly never writes to the file and creates nothing beside it (no FILE-wal, FILE-shm), so
+    /// a session on read-only storage or in a directory of someone else reads like any other; a
+    /// session still being written (or left by a killed runner) is read through its log.
     enum class Mode { ReadOnly, Create };
     Database(const QString& path, Mode mode);
     ~Database();
@@ -47,10 +51,39 @@ public:
     const QString& path() const noexcept { return m_path; }
     sqlite3* handle() const noexcept { return m_db; }
     [[noreturn]] void fail(int code, const char* what) const;
+    /// ReadOnly only: the file has batches in its write-ahead log that could not be read (their
+    /// index, FILE-shm, cannot be made without write access to the directory): the connection
+    /// reads the main file alone.
+    bool walLeftOut() const noexcept { return m_walLeftOut; }
+    /// ReadOnly only: the file was opened as a finished session that does not change (no log to
+    /// read), and it has been written since — replaced, grown, or given a log again. This
+    /// connection would not see that: a reader that stays open (the views' TaskStore) opens anew.
+    bool changedSinceOpened() const;
+    struct CutShort {
+        std::int64_t bytes = 0;    ///< the file's size
+        std::int64_t expected = 0; ///< what its header says it has (pages × page size)
+    };
+    /// ReadOnly only, read without a log: the file is shorter than its header says (a copy that did
+    /// not finish, a full disk). SQLite refuses such a file whole ("malformed"); this connection
+    /// reads the pages it has, and a table that reaches past the end fails when it gets there.
+    const std::optional<CutShort>& cutShort() const noexcept { return m_cutShort; }
 
 private:
+    /// What identifies one state of a finished file: a writer changes one of them.
+    struct FileStamp {
+        std::uint64_t inode = 0;
+        std::int64_t size = -1;
+        std::int64_t mtimeNs = 0;
+        bool operator==(const FileStamp&) const = default;
+    };
+    static FileStamp stampOf(const QString& path);
+    void open(const QByteArray& name, int flags, const char* vfs = nullptr);
+
     sqlite3* m_db = nullptr;
     QString m_path;
+    bool m_walLeftOut = false;
+    std::optional<FileStamp> m_immutableStamp; ///< set when opened immutable
+    std::optional<CutShort> m_cutShort;
 };
 
 /// A prepared statement (RAII). bind() indices start at 1, column() at 0, as in SQLite.
