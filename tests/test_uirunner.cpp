@@ -151,7 +151,7 @@ void TestUiRunner::crashedRunnerGivesABannerAndKeepsTheData() {
     // the session with the native stack and exits 5.
     QCOMPARE(::syscall(SYS_tgkill, pid_t(pid), pid_t(pid), SIGSEGV), 0L);
     QVERIFY(test::spinUntil(
-        [&] { return outcome.has_value() && tail.readsDone() > 0 && !tail.latest().get() == false; }, 10s));
+        [&] { return outcome.has_value() && tail.readsDone() > 0 && !tail.latest().get() == false; }, 30s));
     QVERIFY(!outcome->crashed);
     QCOMPARE(outcome->exitCode, 5);
     QVERIFY2(outcome->banner().startsWith(QStringLiteral("The workload crashed (SIGSEGV) after ")),
