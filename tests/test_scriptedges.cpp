@@ -130,7 +130,13 @@ void TestScriptEdges::redirectsPassTheLoopbackRuleAtEveryHop() {
     connect(&server, &QTcpServer::newConnection, this, [&] {
         QTcpSocket* socket = server.nextPendingConnection();
         connect(socket, &QTcpSocket::readyRead, socket, [socket, &served] {
-            const QByteArray request = socket->readAll();
+            // A request may come in pieces: answer once its header is whole.
+            socket->setProperty("request",
+                                QByteArray(socket->property("request").toByteArray() + socket->readAll()));
+            const QByteArray request = socket->property("request").toByteArray();
+            if (!request.contains("\r\n\r\n"))
+                return;
+            socket->setProperty("request", QByteArray());
             const QByteArray path = request.split(' ').value(1);
             served << QString::fromLatin1(path);
             const QByteArray answer =
