@@ -2,6 +2,7 @@
 // with --fail-on and --junit, their exit codes, and the errors that must come before any run.
 #include "junitsupport.h"
 #include "report/budget.h"
+#include "scriptfile.h"
 
 #include <QFile>
 #include <QProcess>
@@ -38,12 +39,7 @@ private:
     QTemporaryDir m_dir;
 
     QString script(const QString& name, const QString& source) {
-        const QString path = m_dir.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            qFatal("cannot write %s", qPrintable(path));
-        file.write(source.toUtf8());
-        return path;
+        return coroscope::test::writeScriptFile(m_dir, name, source);
     }
 
 private Q_SLOTS:

@@ -2,6 +2,7 @@
 #include "jsonreportvalidator.h"
 #include "reading/sessionreader.h"
 #include "report/jsonreport.h"
+#include "scriptfile.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -28,12 +29,7 @@ private:
     QTemporaryDir m_dir;
 
     QString script(const QString& name, const QString& source) {
-        const QString path = m_dir.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            qFatal("cannot write %s", qPrintable(path));
-        file.write(source.toUtf8());
-        return path;
+        return coroscope::test::writeScriptFile(m_dir, name, source);
     }
 
     Result run(const QStringList& arguments, int timeoutMs = 60'000) {

@@ -2,6 +2,7 @@
 // blocking call, a spin in C++, a native builtin the engine cannot interrupt), and the session is
 // finished with the right status and says what ended it. Each script here would run for an hour.
 #include "reading/sessionreader.h"
+#include "scriptfile.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -31,12 +32,7 @@ private:
     QTemporaryDir m_dir;
 
     QString script(const QString& name, const QString& source) {
-        const QString path = m_dir.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            qFatal("cannot write %s", qPrintable(path));
-        file.write(source.toUtf8());
-        return path;
+        return coroscope::test::writeScriptFile(m_dir, name, source);
     }
 
     /// Starts `coroscope run` and waits until the script logged "started" (it is in the call).
