@@ -63,7 +63,7 @@ struct RunInfo {
     QString script;       ///< path as given on the command line
     QString scriptSource; ///< the script text (the HTML report shows it; the JSON report does not)
     RunStatus status = RunStatus::Completed;
-    QString endReason; ///< which limit or signal ended the run ("SIGTERM"); empty: it ran its course
+    QString endReason;  ///< which limit or signal ended the run ("SIGTERM"); empty: it ran its course
     QString crashStack; ///< the loop's native stack when it crashed, one "#N ..." frame per line
     std::int64_t startNs =
         0; ///< ns since the origin when the workload started; report times are relative to it
