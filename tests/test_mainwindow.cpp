@@ -343,6 +343,7 @@ void TestMainWindow::overviewSaysTheLoopIsBlockedNow() {
                  30s),
              qPrintable(w.overviewText()));
     QVERIFY(w.overviewText().contains(QStringLiteral("color:#cf222e")));
+    screenshot(w, "blocked-now");
     w.stop();
     QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
     QVERIFY(test::spinUntil([&] { return !w.overviewText().contains(QStringLiteral("blocked now")); }, 5s));
