@@ -1,8 +1,10 @@
-// Damaged and edited session files: a truncated file gives what is intact and says what is lost;
-// never a crash or a hang.
+// Damaged and edited session files: a truncated file gives what is intact and says what is lost,
+// a huge text edited in is cut where it is read; never a crash or a hang.
 #include "jsonreportvalidator.h"
 #include "reading/sessionreader.h"
+#include "session/sqlite.h"
 #include "sessionfilesupport.h"
+#include "syntheticsession.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -10,13 +12,48 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 using namespace coroscope;
 using namespace coroscope::session;
 using namespace coroscope::test;
 
+namespace {
+
+/// The peak RSS of `coroscope ARGS` in KiB, from wait4(): exact for this one child, where QProcess
+/// gives no resource usage and getrusage(RUSAGE_CHILDREN) the largest child so far.
+long peakRssKiB(const QStringList& arguments) {
+    QList<QByteArray> bytes{QByteArrayLiteral(COROSCOPE_BINARY)};
+    for (const QString& a : arguments)
+        bytes << a.toLocal8Bit();
+    std::vector<char*> argv;
+    for (QByteArray& b : bytes)
+        argv.push_back(b.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0)
+        return -1;
+    int status = 0;
+    rusage usage{};
+    if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -1;
+    return usage.ru_maxrss;
+}
+
+} // namespace
+
 class TestSessionSalvage : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void hugeTextsAreCutWhereTheyAreRead();
     void truncatedSessionKeepsWhatIsIntact_data();
     void truncatedSessionKeepsWhatIsIntact();
     void everyCutIsReadOrRefusedQuickly();
@@ -29,6 +66,92 @@ private:
     QTemporaryDir m_dir;
     QString m_recorded;
 };
+
+// Before: one 50 MB task name made a 314 MB JSON report and 1.5 GB of RSS. Every text a session
+// holds is now cut where it is read, and says so ("…"); the script's source alone is kept whole.
+void TestSessionSalvage::hugeTextsAreCutWhereTheyAreRead() {
+    const QString path = m_dir.filePath(QStringLiteral("edited.coroscope"));
+    test::writeSyntheticSession(path, 50, 1);
+    const QString huge = QStringLiteral("x").repeated(50 << 20);
+    const QString big = QStringLiteral("é").repeated(1 << 20); // 2 bytes each in UTF-8
+    const QString source = QStringLiteral("// a long script\n").repeated(8192);
+    {
+        Database db(path, Database::Mode::Create);
+        Statement edit =
+            db.prepare("UPDATE tasks SET name = ?1, spawn_location = ?2, awaiting = ?2, error = ?2 "
+                       "WHERE id = 5");
+        edit.bind(1, huge).bind(2, big).run();
+        // Pairs of UTF-16 units from an odd offset: the bound falls inside one, which stays whole.
+        db.prepare("UPDATE tasks SET name = ?1 WHERE id = 7")
+            .bind(1, u'a' + QString::fromUtf8("\xF0\x9F\x98\x80").repeated(4000))
+            .run();
+        Statement slow =
+            db.prepare("INSERT INTO slow_callbacks VALUES (1, 1100000000, 200000000, 0, 5, ?1, ?1, "
+                       "?1, ?1, ?1, 1150000000)");
+        slow.bind(1, big).run();
+        Statement diag =
+            db.prepare("INSERT INTO diagnostics VALUES (1, 1100000000, ?1, 'warning', ?1, 5, ?1, ?1)");
+        diag.bind(1, big).run();
+        db.prepare("INSERT INTO logs (t_ns, line) VALUES (1100000000, ?1)").bind(1, big).run();
+        Statement meta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)");
+        for (const char* key :
+             {"script", "main_error", "end_reason", "crash_stack", "host", "started_at", "params"})
+            meta.bind(1, QLatin1String(key)).bind(2, big).run();
+        meta.bind(1, QStringLiteral("script_source")).bind(2, source).run();
+    }
+    const SessionData s = readSession(path);
+    // Cut to its bound and marked, with what it began with.
+    const auto cut = [&](const QString& text, qsizetype bound, const QString& from) {
+        return text.size() == bound + 1 && text.endsWith(u'…') && from.startsWith(text.chopped(1));
+    };
+    const TaskInfo& task = s.snapshot.tasks[4];
+    QCOMPARE(task.id, std::uint64_t(5));
+    QVERIFY(cut(task.name, kMaxNameChars, huge));
+    QVERIFY(cut(task.spawnLocation, kMaxTextChars, big));
+    QVERIFY(cut(task.awaiting, kMaxTextChars, big));
+    QVERIFY(cut(task.error, kMaxTextChars, big));
+    QCOMPARE(s.snapshot.tasks[5].name, QStringLiteral("task-6")); // the others as they were
+    const QString& pairs = s.snapshot.tasks[6].name;
+    QCOMPARE(pairs.size(), kMaxNameChars); // 1 + 2047 pairs + "…"
+    QVERIFY(pairs.at(kMaxNameChars - 2).isLowSurrogate() && pairs.endsWith(u'…'));
+    QCOMPARE(s.snapshot.slowCallbacks.size(), std::size_t(1));
+    const SlowCallback& slowOne = s.snapshot.slowCallbacks[0];
+    QVERIFY(cut(slowOne.taskName, kMaxNameChars, big));
+    QVERIFY(cut(slowOne.receiverClass, kMaxNameChars, big));
+    QVERIFY(cut(slowOne.eventType, kMaxNameChars, big));
+    QVERIFY(cut(slowOne.location, kMaxTextChars, big));
+    QVERIFY(cut(slowOne.stack, kMaxStackChars, big));
+    QCOMPARE(s.snapshot.diagnostics.size(), std::size_t(1));
+    QVERIFY(cut(s.snapshot.diagnostics[0].rule, kMaxNameChars, big));
+    QVERIFY(cut(s.snapshot.diagnostics[0].message, kMaxTextChars, big));
+    QVERIFY(cut(s.snapshot.diagnostics[0].taskName, kMaxNameChars, big));
+    QVERIFY(cut(s.snapshot.diagnostics[0].location, kMaxTextChars, big));
+    QVERIFY(cut(s.logs.at(0).line, kMaxTextChars, big));
+    QVERIFY(cut(s.info.script, kMaxTextChars, big));
+    QVERIFY(cut(s.mainError, kMaxTextChars, big));
+    QVERIFY(cut(s.info.endReason, kMaxTextChars, big));
+    QVERIFY(cut(s.info.crashStack, kMaxStackChars, big));
+    QVERIFY(cut(s.host, kMaxNameChars, big));
+    QVERIFY(cut(s.startedAt, kMaxNameChars, big));
+    QCOMPARE(s.info.scriptSource, source);
+    QVERIFY(s.info.params.empty());
+    QCOMPARE(s.warnings, QStringList{path + QStringLiteral(": the run's parameters (meta params) are longer "
+                                                           "than 65536 characters: left out")});
+    // Every report format stays small, and so does the process that writes it.
+    for (const char* name : {"e.json", "e.html", "e.csv", "e.md", "e.trace.json"}) {
+        const QString report = m_dir.filePath(QLatin1String(name));
+        const Result r = coroscopeCli({QStringLiteral("report"), path, QStringLiteral("-o"), report});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(QFileInfo(report).size() < 2 << 20,
+                 qPrintable(
+                     QStringLiteral("%1: %2 bytes").arg(QLatin1String(name)).arg(QFileInfo(report).size())));
+    }
+    const long rss = peakRssKiB(
+        {QStringLiteral("report"), path, QStringLiteral("-o"), m_dir.filePath(QStringLiteral("e.json"))});
+    QVERIFY(rss > 0);
+    // Measured: 74 MiB (the 50 MB value passes through SQLite once); before the bounds, 523 MiB.
+    QVERIFY2(rss < 256 * 1024, qPrintable(QStringLiteral("peak RSS %1 MiB").arg(rss / 1024)));
+}
 
 QString TestSessionSalvage::recorded() {
     if (!m_recorded.isEmpty())

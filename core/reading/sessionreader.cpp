@@ -30,7 +30,14 @@ void readRunInfo(const Database& db, const std::map<QString, QString>& meta, Ses
     out.mainError = value("main_error");
     out.host = value("host");
     out.startedAt = value("started_at");
-    const QJsonDocument params = QJsonDocument::fromJson(value("params").toUtf8());
+    const QString paramsJson = value("params");
+    if (paramsJson.size() > kMaxStackChars) // cut where it was read: no JSON any more
+        out.warnings << QStringLiteral(
+                            "%1: the run's parameters (meta params) are longer than %2 characters: "
+                            "left out")
+                            .arg(db.path())
+                            .arg(kMaxStackChars);
+    const QJsonDocument params = QJsonDocument::fromJson(paramsJson.toUtf8());
     for (const QJsonValue pair : params.array())
         info.params.emplace_back(pair.toArray().at(0).toString(), pair.toArray().at(1).toString());
     const QString status = value("status");

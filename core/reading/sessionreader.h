@@ -18,6 +18,15 @@ public:
     QString message() const { return QString::fromUtf8(what()); }
 };
 
+/// The longest text read from a session, in UTF-16 units: a longer one is cut there and ends in
+/// "…", so one string edited into a file cannot make every report hundreds of MB (the script's
+/// source alone is read whole). Above what a runner records (the collector keeps names of 256,
+/// errors of 4 KiB, stacks of 32 KiB; the writer log lines of 4 KiB), so a recorded session reads
+/// back unchanged.
+inline constexpr qsizetype kMaxNameChars = 4096;   ///< names: task, metric, rule, class, event; meta values
+inline constexpr qsizetype kMaxTextChars = 16384;  ///< locations, awaits, errors, messages, log lines
+inline constexpr qsizetype kMaxStackChars = 65536; ///< native stacks
+
 /// One point of the 10 Hz time series.
 struct TimePoint {
     std::int64_t tNs = 0;

@@ -33,12 +33,27 @@ Histogram readHistogram(Statement& s) {
     return sparse.toHistogram();
 }
 
+/// How long a meta value may be: the script's source is the one text kept whole (the user's own
+/// file, which the views show); stacks, errors and locations are texts; the rest names and numbers.
+qsizetype metaBound(const QString& key) {
+    if (key == QLatin1String("script_source"))
+        return Statement::kWholeText;
+    if (key == QLatin1String("crash_stack") || key == QLatin1String("params"))
+        return kMaxStackChars;
+    if (key == QLatin1String("script") || key == QLatin1String("script_path") ||
+        key == QLatin1String("main_error") || key == QLatin1String("end_reason"))
+        return kMaxTextChars;
+    return kMaxNameChars;
+}
+
 } // namespace
 
 void meta(Database& db, std::map<QString, QString>& out, std::size_t& rows) {
     Statement s = db.prepare("SELECT key, value FROM meta");
-    for (; s.step(); ++rows)
-        out[s.text(0)] = s.text(1);
+    for (; s.step(); ++rows) {
+        const QString key = s.text(0, kMaxNameChars);
+        out[key] = s.text(1, metaBound(key));
+    }
 }
 
 void tasks(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
@@ -47,8 +62,9 @@ void tasks(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
     for (; s.step(); ++rows) {
         auto t = taskFromRow(s);
         if (!t)
-            throw DamagedRow{
-                QStringLiteral("task %1 has an unknown state '%2'").arg(s.integer(0)).arg(s.text(4))};
+            throw DamagedRow{QStringLiteral("task %1 has an unknown state '%2'")
+                                 .arg(s.integer(0))
+                                 .arg(s.text(4, kMaxNameChars))};
         ++snapshot.tasksByState[std::size_t(t->state)];
         snapshot.tasks.push_back(std::move(*t));
     }
@@ -57,9 +73,10 @@ void tasks(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
 void taskCounts(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
     Statement s = db.prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state");
     for (; s.step(); ++rows) {
-        const auto state = taskStateFromName(s.text(0));
+        const auto state = taskStateFromName(s.text(0, kMaxNameChars));
         if (!state)
-            throw DamagedRow{QStringLiteral("a task has an unknown state '%1'").arg(s.text(0))};
+            throw DamagedRow{
+                QStringLiteral("a task has an unknown state '%1'").arg(s.text(0, kMaxNameChars))};
         snapshot.tasksByState[std::size_t(*state)] = std::uint64_t(s.integer(1));
     }
 }
@@ -82,11 +99,11 @@ void slowCallbacks(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
             c.durationNs = slow.integer(2);
             c.ongoing = slow.integer(3) != 0;
             c.taskId = std::uint64_t(slow.integer(4));
-            c.taskName = slow.text(5);
-            c.receiverClass = slow.text(6);
-            c.eventType = slow.text(7);
-            c.location = slow.text(8);
-            c.stack = slow.text(9);
+            c.taskName = slow.text(5, kMaxNameChars);
+            c.receiverClass = slow.text(6, kMaxNameChars);
+            c.eventType = slow.text(7, kMaxNameChars);
+            c.location = slow.text(8, kMaxTextChars);
+            c.stack = slow.text(9, kMaxStackChars);
             c.stackCapturedNs = slow.integer(10);
             snapshot.slowCallbacks.push_back(std::move(c));
         }
@@ -103,15 +120,16 @@ void diagnostics(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
     for (; diag.step(); ++rows) {
         Diagnostic d;
         d.tNs = diag.integer(0);
-        d.rule = diag.text(1);
-        const auto severity = severityFromName(diag.text(2));
+        d.rule = diag.text(1, kMaxNameChars);
+        const auto severity = severityFromName(diag.text(2, kMaxNameChars));
         if (!severity)
-            throw DamagedRow{QStringLiteral("a diagnostic has an unknown severity '%1'").arg(diag.text(2))};
+            throw DamagedRow{
+                QStringLiteral("a diagnostic has an unknown severity '%1'").arg(diag.text(2, kMaxNameChars))};
         d.severity = *severity;
-        d.message = diag.text(3);
+        d.message = diag.text(3, kMaxTextChars);
         d.taskId = std::uint64_t(diag.integer(4));
-        d.taskName = diag.text(5);
-        d.location = diag.text(6);
+        d.taskName = diag.text(5, kMaxNameChars);
+        d.location = diag.text(6, kMaxTextChars);
         snapshot.diagnostics.push_back(std::move(d));
     }
 }
@@ -120,10 +138,10 @@ void histograms(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
     Statement s = db.prepare("SELECT count, min, max, sum, saturated, buckets, kind, name FROM histograms "
                              "WHERE second = -1 ORDER BY kind, name");
     for (; s.step(); ++rows) {
-        if (s.text(6) == QLatin1String("lag"))
+        if (s.text(6, kMaxNameChars) == QLatin1String("lag"))
             snapshot.loopLagMicros = readHistogram(s);
         else
-            snapshot.latency.push_back(LatencyMetric{s.text(7), readHistogram(s)});
+            snapshot.latency.push_back(LatencyMetric{s.text(7, kMaxNameChars), readHistogram(s)});
     }
 }
 
@@ -171,7 +189,7 @@ void metricSeries(Database& db, std::vector<MetricSeries>& out, std::size_t& row
     Statement s = db.prepare(
         "SELECT name, t_ns, count, p50_ns, p90_ns, p99_ns, max_ns FROM metric_series ORDER BY name, t_ns");
     for (; s.step(); ++rows) {
-        const QString name = s.text(0);
+        const QString name = s.text(0, kMaxNameChars);
         if (out.empty() || out.back().name != name)
             out.push_back(MetricSeries{name, {}});
         out.back().points.push_back({s.integer(1), std::uint64_t(s.integer(2)), s.integer(3), s.integer(4),
@@ -188,13 +206,13 @@ void memorySamples(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
 void counters(Database& db, std::map<QString, std::int64_t>& out, std::size_t& rows) {
     Statement s = db.prepare("SELECT name, value FROM counters");
     for (; s.step(); ++rows)
-        out[s.text(0)] = s.integer(1);
+        out[s.text(0, kMaxNameChars)] = s.integer(1);
 }
 
 void logs(Database& db, std::vector<LogLine>& out, std::size_t& rows) {
     Statement s = db.prepare("SELECT t_ns, line FROM logs ORDER BY id");
     for (; s.step(); ++rows)
-        out.push_back({s.integer(0), s.text(1)});
+        out.push_back({s.integer(0), s.text(1, kMaxTextChars)});
 }
 
 Salvage::Salvage(Database& db, QStringList& warnings)

@@ -19,9 +19,9 @@ std::optional<TaskInfo> taskFromRow(const Statement& s) {
     TaskInfo t;
     t.id = std::uint64_t(s.integer(0));
     t.parentId = std::uint64_t(s.integer(1));
-    t.name = s.text(2);
-    t.spawnLocation = s.text(3);
-    const QString state = s.text(4);
+    t.name = s.text(2, kMaxNameChars);
+    t.spawnLocation = s.text(3, kMaxTextChars);
+    const QString state = s.text(4, kMaxNameChars);
     int known = -1;
     for (int i = 0; i < kTaskStateCount && known < 0; ++i)
         if (state == QLatin1String(taskStateName(TaskState(i)).data()))
@@ -35,8 +35,8 @@ std::optional<TaskInfo> taskFromRow(const Statement& s) {
     t.idleNs = s.integer(8);
     t.schedNs = s.integer(9);
     t.resumes = std::uint32_t(s.integer(10));
-    t.awaiting = s.text(11);
-    t.error = s.text(12);
+    t.awaiting = s.text(11, kMaxTextChars);
+    t.error = s.text(12, kMaxTextChars);
     t.allocatedBytes = s.integer(13);
     t.liveBytes = s.integer(14);
     t.cancelRequested = s.integer(15) != 0;
@@ -54,7 +54,7 @@ TaskInfo checkedTask(const Database& db, const Statement& s) {
         throw SessionError(QStringLiteral("%1: damaged session: task %2 has an unknown state '%3'")
                                .arg(db.path())
                                .arg(s.integer(0))
-                               .arg(s.text(4))
+                               .arg(s.text(4, kMaxNameChars))
                                .toStdString());
     return std::move(*t);
 }
@@ -233,7 +233,7 @@ std::array<std::uint64_t, kTaskStateCount> TaskStore::countByState() {
         Statement s = m_db->prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state");
         while (s.step())
             for (int i = 0; i < kTaskStateCount; ++i)
-                if (s.text(0) == QLatin1String(taskStateName(TaskState(i)).data()))
+                if (s.text(0, kMaxNameChars) == QLatin1String(taskStateName(TaskState(i)).data()))
                     counts[std::size_t(i)] = std::uint64_t(s.integer(1));
         return counts;
     });

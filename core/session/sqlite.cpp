@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QUrl>
 
+#include <algorithm>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -232,11 +233,20 @@ double Statement::real(int column) const {
     return sqlite3_column_double(m_stmt, column);
 }
 
-QString Statement::text(int column) const {
+QString Statement::text(int column, qsizetype maxChars) const {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
     if (!data)
         return {};
-    return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, column));
+    const qsizetype bytes = sqlite3_column_bytes(m_stmt, column);
+    // UTF-8 spends at most 3 bytes on one UTF-16 unit (4 on a pair), so this prefix holds more than
+    // maxChars units: the rest of a huge value is never converted.
+    const qsizetype enough = maxChars >= bytes ? bytes : std::min(bytes, 3 * (maxChars + 2));
+    QString text = QString::fromUtf8(data, enough);
+    if (text.size() <= maxChars)
+        return text;
+    text.truncate(maxChars > 0 && text.at(maxChars - 1).isHighSurrogate() ? maxChars - 1 : maxChars);
+    text += u'…';
+    return text;
 }
 
 QByteArray Statement::blob(int column) const {

@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -113,7 +114,10 @@ public:
 
     std::int64_t integer(int column) const;
     double real(int column) const;
-    QString text(int column) const;
+    /// At most `maxChars` UTF-16 units of the column's text; a longer text is cut there and ends
+    /// in "…" (so one huge value never becomes one huge string). kWholeText: no bound.
+    QString text(int column, qsizetype maxChars) const;
+    static constexpr qsizetype kWholeText = std::numeric_limits<qsizetype>::max();
     QByteArray blob(int column) const;
     bool isNull(int column) const;
 
