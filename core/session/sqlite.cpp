@@ -43,8 +43,11 @@ Header headerOf(const QString& path) {
     if (h.size() < 100 || !h.startsWith("SQLite format 3") || h.mid(24, 4) != h.mid(92, 4))
         return {};
     const auto byte = [&](int i) { return std::int64_t(std::uint8_t(h[i])); };
-    const std::int64_t pageSize = byte(16) << 8 | byte(17);
-    return {pageSize == 1 ? 65536 : pageSize, byte(28) << 24 | byte(29) << 16 | byte(30) << 8 | byte(31)};
+    const std::int64_t stored = byte(16) << 8 | byte(17);
+    const std::int64_t pageSize = stored == 1 ? 65536 : stored;
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) != 0)
+        return {}; // not a page size SQLite writes: it will call the file what it is
+    return {pageSize, byte(28) << 24 | byte(29) << 16 | byte(30) << 8 | byte(31)};
 }
 
 bool isNoWriteAccess(int rc) {
