@@ -39,14 +39,10 @@ void Profiler::start() {
 void Profiler::stop() {
     if (!m_running)
         return;
-    m_running = false;
-    m_memory.stop();
-    m_watchdog.stop();
+    // The loop's own part first (only the loop can stop its probe), then what any thread can.
     m_probe.stop();
     InstrumentedThread::install(nullptr);
-    m_collector.stop();
-    m_collector.finish();
-    m_collector.flushSessionTap(); // the session's last delta: the shutdown diagnostics are in it
+    stopWithoutLoop();
 }
 
 void Profiler::stopWithoutLoop() {
