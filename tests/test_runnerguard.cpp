@@ -6,6 +6,9 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -82,6 +85,7 @@ private Q_SLOTS:
     void crashIsReportedWithItsNativeStack();
     void liveSessionTellsTheTruthDuringABlock();
     void aBlockIsNotBlamedOnTheTasksItStarved();
+    void finishedSessionShowsTheBlockWhileItLasted();
 };
 
 void TestRunnerGuard::scriptTimeoutEndsABlockingCall_data() {
@@ -270,6 +274,13 @@ function* main() { log('started'); yield spawn('blocker', blocker); }
     start(runner, path, session, {QStringLiteral("--slow-threshold"), QStringLiteral("50ms")});
     QTest::qWait(1500);
     const SessionData live = readSession(session);
+    // `coroscope report` of the session while it is being written says the same.
+    QProcess report;
+    const QString json = m_dir.filePath(QStringLiteral("live.json"));
+    report.start(QStringLiteral(COROSCOPE_BINARY),
+                 {QStringLiteral("report"), session, QStringLiteral("-o"), json});
+    QVERIFY(report.waitForFinished(30'000));
+    QCOMPARE(report.exitCode(), 0);
     runner.terminate();
     finish(runner, session);
     QVERIFY(!live.finished);
@@ -283,6 +294,49 @@ function* main() { log('started'); yield spawn('blocker', blocker); }
                                       [](const TaskInfo& t) { return t.name == QLatin1String("blocker"); });
     QVERIFY(blocker != live.snapshot.tasks.end());
     QCOMPARE(blocker->state, TaskState::Running);
+    // Its busy time counts the block it is in, not only the segments that ended.
+    QVERIFY2(blocker->busyNs > 1'000'000'000, qPrintable(QString::number(blocker->busyNs)));
+    // The slow-callback diagnostic is there once the threshold is passed, with the time so far.
+    const auto warning =
+        std::find_if(live.snapshot.diagnostics.begin(), live.snapshot.diagnostics.end(),
+                     [](const Diagnostic& d) { return d.rule == QLatin1String("slow-callback"); });
+    QVERIFY(warning != live.snapshot.diagnostics.end());
+    QVERIFY2(warning->message.contains(QLatin1String("so far")) &&
+                 warning->message.contains(QLatin1String(" s ")),
+             qPrintable(warning->message));
+    QCOMPARE(warning->location, QStringLiteral("live.js:2"));
+    // The lag chart shows the blocked span growing: the probe's tick that is due has been late
+    // for as long as the block has lasted, and the latest rows say so before it fires.
+    QVERIFY(!live.timeSeries.empty());
+    QVERIFY2(live.timeSeries.back().lagMaxNs > 1'000'000'000,
+             qPrintable(QString::number(live.timeSeries.back().lagMaxNs)));
+    std::vector<std::int64_t> lagSoFar;
+    for (const TimePoint& p : live.timeSeries)
+        if (p.lagMaxNs > 200'000'000)
+            lagSoFar.push_back(p.lagMaxNs);
+    QVERIFY2(lagSoFar.size() >= 3, qPrintable(QString::number(lagSoFar.size())));
+    QVERIFY(std::is_sorted(lagSoFar.begin(), lagSoFar.end()));
+    QFile reportFile(json);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QJsonObject r = QJsonDocument::fromJson(reportFile.readAll()).object();
+    const QJsonObject slow = r.value(QStringLiteral("slow_callbacks")).toArray().at(0).toObject();
+    QVERIFY(slow.value(QStringLiteral("ongoing")).toBool());
+    QCOMPARE(slow.value(QStringLiteral("task")).toString(), QStringLiteral("blocker"));
+    QVERIFY2(slow.value(QStringLiteral("duration_ms")).toDouble() > 1000,
+             qPrintable(QString::number(slow.value(QStringLiteral("duration_ms")).toDouble())));
+    bool warned = false;
+    for (const QJsonValue& d : r.value(QStringLiteral("diagnostics")).toArray())
+        warned = warned ||
+                 (d.toObject().value(QStringLiteral("rule")).toString() == QLatin1String("slow-callback") &&
+                  d.toObject().value(QStringLiteral("message")).toString().contains(QLatin1String("so far")));
+    QVERIFY(warned);
+    bool running = false;
+    for (const QJsonValue& t :
+         r.value(QStringLiteral("tasks")).toObject().value(QStringLiteral("items")).toArray())
+        running =
+            running || (t.toObject().value(QStringLiteral("name")).toString() == QLatin1String("blocker") &&
+                        t.toObject().value(QStringLiteral("state")).toString() == QLatin1String("running"));
+    QVERIFY(running);
 }
 
 void TestRunnerGuard::aBlockIsNotBlamedOnTheTasksItStarved() {
@@ -308,6 +362,53 @@ function* main() { spawn('ticker', ticker); log('started'); yield sleep(200); fo
     QVERIFY2(s.snapshot.loopUtilization > 0.8, qPrintable(QString::number(s.snapshot.loopUtilization)));
     QVERIFY2(s.snapshot.loopLagMicros.max() > 10'000'000,
              qPrintable(QString::number(s.snapshot.loopLagMicros.max())));
+}
+
+void TestRunnerGuard::finishedSessionShowsTheBlockWhileItLasted() {
+    // An 800 ms block in a run that ends well: through the block, "States over time" (the window's
+    // and the HTML report's, both from the time series) has the blocking task running, not every
+    // task suspended, and the lag's max climbs with the block instead of leaving a hole.
+    const QString path = script(QStringLiteral("block800.js"), QStringLiteral(R"(
+function* sleeper() { yield sleep(1500); }
+function* blocker() { yield sleep(100); blockFor(800); }
+function* main() {
+    log('started');
+    const s = spawn('sleeper', sleeper);
+    yield spawn('blocker', blocker);
+    yield s;
+}
+)"));
+    const QString session = m_dir.filePath(QStringLiteral("block800.coroscope"));
+    QProcess runner;
+    start(runner, path, session);
+    const SessionData s = finish(runner, session, 0);
+    QCOMPARE(s.info.status, RunStatus::Completed);
+    QCOMPARE(s.snapshot.slowCallbacks.size(), std::size_t(1));
+    const SlowCallback& block = s.snapshot.slowCallbacks.front();
+    QVERIFY(!block.ongoing);
+    QVERIFY(block.durationNs >= 800'000'000);
+    int rowsInBlock = 0;
+    std::int64_t previousLag = -1;
+    for (const TimePoint& p : s.timeSeries) {
+        // Well inside it: the collector marks the task running after 20 ms of one dispatch.
+        if (p.tNs < block.startNs + 100'000'000 || p.tNs > block.startNs + block.durationNs - 50'000'000)
+            continue;
+        ++rowsInBlock;
+        QVERIFY2(p.tasksByState[std::size_t(TaskState::Running)] >= 1,
+                 qPrintable(QStringLiteral("no task running at %1 ms into the block")
+                                .arg((p.tNs - block.startNs) / 1'000'000)));
+        QVERIFY2(p.lagMaxNs > previousLag, qPrintable(QString::number(p.lagMaxNs)));
+        previousLag = p.lagMaxNs;
+    }
+    QVERIFY2(rowsInBlock >= 4, qPrintable(QString::number(rowsInBlock)));
+    // The diagnostic said while it lasted what it says now: one finding, its final duration.
+    int slowDiagnostics = 0;
+    for (const Diagnostic& d : s.snapshot.diagnostics)
+        if (d.rule == QLatin1String("slow-callback")) {
+            ++slowDiagnostics;
+            QVERIFY2(!d.message.contains(QLatin1String("so far")), qPrintable(d.message));
+        }
+    QCOMPARE(slowDiagnostics, 1);
 }
 
 } // namespace

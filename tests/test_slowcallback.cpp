@@ -1,5 +1,6 @@
 // Slow callbacks: detection, attribution to the running task, the watchdog's stack captured
 // while the loop is still blocked, and what must *not* count as a slow callback.
+#include "model/format.h"
 #include "testsupport.h"
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
@@ -120,6 +121,7 @@ void TestSlowCallback::hangIsReportedWhileStillBlocked() {
     std::atomic<bool> release{false};
     std::atomic<bool> blocked{false};
     std::atomic<Profiler*> profilerOfWorker{nullptr};
+    RunSnapshot afterRelease;
     std::thread worker([&] {
         QEventLoop loop;
         Profiler profiler;
@@ -133,10 +135,14 @@ void TestSlowCallback::hangIsReportedWhileStillBlocked() {
             loop.quit();
         });
         loop.exec();
+        profilerOfWorker = nullptr;
         profiler.stop();
+        afterRelease = profiler.snapshot();
     });
 
     SlowCallback seen;
+    Diagnostic firstWarning;
+    Diagnostic warnedWhileBlocked;
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(5ms);
@@ -144,10 +150,18 @@ void TestSlowCallback::hangIsReportedWhileStillBlocked() {
         if (!p || !blocked)
             continue;
         const RunSnapshot s = p->snapshot();
-        if (!s.slowCallbacks.empty() && !s.slowCallbacks.front().stack.isEmpty()) {
+        if (seen.stack.isEmpty() && !s.slowCallbacks.empty() && !s.slowCallbacks.front().stack.isEmpty())
             seen = s.slowCallbacks.front();
+        for (const Diagnostic& d : s.diagnostics)
+            if (d.rule == QLatin1String("slow-callback")) {
+                warnedWhileBlocked = d;
+                if (firstWarning.message.isEmpty())
+                    firstWarning = d;
+            }
+        // The rule revises what it said as the block goes on: wait for one revision past 300 ms.
+        if (!seen.stack.isEmpty() && warnedWhileBlocked.message.contains(QLatin1String("so far")) &&
+            s.nowNs - seen.startNs > 300'000'000)
             break;
-        }
     }
     release = true;
     worker.join();
@@ -159,6 +173,24 @@ void TestSlowCallback::hangIsReportedWhileStillBlocked() {
     QVERIFY2(reportedAfter <= 150'000'000,
              qPrintable(QStringLiteral("reported %1 ms after the block began").arg(millis(reportedAfter))));
     QVERIFY(reportedAfter >= 100'000'000);
+
+    // The diagnostic is there once the threshold is passed, not only when the callback returns,
+    // and it says how long the loop has been blocked so far; once it returned, how long in all.
+    QVERIFY2(warnedWhileBlocked.message.contains(QLatin1String("so far")),
+             qPrintable(warnedWhileBlocked.message));
+    QVERIFY2(firstWarning.message != warnedWhileBlocked.message, qPrintable(firstWarning.message));
+    std::vector<Diagnostic> slowDiagnostics;
+    for (const Diagnostic& d : afterRelease.diagnostics)
+        if (d.rule == QLatin1String("slow-callback"))
+            slowDiagnostics.push_back(d);
+    QCOMPARE(slowDiagnostics.size(), std::size_t(1));
+    QVERIFY2(
+        slowDiagnostics.front().message.startsWith(QLatin1String("A callback blocked the event loop for")) &&
+            !slowDiagnostics.front().message.contains(QLatin1String("so far")),
+        qPrintable(slowDiagnostics.front().message));
+    QCOMPARE(afterRelease.slowCallbacks.size(), std::size_t(1));
+    QVERIFY(slowDiagnostics.front().message.contains(
+        formatDuration(afterRelease.slowCallbacks.front().durationNs)));
 }
 
 // A nested event loop that sleeps inside a handler (QEventLoop::exec, QCoro::waitFor) is not the
@@ -178,6 +210,9 @@ void TestSlowCallback::nestedEventLoopIsNotABlock() {
     profiler.stop();
     const RunSnapshot s = profiler.snapshot();
     QCOMPARE(s.slowCallbacks.size(), std::size_t(0));
+    // What the rule said while the watchdog thought it a block is withdrawn with it.
+    for (const Diagnostic& d : s.diagnostics)
+        QVERIFY2(d.rule != QLatin1String("slow-callback"), qPrintable(d.message));
 }
 
 COROSCOPE_TEST_MAIN(TestSlowCallback)

@@ -1,5 +1,6 @@
 #include "collect/collector.h"
 
+#include <algorithm>
 #include <pthread.h>
 
 namespace coroscope {
@@ -21,6 +22,11 @@ Collector::Collector(const Settings& settings)
             [this](const SlowCallback& slow) {
                 for (auto& rule : m_rules)
                     rule->onSlowCallback(slow, m_state.tasks(), *this);
+            },
+        .slowCallbackRetracted =
+            [this](std::uint64_t dispatchSeq) {
+                for (auto& rule : m_rules)
+                    rule->onSlowCallbackRetracted(dispatchSeq, *this);
             },
     });
 }
@@ -98,6 +104,14 @@ std::int64_t Collector::loopBlockedSinceNs() const {
                : 0;
 }
 
+std::int64_t Collector::lagSoFarNs() const {
+    if (!m_loop || loopBlockedSinceNs() == 0)
+        return -1;
+    const Clock::Ticks due = m_loop->probeDue.load(std::memory_order_relaxed);
+    const Clock::Ticks now = Clock::now();
+    return due != 0 && now > due ? Clock::toNanos(now - due) : -1;
+}
+
 void Collector::drain() {
     std::lock_guard lock(m_mutex);
     drainLocked();
@@ -129,13 +143,38 @@ void Collector::finish() {
         rule->onShutdown(m_state.tasks(), now, *this);
 }
 
-void Collector::report(Diagnostic diagnostic) {
+std::uint64_t Collector::report(Diagnostic diagnostic) {
     std::size_t& count = m_diagnosticsPerRule[diagnostic.rule];
-    if (++count > m_settings.maxDiagnosticsPerRule) {
+    if (count >= m_settings.maxDiagnosticsPerRule) {
         m_state.countDiagnosticOverLimit();
-        return;
+        return 0;
     }
-    m_diagnostics.push_back(std::move(diagnostic));
+    ++count;
+    const std::uint64_t id = m_nextDiagnosticId++;
+    diagnostic.id = id;
+    m_diagnostics.emplace(id, std::move(diagnostic));
+    m_diagnosticsToSend.insert(id);
+    return id;
+}
+
+void Collector::revise(std::uint64_t id, Diagnostic diagnostic) {
+    const auto it = m_diagnostics.find(id);
+    if (it == m_diagnostics.end())
+        return;
+    diagnostic.id = id;
+    it->second = std::move(diagnostic);
+    m_diagnosticsToSend.insert(id);
+}
+
+void Collector::withdraw(std::uint64_t id) {
+    const auto it = m_diagnostics.find(id);
+    if (it == m_diagnostics.end())
+        return;
+    --m_diagnosticsPerRule[it->second.rule];
+    m_diagnostics.erase(it);
+    // Not yet sent: nothing to take back from the session.
+    if (m_diagnosticsToSend.erase(id) == 0)
+        m_diagnosticsWithdrawn.push_back(id);
 }
 
 void Collector::enableSessionTap(session::SessionDeltaQueue& queue, std::chrono::milliseconds interval) {
@@ -161,12 +200,36 @@ session::SessionDelta Collector::cutSessionDeltaLocked() {
     m_state.refreshHeapAccounts();
     session::SessionDelta d =
         m_tap->take(m_state.tasks(), m_state.slowCallbacks(), m_state.loop(), Clock::nanosNow());
-    d.diagnostics.assign(m_diagnostics.begin() + std::ptrdiff_t(m_diagnosticsTaken), m_diagnostics.end());
-    m_diagnosticsTaken = m_diagnostics.size();
+    for (const std::uint64_t id : m_diagnosticsToSend)
+        d.diagnostics.push_back(m_diagnostics.at(id));
+    m_diagnosticsToSend.clear();
+    d.withdrawnDiagnosticIds = std::exchange(m_diagnosticsWithdrawn, {});
+    d.lagSoFarNs = lagSoFarNs();
+    addOngoingBusyLocked(d);
     d.drops = m_state.drops();
     d.drops.records += channelDropsTotal();
     d.drops.segments += channelDrops(RecordKind::TaskSegment);
     return d;
+}
+
+void Collector::addOngoingBusyLocked(session::SessionDelta& d) const {
+    const std::int64_t since = loopBlockedSinceNs();
+    if (since == 0)
+        return;
+    const TaskInfo* task = m_state.tasks().task(m_loop->runningTask.load(std::memory_order_relaxed));
+    if (!task || task->state != TaskState::Running)
+        return;
+    // Its segment has not ended, so its busy time does not have it yet: the row counts the block
+    // so far (from the dispatch's start, within µs of the segment's) until the segment's own
+    // figure replaces it.
+    auto row =
+        std::find_if(d.tasks.begin(), d.tasks.end(), [&](const TaskInfo& t) { return t.id == task->id; });
+    if (row == d.tasks.end()) {
+        d.tasks.push_back(*task);
+        row = std::prev(d.tasks.end());
+        row->awaiting = m_state.tasks().describeAwait(*task);
+    }
+    row->busyNs = task->busyNs + std::max<std::int64_t>(0, d.tNs - since);
 }
 
 std::uint64_t Collector::channelDrops(RecordKind kind) const {
@@ -186,7 +249,9 @@ std::uint64_t Collector::channelDropsTotal() const {
 RunSnapshot Collector::snapshot() const {
     std::lock_guard lock(m_mutex);
     RunSnapshot s = m_state.snapshot(Clock::nanosNow());
-    s.diagnostics = m_diagnostics;
+    s.diagnostics.reserve(m_diagnostics.size());
+    for (const auto& [id, diagnostic] : m_diagnostics)
+        s.diagnostics.push_back(diagnostic);
     s.drops.records += channelDropsTotal();
     s.drops.segments += channelDrops(RecordKind::TaskSegment);
     return s;

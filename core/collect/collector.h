@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace coroscope {
@@ -56,23 +57,31 @@ private:
     void markLongDispatchRunningLocked();
     static constexpr std::chrono::milliseconds kRunningAfter{20};
     session::SessionDelta cutSessionDeltaLocked();
+    /// The task blocking the loop now: its row in `d`, busy time counted up to the delta's time.
+    void addOngoingBusyLocked(session::SessionDelta& d) const;
     std::uint64_t channelDrops(RecordKind kind) const;
     std::uint64_t channelDropsTotal() const;
-    void report(Diagnostic diagnostic) override;
+    std::uint64_t report(Diagnostic diagnostic) override;
+    void revise(std::uint64_t id, Diagnostic diagnostic) override;
+    void withdraw(std::uint64_t id) override;
     std::int64_t loopBlockedSinceNs() const override;
+    /// See SessionDelta::lagSoFarNs.
+    std::int64_t lagSoFarNs() const;
 
     const Settings& m_settings;
     const LoopPublication* m_loop = nullptr;
     mutable std::mutex m_mutex; ///< guards the state below; never taken by a measured thread
     RunState m_state;
     std::vector<std::unique_ptr<DiagnosticRule>> m_rules;
-    std::vector<Diagnostic> m_diagnostics;
+    std::map<std::uint64_t, Diagnostic> m_diagnostics; ///< by id: the order they were reported
+    std::uint64_t m_nextDiagnosticId = 1;
+    std::set<std::uint64_t> m_diagnosticsToSend;       ///< new or revised since the last delta
+    std::vector<std::uint64_t> m_diagnosticsWithdrawn; ///< since the last delta
     std::map<QString, std::size_t> m_diagnosticsPerRule;
     std::vector<std::unique_ptr<EventChannel>> m_channels;
     bool m_finished = false;
     std::unique_ptr<session::SessionTap> m_tap;
     session::SessionDeltaQueue* m_sessionQueue = nullptr;
-    std::size_t m_diagnosticsTaken = 0;
     std::chrono::milliseconds m_sessionInterval{100};
     std::chrono::steady_clock::time_point m_nextSessionCut;
 

@@ -54,8 +54,7 @@ void RunState::apply(Record& r) {
         onSlowCallback(r);
         break;
     case RecordKind::BlockingStack:
-        if (m_slow.onBlockingStack(r, m_tasks) && m_tap)
-            m_tap->onSlowCallbackChanged(r.dispatchSeq());
+        onBlockingStack(r);
         break;
     case RecordKind::LoopTick:
         onLoopTick(r);
@@ -93,11 +92,24 @@ void RunState::onSegment(Record& r) {
     }
 }
 
+void RunState::onBlockingStack(Record& r) {
+    const SlowCallback* slow = m_slow.onBlockingStack(r, m_tasks);
+    if (!slow)
+        return;
+    if (m_tap)
+        m_tap->onSlowCallbackChanged(r.dispatchSeq());
+    // Still blocking: the rules hear of it now, not when (or if) it returns.
+    if (slow->ongoing && m_observer.slowCallback)
+        m_observer.slowCallback(*slow);
+}
+
 void RunState::onSlowCallback(Record& r) {
     if (r.isRetraction()) {
         m_slow.retract(r.dispatchSeq());
         if (m_tap)
             m_tap->onSlowCallbackRetracted(r.dispatchSeq());
+        if (m_observer.slowCallbackRetracted)
+            m_observer.slowCallbackRetracted(r.dispatchSeq());
         return;
     }
     const SlowCallback* slow = m_slow.onSlowCallback(r, m_tasks);

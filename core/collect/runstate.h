@@ -24,11 +24,13 @@ class RunState {
 public:
     explicit RunState(const Settings& settings);
 
-    /// Called for every task whose lifecycle changed (finished, released, error retrieved) and
-    /// every new slow callback, so rules can react.
+    /// Called for every task whose lifecycle changed (finished, released, error retrieved), every
+    /// slow callback first seen by the watchdog while it still runs or ended, and every sighting
+    /// retracted, so rules can react.
     struct Observer {
         std::function<void(const TaskInfo&)> taskChanged;
         std::function<void(const SlowCallback&)> slowCallback;
+        std::function<void(std::uint64_t dispatchSeq)> slowCallbackRetracted;
     };
     void setObserver(Observer observer) { m_observer = std::move(observer); }
     /// Feeds a session writer: told of every change as records are applied (null: none).
@@ -62,6 +64,7 @@ private:
     std::function<void(std::uint64_t)> tellTap();
     void onSegment(Record& r);
     void onSlowCallback(Record& r);
+    void onBlockingStack(Record& r);
     void onLoopTick(const Record& r);
 
     Observer m_observer;

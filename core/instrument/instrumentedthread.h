@@ -32,6 +32,9 @@ struct LoopPublication {
     std::atomic<std::uint64_t> capturedSeq{0};
     /// "file.js:12": the script line running now (a blocking call), or nullptr. Interned string.
     std::atomic<const char*> scriptLocation{nullptr};
+    /// When the loop probe's next tick is due (0: no probe). While the loop is blocked past it,
+    /// the lag that tick will record is already growing: the collector says so before it fires.
+    std::atomic<Clock::Ticks> probeDue{0};
 };
 
 /// Per-thread instrumentation state of one measured thread (normally the loop thread).

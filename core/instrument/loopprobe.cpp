@@ -32,12 +32,14 @@ void LoopProbe::start() {
 
 void LoopProbe::stop() {
     m_timer.stop();
+    m_thread.published.probeDue.store(0, std::memory_order_relaxed);
     disconnect(m_aboutToBlock);
     disconnect(m_awake);
 }
 
 void LoopProbe::schedule(Clock::Ticks now) {
     m_expected = now + Clock::fromDuration(m_interval);
+    m_thread.published.probeDue.store(m_expected, std::memory_order_relaxed);
     m_timer.start(int(m_interval.count()), Qt::PreciseTimer, this);
 }
 

@@ -44,6 +44,7 @@ const char* severityName(Severity s) noexcept;
 
 /// One finding of a diagnostic rule.
 struct Diagnostic {
+    std::uint64_t id = 0; ///< the collector's, from 1: a revised finding keeps its id
     QString rule;
     Severity severity = Severity::Warning;
     QString message;

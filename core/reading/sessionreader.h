@@ -33,8 +33,8 @@ struct TimePoint {
     std::int64_t lagP50Ns = -1; ///< -1: no probe tick in that window
     std::int64_t lagP90Ns = -1;
     std::int64_t lagP99Ns = -1;
-    std::int64_t lagMaxNs = -1;
-    double utilization = -1; ///< -1: unknown
+    std::int64_t lagMaxNs = -1; ///< while the loop was blocked: how late its due tick was by then
+    double utilization = -1;    ///< -1: unknown
     std::int64_t rssBytes = -1;
     std::int64_t heapBytes = -1;
     std::array<std::uint64_t, kTaskStateCount> tasksByState{};

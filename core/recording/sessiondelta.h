@@ -24,14 +24,18 @@ struct SegmentRow {
 /// Built under the collector's lock, written to disk outside it.
 struct SessionDelta {
     std::int64_t tNs = 0;
-    std::vector<TaskInfo> tasks;                  ///< created or changed (full rows)
-    std::vector<SegmentRow> segments;             ///< new resume segments
-    std::uint64_t segmentsOverflowed = 0;         ///< not kept: the writer fell too far behind
-    std::vector<SlowCallback> slowCallbacks;      ///< new or updated
-    std::vector<std::uint64_t> retractedSlowSeqs; ///< dispatch seqs that were not slow after all
-    std::vector<Diagnostic> diagnostics;          ///< new
-    std::vector<MemorySample> memory;             ///< new samples
-    SparseHistogram lagWindow;                    ///< loop lag (µs) recorded since the last delta
+    std::vector<TaskInfo> tasks;                       ///< created or changed (full rows)
+    std::vector<SegmentRow> segments;                  ///< new resume segments
+    std::uint64_t segmentsOverflowed = 0;              ///< not kept: the writer fell too far behind
+    std::vector<SlowCallback> slowCallbacks;           ///< new or updated
+    std::vector<std::uint64_t> retractedSlowSeqs;      ///< dispatch seqs that were not slow after all
+    std::vector<Diagnostic> diagnostics;               ///< new or revised (by id)
+    std::vector<std::uint64_t> withdrawnDiagnosticIds; ///< proved false after they were written
+    /// While the loop is blocked: how late the loop probe's due tick already is (ns; -1 when the
+    /// loop is not blocked). The lag it will record when it fires is at least this.
+    std::int64_t lagSoFarNs = -1;
+    std::vector<MemorySample> memory; ///< new samples
+    SparseHistogram lagWindow;        ///< loop lag (µs) recorded since the last delta
     std::vector<std::pair<QString, SparseHistogram>> metricWindows; ///< per metric (µs), since
     std::int64_t loopWallNs = 0; ///< loop probe totals (the writer takes differences)
     std::int64_t loopIdleNs = 0;

@@ -10,12 +10,29 @@
 namespace coroscope {
 
 /// A callback held the event loop longer than the slow-callback threshold (asyncio's
-/// "Executing <Handle> took 0.300 seconds").
+/// "Executing <Handle> took 0.300 seconds"). Said as soon as the watchdog sees the threshold
+/// passed, while the loop is still blocked, and revised as the block goes on and when it ends:
+/// the moment a user most needs it is while it is happening.
 class SlowCallbackRule final : public DiagnosticRule {
 public:
     QString name() const override { return QStringLiteral("slow-callback"); }
     Severity severity() const override { return Severity::Warning; }
     void onSlowCallback(const SlowCallback& slow, const TaskTable& tasks, DiagnosticSink& sink) override;
+    void onSlowCallbackRetracted(std::uint64_t dispatchSeq, DiagnosticSink& sink) override;
+    void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+    /// A run ended during a block (the guard finished it): the last word is how long so far.
+    void onShutdown(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override {
+        onTick(tasks, nowNs, sink);
+    }
+
+private:
+    Diagnostic describe(const SlowCallback& slow, std::int64_t durationNs, const TaskTable& tasks) const;
+
+    struct Ongoing {
+        std::uint64_t diagnosticId = 0;
+        SlowCallback slow; ///< as first seen, without its stack
+    };
+    std::unordered_map<std::uint64_t, Ongoing> m_ongoing; ///< by dispatch seq: still blocking
 };
 
 /// A failed task whose error nobody awaited (asyncio's "Task exception was never retrieved").
