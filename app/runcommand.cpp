@@ -289,6 +289,8 @@ int concludeRun(const ParsedOptions& parsed, WorkloadRun& run, RunStatus status)
     // (and the time series and segments, which the snapshot does not keep). A session that stopped
     // recording (a full disk) is incomplete: then the run's own snapshot.
     const std::optional<QString> sessionError = run.sessionError();
+    if (const std::optional<QString> warning = run.sessionWarning())
+        printError(*warning);
     session::SessionData data;
     if (sessionError) {
         // The run itself went on; what reached the file before the error is still readable.
@@ -313,8 +315,8 @@ int concludeRun(const ParsedOptions& parsed, WorkloadRun& run, RunStatus status)
         return kBadInput;
     if (status == RunStatus::Failed)
         return kWorkloadFailed;
-    if (sessionError)
-        return kLimitHit; // the disk was the limit
+    if (sessionError || run.sessionWarning())
+        return kLimitHit; // the disk was the limit: the session holds less than the run did
     switch (status) {
     case RunStatus::Completed:
     case RunStatus::DurationElapsed:

@@ -11,6 +11,8 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -98,7 +100,7 @@ private Q_SLOTS:
     void sessionHoldsTheRunAndItsTimeSeries();
     void liveSessionIsReadableWhileRunning();
     void sigkilledRunnerLeavesAReadableSession();
-    void fullDiskStopsRecordingNotTheRun();
+    void fullDiskKeepsWhatFits();
     void sigtermStopsTheRunAndFinishesTheSession_data();
     void sigtermStopsTheRunAndFinishesTheSession();
     void damagedCopiesAreReadOrRejectedCleanly();
@@ -273,30 +275,54 @@ void TestSession::sigtermStopsTheRunAndFinishesTheSession() {
              std::uint64_t(0)); // every task ended (cancelled)
 }
 
-void TestSession::fullDiskStopsRecordingNotTheRun() {
+void TestSession::fullDiskKeepsWhatFits() {
     const QTemporaryDir dir;
     const QString script = writeFile(dir, QStringLiteral("endless.js"), kEndless);
     const QString path = dir.filePath(QStringLiteral("full.coroscope"));
-    // A full disk, for this process only: files may not grow past 3 MiB (dash counts 512-byte blocks); 200
-    // tasks switching every 2 ms fill that in about two seconds (SIGXFSZ ignored, so write() fails with EFBIG
-    // as it would with ENOSPC).
+    // A full disk, for this process only: files may not grow past 2 MiB (dash counts 512-byte
+    // blocks); 200 tasks switching every 2 ms make ~4 MB of resume segments a second (SIGXFSZ
+    // ignored, so write() fails with EFBIG as it would with ENOSPC). Once this saved nothing of the
+    // run: its WAL filled in the first 0.3 s and the report said "unfinished after -170 ms".
     QProcess runner;
     runner.start(QStringLiteral("/bin/sh"),
-                 {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -f 6000; exec \"$0\" \"$@\""),
+                 {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -f 4096; exec \"$0\" \"$@\""),
                   QStringLiteral(COROSCOPE_BINARY), QStringLiteral("run"), script,
-                  QStringLiteral("--session"), path, QStringLiteral("--duration"), QStringLiteral("6s"),
+                  QStringLiteral("--session"), path, QStringLiteral("--duration"), QStringLiteral("4s"),
                   QStringLiteral("--param"), QStringLiteral("tickers=200"), QStringLiteral("--param"),
                   QStringLiteral("every=2")});
     QVERIFY(runner.waitForFinished(60'000));
     const QString err = QString::fromUtf8(runner.readAllStandardError());
     QCOMPARE(runner.exitStatus(), QProcess::NormalExit);
-    QVERIFY2(runner.exitCode() == 4, qPrintable(err));
-    QVERIFY2(err.contains(QStringLiteral("the session stopped recording")) && err.contains(path),
-             qPrintable(err));
+    QVERIFY2(runner.exitCode() == 4, qPrintable(err)); // the disk was a limit
+    QVERIFY2(err.contains(QStringLiteral("the disk is nearly full")) && err.contains(path), qPrintable(err));
     QVERIFY2(err.contains(QStringLiteral("duration-elapsed after")), qPrintable(err)); // the run went on
-    const SessionData s = readSession(path); // what was committed is still there
-    QVERIFY(!s.finished);
+    // What fits is kept: the whole run but the resume segments past the room, and how it ended.
+    const SessionData s = readSession(path);
+    QVERIFY(s.finished);
+    QCOMPARE(s.info.status, RunStatus::DurationElapsed);
+    QVERIFY2(s.info.durationNs >= 4'000'000'000, qPrintable(QString::number(s.info.durationNs)));
+    QCOMPARE(s.snapshot.tasksTotal, std::uint64_t(201));
     QVERIFY(!s.timeSeries.empty());
+    QVERIFY2(s.timeSeries.back().tNs - s.info.startNs > 3'500'000'000,
+             qPrintable(QString::number(s.timeSeries.back().tNs - s.info.startNs)));
+    QVERIFY(s.snapshot.drops.segments > 0);
+    QVERIFY(QFileInfo(path).size() <= 2 << 20);
+    // Every report says what is missing, and no time is negative.
+    const QString md = dir.filePath(QStringLiteral("full.md"));
+    const Result report = coroscopeCli({QStringLiteral("report"), path, QStringLiteral("-o"), md});
+    QCOMPARE(report.exitCode, 0);
+    QFile page(md);
+    QVERIFY(page.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(page.readAll());
+    QVERIFY2(text.contains(QStringLiteral("resume segments are not in the session")), qPrintable(text));
+    QVERIFY2(!text.contains(QStringLiteral("after -")), qPrintable(text));
+    const QJsonObject json = QJsonDocument::fromJson(toJsonReport(s.info, s.snapshot, s.warnings)).object();
+    QCOMPARE(json.value(QStringLiteral("run"))
+                 .toObject()
+                 .value(QStringLiteral("incomplete_data"))
+                 .toArray()
+                 .size(),
+             qsizetype(1));
 }
 
 void TestSession::damagedCopiesAreReadOrRejectedCleanly() {

@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <map>
 
 namespace coroscope::session {
@@ -146,7 +147,9 @@ SessionData readSession(const QString& path, ReadOptions options) {
         if (!out.timeSeries.empty())
             snapshot.nowNs = out.timeSeries.back().tNs;
         if (!out.finished && !out.timeSeries.empty())
-            out.info.durationNs = out.timeSeries.back().tNs - out.info.startNs; // up to the last batch
+            // Up to the last batch; never negative (batches before the workload started, and
+            // nothing after: a disk that was full from the start).
+            out.info.durationNs = std::max<std::int64_t>(0, out.timeSeries.back().tNs - out.info.startNs);
         return out;
     } catch (const SqliteError& e) {
         // SQLite names the file and the cause ("file is not a database", "database disk image is

@@ -5,8 +5,10 @@
 
 #include <QFile>
 
+#include <limits>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace coroscope::session {
@@ -104,6 +106,11 @@ std::optional<QString> SessionWriter::error() const {
     return m_error;
 }
 
+std::optional<QString> SessionWriter::warning() const {
+    std::lock_guard lock(m_mutex);
+    return m_warning;
+}
+
 void SessionWriter::run(std::stop_token stop) {
     while (!stop.stop_requested())
         if (auto delta = m_deltas.pop(kBatchInterval))
@@ -119,14 +126,23 @@ void SessionWriter::finish(const std::map<QString, QVariant>& finalMeta) {
     // shutdown diagnostics are in it).
     while (auto delta = m_deltas.pop(std::chrono::milliseconds(0)))
         writeBatch(*delta);
-    if (error())
-        return;
+    // Even after a write error: how the run ended is a few rows in place on the meta page, and
+    // without them the session reads as killed. Room for them is made as for a batch.
+    const auto writeFinalMeta = [&] { inTransaction(*m_db, [&] { writeMetaRows(finalMeta); }); };
     try {
-        inTransaction(*m_db, [&] { writeMetaRows(finalMeta); });
+        try {
+            writeFinalMeta();
+        } catch (const SqliteError& e) {
+            if (!e.isStorage())
+                throw;
+            checkpointForRoom();
+            writeFinalMeta();
+        }
         m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const SqliteError& e) {
         std::lock_guard lock(m_mutex);
-        m_error = QString::fromUtf8(e.what());
+        if (!m_error)
+            m_error = QString::fromUtf8(e.what());
     }
 }
 
@@ -134,26 +150,35 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
     if (error())
         return; // after a write error the deltas are still taken (bounded memory), not written
     std::map<QString, QVariant> meta;
+    std::vector<std::pair<std::int64_t, QString>> logs;
     {
         std::lock_guard lock(m_mutex);
         meta.swap(m_pendingMeta);
+        logs.swap(m_pendingLogs);
     }
     const auto batchStart = std::chrono::steady_clock::now();
+    if (!m_segmentsOffForSpace && !delta.segments.empty() && roomLeft() < kRoomKeptForTheRest)
+        stopSegmentsForSpace(delta.tNs);
     try {
-        inTransaction(*m_db, [&] {
-            auto start = std::chrono::steady_clock::now();
-            writeTasks(delta);
-            m_stats.taskNs += nanosSince(start);
-            start = std::chrono::steady_clock::now();
-            writeSegments(delta);
-            m_stats.segmentNs += nanosSince(start);
-            writeSlowCallbacks(delta);
-            writeDiagnostics(delta);
-            writeTimeSeries(delta);
-            writeLogs();
-            writeCounters(delta);
-            writeMetaRows(meta);
-        });
+        try {
+            tryBatch(delta, meta, logs, !m_segmentsOffForSpace);
+        } catch (const SqliteError& e) {
+            if (!e.isStorage())
+                throw;
+            // A full disk (or a file that may not grow): the WAL holds every page a batch touched
+            // since the last checkpoint, 64 KiB each; folded into the file it gives its room back.
+            checkpointForRoom();
+            try {
+                tryBatch(delta, meta, logs, !m_segmentsOffForSpace);
+            } catch (const SqliteError& again) {
+                if (!again.isStorage() || m_segmentsOffForSpace)
+                    throw;
+                // Still too much: keep the run's tasks, time series and diagnostics, give up the
+                // resume segments (the bulk, and the only part that grows with every switch).
+                tryBatch(delta, meta, logs, false);
+                stopSegmentsForSpace(delta.tNs);
+            }
+        }
         ++m_batches;
         ++m_stats.batches;
         m_stats.taskRows += delta.tasks.size();
@@ -162,6 +187,65 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
     } catch (const SqliteError& e) {
         std::lock_guard lock(m_mutex);
         m_error = QString::fromUtf8(e.what());
+    }
+}
+
+void SessionWriter::tryBatch(const SessionDelta& delta, const std::map<QString, QVariant>& meta,
+                             const std::vector<std::pair<std::int64_t, QString>>& logs, bool withSegments) {
+    const RunningAggregates before = m_agg;
+    try {
+        inTransaction(*m_db, [&] {
+            auto start = std::chrono::steady_clock::now();
+            writeTasks(delta);
+            m_stats.taskNs += nanosSince(start);
+            start = std::chrono::steady_clock::now();
+            writeSegments(delta, withSegments);
+            m_stats.segmentNs += nanosSince(start);
+            writeSlowCallbacks(delta);
+            writeDiagnostics(delta);
+            writeTimeSeries(delta);
+            writeLogs(logs);
+            writeCounters(delta);
+            writeMetaRows(meta);
+        });
+    } catch (...) {
+        m_agg = before;
+        throw;
+    }
+}
+
+void SessionWriter::stopSegmentsForSpace(std::int64_t tNs) {
+    m_segmentsOffForSpace = true;
+    std::lock_guard lock(m_mutex);
+    m_warning = QStringLiteral("%1: the disk is nearly full: resume segments after %2 s are not recorded "
+                               "(tasks, time series and diagnostics still are)")
+                    .arg(m_path)
+                    .arg(double(std::max<std::int64_t>(0, tNs - m_originNs)) / 1e9, 0, 'f', 1);
+}
+
+std::int64_t SessionWriter::roomLeft() {
+    std::int64_t room = std::numeric_limits<std::int64_t>::max();
+    struct statvfs disk {};
+    if (statvfs(QFile::encodeName(m_path).constData(), &disk) == 0)
+        room = std::int64_t(disk.f_bavail) * std::int64_t(disk.f_frsize);
+    rlimit limit{};
+    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        // The pages the file holds, those still in the WAL included (they land in it at the next
+        // checkpoint).
+        Statement pages = m_db->prepare("PRAGMA page_count");
+        Statement pageSize = m_db->prepare("PRAGMA page_size");
+        if (pages.step() && pageSize.step())
+            room = std::min(room, std::int64_t(limit.rlim_cur) - pages.integer(0) * pageSize.integer(0));
+    }
+    return room;
+}
+
+void SessionWriter::checkpointForRoom() noexcept {
+    try {
+        m_db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const SqliteError&) {
+        // A reader holding an old snapshot, or no room for the file to take the pages: the retry
+        // says whether it was enough.
     }
 }
 
@@ -192,21 +276,23 @@ void SessionWriter::writeTasks(const SessionDelta& d) {
     }
 }
 
-void SessionWriter::writeSegments(const SessionDelta& d) {
-    m_segmentsDropped += d.segmentsOverflowed;
-    if (d.segments.empty())
+void SessionWriter::writeSegments(const SessionDelta& d, bool keep) {
+    m_agg.segmentsDropped += d.segmentsOverflowed;
+    if (!keep)
+        m_agg.segmentsDropped += d.segments.size();
+    if (d.segments.empty() || !keep)
         return;
     Statement s = m_db->prepare(
         "INSERT INTO segments (task_id, start_ns, end_ns, ready_ns, exclusive_ns) VALUES (?1,?2,?3,?4,?5)");
     for (const SegmentRow& row : d.segments) {
-        if (m_segmentsWritten >= m_maxSegments) {
-            ++m_segmentsDropped;
+        if (m_agg.segmentsWritten >= m_maxSegments) {
+            ++m_agg.segmentsDropped;
             continue;
         }
         s.bind(1, std::int64_t(row.taskId)).bind(2, row.startNs).bind(3, row.endNs);
         s.bind(4, row.readyNs).bind(5, row.exclusiveNs);
         s.run();
-        ++m_segmentsWritten;
+        ++m_agg.segmentsWritten;
     }
 }
 
@@ -234,24 +320,28 @@ void SessionWriter::writeSlowCallbacks(const SessionDelta& d) {
 }
 
 void SessionWriter::writeDiagnostics(const SessionDelta& d) {
+    if (!d.withdrawnDiagnosticIds.empty()) {
+        Statement del = m_db->prepare("DELETE FROM diagnostics WHERE id = ?1");
+        for (const std::uint64_t id : d.withdrawnDiagnosticIds) {
+            del.bind(1, std::int64_t(id));
+            del.run();
+        }
+    }
     if (d.diagnostics.empty())
         return;
-    Statement s =
-        m_db->prepare("INSERT INTO diagnostics (t_ns, rule, severity, message, task_id, task, location) "
-                      "VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    // By the collector's id: a revised finding (a block that grew) replaces its row.
+    Statement s = m_db->prepare(
+        "INSERT OR REPLACE INTO diagnostics (id, t_ns, rule, severity, message, task_id, task, location) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
     for (const Diagnostic& x : d.diagnostics) {
-        s.bind(1, x.tNs).bind(2, x.rule).bind(3, QString::fromLatin1(severityName(x.severity)));
-        s.bind(4, x.message).bind(5, std::int64_t(x.taskId)).bind(6, x.taskName).bind(7, x.location);
+        s.bind(1, std::int64_t(x.id)).bind(2, x.tNs).bind(3, x.rule);
+        s.bind(4, QString::fromLatin1(severityName(x.severity))).bind(5, x.message);
+        s.bind(6, std::int64_t(x.taskId)).bind(7, x.taskName).bind(8, x.location);
         s.run();
     }
 }
 
-void SessionWriter::writeLogs() {
-    std::vector<std::pair<std::int64_t, QString>> logs;
-    {
-        std::lock_guard lock(m_mutex);
-        logs.swap(m_pendingLogs);
-    }
+void SessionWriter::writeLogs(const std::vector<std::pair<std::int64_t, QString>>& logs) {
     if (logs.empty())
         return;
     Statement s = m_db->prepare("INSERT INTO logs (t_ns, line) VALUES (?1, ?2)");
@@ -274,7 +364,7 @@ void SessionWriter::writeCounters(const SessionDelta& d) {
         {"evicted_tasks", d.drops.evictedTasks},
         {"slow_callbacks_over_limit", d.drops.slowCallbacksOverLimit},
         {"diagnostics_over_limit", d.drops.diagnosticsOverLimit},
-        {"session_segments_dropped", m_segmentsDropped},
+        {"session_segments_dropped", m_agg.segmentsDropped},
         {"session_logs_dropped", logsDropped},
         {"segments_total", d.segmentsTotal},
         {"tasks_total", d.tasksTotal},

@@ -26,12 +26,12 @@ void bindUtilization(Statement& s, int index, std::int64_t wallNs, std::int64_t 
 } // namespace
 
 void SessionWriter::startSecond(std::int64_t second) {
-    m_second = second;
-    m_lagSecond.reset();
-    for (auto& [name, histogram] : m_metricSecond)
+    m_agg.second = second;
+    m_agg.lagSecond.reset();
+    for (auto& [name, histogram] : m_agg.metricSecond)
         histogram.reset();
-    m_secondWallNs = 0;
-    m_secondIdleNs = 0;
+    m_agg.secondWallNs = 0;
+    m_agg.secondIdleNs = 0;
 }
 
 void SessionWriter::writeHistogram(const char* kind, const QString& name, std::int64_t second,
@@ -48,17 +48,17 @@ void SessionWriter::writeHistogram(const char* kind, const QString& name, std::i
 
 void SessionWriter::writeTimeSeries(const SessionDelta& d) {
     const std::int64_t second = std::max<std::int64_t>(0, (d.tNs - m_originNs) / kNanosPerSecond);
-    if (second != m_second)
+    if (second != m_agg.second)
         startSecond(second);
     const Histogram lag = d.lagWindow.toHistogram();
-    m_lagSecond.merge(lag);
-    m_lagWhole.merge(lag);
-    const std::int64_t wall = d.loopWallNs - m_prevWallNs;
-    const std::int64_t idle = d.loopIdleNs - m_prevIdleNs;
-    m_prevWallNs = d.loopWallNs;
-    m_prevIdleNs = d.loopIdleNs;
-    m_secondWallNs += wall;
-    m_secondIdleNs += idle;
+    m_agg.lagSecond.merge(lag);
+    m_agg.lagWhole.merge(lag);
+    const std::int64_t wall = d.loopWallNs - m_agg.prevWallNs;
+    const std::int64_t idle = d.loopIdleNs - m_agg.prevIdleNs;
+    m_agg.prevWallNs = d.loopWallNs;
+    m_agg.prevIdleNs = d.loopIdleNs;
+    m_agg.secondWallNs += wall;
+    m_agg.secondIdleNs += idle;
 
     if (!d.memory.empty()) {
         Statement s = m_db->prepare(
@@ -67,8 +67,8 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
             s.bind(1, m.tNanos).bind(2, m.rssBytes).bind(3, m.heapBytes);
             s.run();
         }
-        m_rssBytes = d.memory.back().rssBytes;
-        m_heapBytes = d.memory.back().heapBytes;
+        m_agg.rssBytes = d.memory.back().rssBytes;
+        m_agg.heapBytes = d.memory.back().heapBytes;
     }
 
     Statement row = m_db->prepare("INSERT OR REPLACE INTO timeseries (t_ns, lag_p50_ns, lag_p90_ns, "
@@ -81,14 +81,19 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
     bindPercentileNs(row, 2, lag, 50);
     bindPercentileNs(row, 3, lag, 90);
     bindPercentileNs(row, 4, lag, 99);
-    bindPercentileNs(row, 5, lag, 100);
+    // No tick in this window because the loop is blocked: the max is how late the due tick is
+    // already, so the chart shows the blocked span growing instead of stopping at its start.
+    if (lag.count() == 0 && d.lagSoFarNs >= 0)
+        row.bind(5, d.lagSoFarNs);
+    else
+        bindPercentileNs(row, 5, lag, 100);
     bindUtilization(row, 6, wall, idle);
-    if (m_rssBytes >= 0)
-        row.bind(7, m_rssBytes);
+    if (m_agg.rssBytes >= 0)
+        row.bind(7, m_agg.rssBytes);
     else
         row.bindNull(7);
-    if (m_heapBytes >= 0)
-        row.bind(8, m_heapBytes);
+    if (m_agg.heapBytes >= 0)
+        row.bind(8, m_agg.heapBytes);
     else
         row.bindNull(8);
     for (int s = 0; s < kTaskStateCount; ++s)
@@ -107,23 +112,23 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
         bindPercentileNs(metricRow, 6, h, 99);
         bindPercentileNs(metricRow, 7, h, 100);
         metricRow.run();
-        m_metricSecond[name].merge(h);
-        m_metricWhole[name].merge(h);
-        writeHistogram("metric", name, second, m_metricSecond[name]);
-        writeHistogram("metric", name, -1, m_metricWhole[name]);
+        m_agg.metricSecond[name].merge(h);
+        m_agg.metricWhole[name].merge(h);
+        writeHistogram("metric", name, second, m_agg.metricSecond[name]);
+        writeHistogram("metric", name, -1, m_agg.metricWhole[name]);
     }
-    writeHistogram("lag", QStringLiteral(""), second, m_lagSecond);
-    writeHistogram("lag", QStringLiteral(""), -1, m_lagWhole);
+    writeHistogram("lag", QStringLiteral(""), second, m_agg.lagSecond);
+    writeHistogram("lag", QStringLiteral(""), -1, m_agg.lagWhole);
 
     Statement loopSecond = m_db->prepare(
         "INSERT OR REPLACE INTO loop_seconds (second, t_ns, lag_p50_ns, lag_p99_ns, lag_max_ns, utilization, "
         "tasks_created, tasks_scheduled, tasks_running, tasks_suspended, tasks_completed, tasks_failed, "
         "tasks_cancelled) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)");
     loopSecond.bind(1, second).bind(2, d.tNs);
-    bindPercentileNs(loopSecond, 3, m_lagSecond, 50);
-    bindPercentileNs(loopSecond, 4, m_lagSecond, 99);
-    bindPercentileNs(loopSecond, 5, m_lagSecond, 100);
-    bindUtilization(loopSecond, 6, m_secondWallNs, m_secondIdleNs);
+    bindPercentileNs(loopSecond, 3, m_agg.lagSecond, 50);
+    bindPercentileNs(loopSecond, 4, m_agg.lagSecond, 99);
+    bindPercentileNs(loopSecond, 5, m_agg.lagSecond, 100);
+    bindUtilization(loopSecond, 6, m_agg.secondWallNs, m_agg.secondIdleNs);
     for (int s = 0; s < kTaskStateCount; ++s)
         loopSecond.bind(7 + s, std::int64_t(d.tasksByState[std::size_t(s)]));
     loopSecond.run();

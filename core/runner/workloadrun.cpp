@@ -106,6 +106,10 @@ std::optional<QString> WorkloadRun::sessionError() const {
     return m_session ? m_session->error() : std::nullopt;
 }
 
+std::optional<QString> WorkloadRun::sessionWarning() const {
+    return m_session ? m_session->warning() : std::nullopt;
+}
+
 std::map<QString, QVariant> WorkloadRun::finalMeta() const {
     std::map<QString, QVariant> meta{{QStringLiteral("duration_ns"), qlonglong(m_info.durationNs)},
                                      {QStringLiteral("status"), runStatusName(m_info.status)}};

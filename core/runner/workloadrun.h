@@ -57,6 +57,8 @@ public:
     std::optional<QString> recordSession(const QString& path);
     /// A write error of the session (a full disk): the run went on; what was written is kept.
     std::optional<QString> sessionError() const;
+    /// What the session gave up to go on recording (a full disk: the resume segments).
+    std::optional<QString> sessionWarning() const;
 
     /// Runs to the end; the status tells how it ended. Call once, after load().
     QCoro::Task<RunStatus> run();
