@@ -147,8 +147,14 @@ Problem checkRun(const QJsonObject& run) {
                                  {"slow_threshold_ms", Kind::Number},
                                  {"seed", Kind::Number},
                                  {"params", Kind::Object},
-                                 {"coroscope_version", Kind::String}}))
+                                 {"coroscope_version", Kind::String},
+                                 {"incomplete_data", Kind::Array}}))
         return p;
+    const QJsonArray notes = run.value(QLatin1String("incomplete_data")).toArray();
+    for (qsizetype i = 0; i < notes.size(); ++i)
+        if (Problem p =
+                checkValue(notes.at(i), path + QStringLiteral(".incomplete_data[%1]").arg(i), Kind::String))
+            return p;
     const QJsonObject params = run.value(QLatin1String("params")).toObject();
     for (auto it = params.constBegin(); it != params.constEnd(); ++it)
         if (Problem p = checkValue(it.value(), path + QStringLiteral(".params.") + it.key(), Kind::String))

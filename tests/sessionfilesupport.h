@@ -11,6 +11,7 @@ struct Result {
     int exitCode = -1;
     bool crashed = false;
     QString err;
+    QString out;
 };
 
 /// `coroscope ARGS`, or `PREFIX... coroscope ARGS` (another user, through setpriv).
@@ -22,7 +23,8 @@ inline Result coroscopeCli(const QStringList& arguments, const QStringList& pref
         process.kill();
     process.waitForFinished();
     return {process.exitCode(), process.exitStatus() != QProcess::NormalExit,
-            QString::fromUtf8(process.readAllStandardError())};
+            QString::fromUtf8(process.readAllStandardError()),
+            QString::fromUtf8(process.readAllStandardOutput())};
 }
 
 inline QByteArray contents(const QString& path) {

@@ -15,6 +15,8 @@
 #include "reading/sessionreader.h"
 #include "report/reportformat.h"
 #include "run/taskstoreworker.h"
+#include "session/sqlite.h"
+#include "syntheticsession.h"
 #include "testsupport.h"
 
 #include <QAbstractItemModelTester>
@@ -84,6 +86,7 @@ private Q_SLOTS:
     void runsAnExampleAndShowsWhatItFound();
     void crashedRunShowsTheBannerAndKeepsTheData();
     void overviewSaysTheLoopIsBlockedNow();
+    void overviewSaysWhatIsMissing();
     void timeChartBreaksAtGapsAndFitsItsPoints();
     void chartsFollowADarkPalette();
     void startPageRunsAnExampleWithTheRunSettings();
@@ -347,6 +350,26 @@ void TestMainWindow::overviewSaysTheLoopIsBlockedNow() {
     w.stop();
     QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));
     QVERIFY(test::spinUntil([&] { return !w.overviewText().contains(QStringLiteral("blocked now")); }, 5s));
+}
+
+// Dropped events, resume segments a full disk cost, a truncated file: said where the figures
+// are read (before, only `coroscope report` said so, on stderr).
+void TestMainWindow::overviewSaysWhatIsMissing() {
+    const QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("lossy.coroscope"));
+    test::writeSyntheticSession(path, 20, 2);
+    {
+        session::Database db(path, session::Database::Mode::Create);
+        db.exec("INSERT OR REPLACE INTO counters (name, value) VALUES ('dropped_records', 7), "
+                "('session_segments_dropped', 1234)");
+    }
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    QVERIFY(w.openSession(path));
+    QVERIFY2(
+        test::spinUntil([&] { return w.overviewText().contains(QStringLiteral("Incomplete data")); }, 10s),
+        qPrintable(w.overviewText()));
+    QVERIFY(w.overviewText().contains(QStringLiteral("7 events were dropped")));
+    QVERIFY(w.overviewText().contains(QStringLiteral("1234 resume segments are not in the session")));
 }
 
 void TestMainWindow::crashedRunShowsTheBannerAndKeepsTheData() {

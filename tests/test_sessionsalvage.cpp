@@ -9,6 +9,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -243,6 +246,25 @@ void TestSessionSalvage::truncatedSessionKeepsWhatIsIntact() {
                  qPrintable(r.err));
     const auto problem = validateJsonReport(contents(json));
     QVERIFY2(!problem, qPrintable(problem.value_or(QString())));
+    // Not only on stderr: the report itself says what is missing, as do the other formats and
+    // the diff (before, only stderr did).
+    QStringList inReport;
+    for (const QJsonValue& note : QJsonDocument::fromJson(contents(json))
+                                      .object()
+                                      .value(QStringLiteral("run"))
+                                      .toObject()
+                                      .value(QStringLiteral("incomplete_data"))
+                                      .toArray())
+        inReport << note.toString();
+    QCOMPARE(inReport.mid(0, cut.warnings.size()), cut.warnings);
+    const QString md = m_dir.filePath(QStringLiteral("cut-%1.md").arg(percent));
+    QCOMPARE(coroscopeCli({QStringLiteral("report"), path, QStringLiteral("-o"), md}).exitCode, 0);
+    QVERIFY(QString::fromUtf8(contents(md)).contains(QStringLiteral("the file is cut short")));
+    const Result diff = coroscopeCli({QStringLiteral("diff"), recorded(), path});
+    QVERIFY2(diff.out.contains(QStringLiteral("B: incomplete data: ") + path +
+                               QStringLiteral(": the file is cut short")),
+             qPrintable(diff.out + diff.err));
+    QVERIFY2(!diff.out.contains(QStringLiteral("A: incomplete data")), qPrintable(diff.out));
     // Every other format, the Chrome trace too (it reads the segments): written, or refused in words.
     for (const char* other : {"r.html", "r.csv", "r.md", "r.trace.json"}) {
         const Result o = coroscopeCli(

@@ -2,6 +2,7 @@
 
 #include "report/htmlparts_p.h"
 #include "report/htmlsections_p.h"
+#include "report/incompletedata.h"
 
 #include <QCryptographicHash>
 #include <QFileInfo>
@@ -48,6 +49,8 @@ li.warning { border-color: #d4a72c !important; }
 li.info { border-color: #0969da !important; }
 li.ok { border-color: #1a7f37 !important; }
 .where, .note { color: var(--muted); }
+.lost { color: var(--fg); border-left: 4px solid #d4a72c; padding: 0.2em 0.7em; background: var(--head); }
+.lost ul { margin: 0.2em 0; }
 .charts { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
 figure.chart { margin: 0.5em 0; width: 540px; max-width: 100%; }
 figure.chart svg { width: 100%; height: auto; font: 11px system-ui, sans-serif; }
@@ -137,7 +140,7 @@ QString header(const session::SessionData& data) {
                               "<a href=\"#script\">Script</a></nav>\n");
 }
 
-QString verdicts(const RunInfo& run, const RunSnapshot& s) {
+QString verdicts(const RunInfo& run, const RunSnapshot& s, const QStringList& readWarnings) {
     std::vector<const Diagnostic*> sorted;
     for (const Diagnostic& d : s.diagnostics)
         sorted.push_back(&d);
@@ -167,14 +170,14 @@ QString verdicts(const RunInfo& run, const RunSnapshot& s) {
     if (sorted.size() > kVerdictRows)
         h += QStringLiteral("<p class=\"note\">") + QString::number(sorted.size() - kVerdictRows) +
              QStringLiteral(" more findings are in the JSON report.</p>\n");
-    // Lost records make every figure below a lower bound; say so where it is read first.
-    const DropCounters& drops = s.drops;
-    if (drops.records || drops.evictedTasks || drops.slowCallbacksOverLimit || drops.diagnosticsOverLimit)
-        h += QStringLiteral("<p class=\"note\">Incomplete data: ") + QString::number(drops.records) +
-             QStringLiteral(" records dropped, ") + QString::number(drops.evictedTasks) +
-             QStringLiteral(" finished tasks evicted, ") + QString::number(drops.slowCallbacksOverLimit) +
-             QStringLiteral(" slow callbacks and ") + QString::number(drops.diagnosticsOverLimit) +
-             QStringLiteral(" findings over their limits.</p>\n");
+    // What is missing makes every figure below incomplete; say so where it is read first.
+    const QStringList lost = incompleteDataNotes(s, readWarnings);
+    if (!lost.isEmpty()) {
+        h += QStringLiteral("<div class=\"note lost\"><strong>Incomplete data:</strong><ul>\n");
+        for (const QString& note : lost)
+            h += QStringLiteral("<li>") + esc(note) + QStringLiteral("</li>\n");
+        h += QStringLiteral("</ul></div>\n");
+    }
     return h;
 }
 
@@ -237,7 +240,7 @@ QByteArray toHtmlReport(const session::SessionData& data) {
             QStringLiteral(" — Coroscope</title>\n<style>") + QLatin1String(kStyle) +
             QStringLiteral("</style>\n</head>\n<body>\n");
     html += header(data);
-    html += verdicts(run, s);
+    html += verdicts(run, s, data.warnings);
     html += QStringLiteral("<h2 id=\"loop\">Event loop</h2>\n") + loopCharts(data) + loopTable(s);
     html += QStringLiteral("<h2 id=\"slow\">Slow callbacks</h2>\n") + slowCallbacksTable(run, s);
     html += QStringLiteral("<h2 id=\"latency\">Latency</h2>\n") + latencyTable(s) + latencyCharts(data);

@@ -1,6 +1,7 @@
 #include "report/jsonreport.h"
 
 #include "model/format.h"
+#include "report/incompletedata.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -46,7 +47,7 @@ QJsonObject distribution(const Histogram& micros) {
     };
 }
 
-QJsonObject runObject(const RunInfo& run) {
+QJsonObject runObject(const RunInfo& run, const RunSnapshot& snapshot, const QStringList& readWarnings) {
     QJsonObject params;
     for (const auto& [name, value] : run.params)
         params.insert(name, value); // a repeated --param keeps its last value, as the runner does
@@ -59,6 +60,8 @@ QJsonObject runObject(const RunInfo& run) {
         {QStringLiteral("seed"), qint64(run.seed)},
         {QStringLiteral("params"), params},
         {QStringLiteral("coroscope_version"), run.coroscopeVersion},
+        {QStringLiteral("incomplete_data"),
+         QJsonArray::fromStringList(incompleteDataNotes(snapshot, readWarnings))},
     };
 }
 
@@ -165,7 +168,7 @@ QJsonArray diagnosticsArray(const RunSnapshot& snapshot) {
 }
 } // namespace
 
-QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot) {
+QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const QStringList& readWarnings) {
     QJsonArray latency;
     for (const LatencyMetric& metric : snapshot.latency) {
         QJsonObject item = distribution(metric.micros);
@@ -174,7 +177,7 @@ QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot) {
     }
     const QJsonObject root{
         {QStringLiteral("schema"), QLatin1String(kJsonReportSchema)},
-        {QStringLiteral("run"), runObject(run)},
+        {QStringLiteral("run"), runObject(run, snapshot, readWarnings)},
         {QStringLiteral("slow_callbacks"), slowCallbacksArray(run, snapshot)},
         {QStringLiteral("tasks"), tasksObject(run, snapshot)},
         {QStringLiteral("latency"), latency},

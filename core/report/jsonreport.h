@@ -4,6 +4,7 @@
 #include "model/runmodel.h"
 
 #include <QByteArray>
+#include <QStringList>
 
 namespace coroscope {
 
@@ -12,6 +13,8 @@ namespace coroscope {
 inline constexpr char kJsonReportSchema[] = "coroscope-report/1";
 
 /// The machine-readable report of one run (`coroscope-report/1`), as indented UTF-8 JSON.
-QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot);
+/// `readWarnings`: what could not be read of the session it comes from (SessionData::warnings).
+QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot,
+                        const QStringList& readWarnings = {});
 
 } // namespace coroscope

@@ -1,6 +1,7 @@
 #include "report/markdownreport.h"
 
 #include "model/format.h"
+#include "report/incompletedata.h"
 
 #include <QFileInfo>
 #include <QStringList>
@@ -262,14 +263,8 @@ QString verdicts(const session::SessionData& data) {
             lines << QStringLiteral("  - … and ") +
                          plural(sorted.size() - kDiagnosticRules, "more rule", "more rules");
     }
-    const DropCounters& drops = s.drops;
-    if (drops.records || drops.evictedTasks || drops.slowCallbacksOverLimit || drops.diagnosticsOverLimit)
-        lines << QStringLiteral("- ⚠️ **Incomplete data:** ") + QString::number(drops.records) +
-                     QStringLiteral(" records dropped, ") + QString::number(drops.evictedTasks) +
-                     QStringLiteral(" finished tasks evicted, ") +
-                     QString::number(drops.slowCallbacksOverLimit) + QStringLiteral(" slow callbacks and ") +
-                     QString::number(drops.diagnosticsOverLimit) +
-                     QStringLiteral(" findings over their limits.");
+    for (const QString& note : incompleteDataNotes(s, data.warnings))
+        lines << QStringLiteral("- ⚠️ **Incomplete data:** ") + text(note, 400);
     return QStringLiteral("\n### Verdicts\n\n") + lines.join(u'\n') + u'\n';
 }
 

@@ -51,7 +51,7 @@ QString reportExtensions() {
 QByteArray renderReport(ReportFormat format, const session::SessionData& data, const ReportOptions& options) {
     switch (format) {
     case ReportFormat::Json:
-        return toJsonReport(data.info, data.snapshot);
+        return toJsonReport(data.info, data.snapshot, data.warnings);
     case ReportFormat::Html:
         return toHtmlReport(data);
     case ReportFormat::Csv:

@@ -1,6 +1,7 @@
 #include "report/sessiondiff.h"
 
 #include "model/format.h"
+#include "report/incompletedata.h"
 
 #include <QStringList>
 
@@ -180,6 +181,8 @@ SessionDiff diffSessions(const session::SessionData& a, const session::SessionDa
     diff.runB = b.info;
     diff.finishedA = a.finished || a.path.isEmpty();
     diff.finishedB = b.finished || b.path.isEmpty();
+    diff.incompleteA = incompleteDataNotes(a.snapshot, a.warnings);
+    diff.incompleteB = incompleteDataNotes(b.snapshot, b.warnings);
     diff.tolerance = tolerance;
     RowBuilder rows(diff.rows);
     const RunSnapshot& sa = a.snapshot;
@@ -323,10 +326,18 @@ QString diffText(const SessionDiff& diff) {
                (params.isEmpty() ? QString() : QStringLiteral(", ") + printable(params.join(u' '))) +
                (finished ? QString() : QStringLiteral(" (unfinished session)")) + u'\n';
     };
+    const auto incomplete = [&](const QString& label, const QStringList& notes) {
+        QString lines;
+        for (const QString& note : notes)
+            lines += QStringLiteral("  ") + label + QStringLiteral(": incomplete data: ") + printable(note) +
+                     u'\n';
+        return lines;
+    };
     QString out = describe(QStringLiteral("A"), diff.pathA, diff.runA, diff.finishedA) +
+                  incomplete(QStringLiteral("A"), diff.incompleteA) +
                   describe(QStringLiteral("B"), diff.pathB, diff.runB, diff.finishedB) +
-                  QStringLiteral("Tolerance: ") + QString::number(diff.tolerance * 100.0, 'g', 6) +
-                  QStringLiteral(" %\n");
+                  incomplete(QStringLiteral("B"), diff.incompleteB) + QStringLiteral("Tolerance: ") +
+                  QString::number(diff.tolerance * 100.0, 'g', 6) + QStringLiteral(" %\n");
     const auto row = [&](const QString& what, const QString& a, const QString& b, const QString& delta,
                          const QString& ratio, const QString& verdict) -> QString {
         return QStringLiteral("  ") + what.left(60).leftJustified(w[0]) + QStringLiteral("  ") +

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <vector>
@@ -49,6 +50,9 @@ struct SessionDiff {
     QString pathA, pathB;
     RunInfo runA, runB;
     bool finishedA = true, finishedB = true;
+    /// What each side's figures do not include (incompleteDataNotes()): a row compared with an
+    /// incomplete side is compared with a lower bound.
+    QStringList incompleteA, incompleteB;
     double tolerance = 0.10; ///< relative: a change counts when |b - a| > tolerance · a
     std::vector<DiffRow> rows;
 

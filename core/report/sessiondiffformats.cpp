@@ -45,7 +45,8 @@ QJsonValue jsonValue(DiffUnit unit, const std::optional<double>& v) {
     return *v;
 }
 
-QJsonObject sideObject(const QString& path, const RunInfo& run, bool finished) {
+QJsonObject sideObject(const QString& path, const RunInfo& run, bool finished,
+                       const QStringList& incomplete) {
     QJsonObject params;
     for (const auto& [name, value] : run.params)
         params.insert(name, value);
@@ -56,6 +57,7 @@ QJsonObject sideObject(const QString& path, const RunInfo& run, bool finished) {
         {QStringLiteral("finished"), finished},
         {QStringLiteral("duration_ms"), std::round(double(run.durationNs) / 1e3) / 1e3},
         {QStringLiteral("params"), params},
+        {QStringLiteral("incomplete_data"), QJsonArray::fromStringList(incomplete)},
     };
 }
 
@@ -70,6 +72,14 @@ QString valueText(const DiffRow& r, const std::optional<double>& v) {
 }
 QString deltaText(const DiffRow& r) {
     return r.delta() ? formatDiffValue(r.unit, *r.delta(), true) : QStringLiteral("—");
+}
+
+QString markdownIncomplete(const char* label, const QStringList& notes) {
+    QString lines;
+    for (const QString& note : notes)
+        lines += QStringLiteral("⚠️ ") + QLatin1String(label) + QStringLiteral(" incomplete data: ") +
+                 markdown::text(note, 400) + QStringLiteral("  \n");
+    return lines;
 }
 
 QString markdownSide(const char* label, const QString& path, const RunInfo& run, bool finished) {
@@ -141,6 +151,14 @@ QString htmlSide(const char* label, const QString& path, const RunInfo& run, boo
            QStringLiteral("</td><td>") + params.join(QStringLiteral("<br>")) + QStringLiteral("</td></tr>\n");
 }
 
+QString htmlIncomplete(const char* label, const QStringList& notes) {
+    QString h;
+    for (const QString& note : notes)
+        h += QStringLiteral("<p class=\"note\"><strong>") + QLatin1String(label) +
+             QStringLiteral(" incomplete data:</strong> ") + esc(note, 400) + QStringLiteral("</p>\n");
+    return h;
+}
+
 } // namespace
 
 QByteArray diffJson(const SessionDiff& diff) {
@@ -169,8 +187,8 @@ QByteArray diffJson(const SessionDiff& diff) {
     const QJsonObject root{
         {QStringLiteral("schema"), QLatin1String(kDiffJsonSchema)},
         {QStringLiteral("tolerance"), diff.tolerance},
-        {QStringLiteral("a"), sideObject(diff.pathA, diff.runA, diff.finishedA)},
-        {QStringLiteral("b"), sideObject(diff.pathB, diff.runB, diff.finishedB)},
+        {QStringLiteral("a"), sideObject(diff.pathA, diff.runA, diff.finishedA, diff.incompleteA)},
+        {QStringLiteral("b"), sideObject(diff.pathB, diff.runB, diff.finishedB, diff.incompleteB)},
         {QStringLiteral("summary"),
          QJsonObject{{QStringLiteral("regressions"), qint64(diff.count(DiffVerdict::Regression))},
                      {QStringLiteral("improvements"), qint64(diff.count(DiffVerdict::Improvement))},
@@ -185,8 +203,10 @@ QByteArray diffMarkdown(const SessionDiff& diff) {
     QString md = QStringLiteral("## Coroscope diff: ") + markdown::code(fileName(diff.pathA)) +
                  QStringLiteral(" → ") + markdown::code(fileName(diff.pathB)) + QStringLiteral("\n\n") +
                  markdownSide("**A** (baseline): ", diff.pathA, diff.runA, diff.finishedA) +
-                 markdownSide("**B**: ", diff.pathB, diff.runB, diff.finishedB) + QStringLiteral("\n**") +
-                 diffSummary(diff) + QStringLiteral("**\n\n");
+                 markdownIncomplete("A", diff.incompleteA) +
+                 markdownSide("**B**: ", diff.pathB, diff.runB, diff.finishedB) +
+                 markdownIncomplete("B", diff.incompleteB) + QStringLiteral("\n**") + diffSummary(diff) +
+                 QStringLiteral("**\n\n");
     // The changes first, where a reviewer looks; every row below, folded on GitHub.
     QString changes;
     for (const DiffRow& r : diff.rows)
@@ -213,8 +233,9 @@ QByteArray diffHtml(const SessionDiff& diff) {
         QStringLiteral("</strong></p>\n<table>\n<tr><th></th><th>Session</th><th>Script</th><th>Status</th>"
                        "<th>Duration</th><th>Parameters</th></tr>\n") +
         htmlSide("A", diff.pathA, diff.runA, diff.finishedA) +
-        htmlSide("B", diff.pathB, diff.runB, diff.finishedB) +
-        QStringLiteral("</table>\n<table>\n<tr><th>What</th><th>A</th><th>B</th><th>Δ</th><th>Ratio</th>"
+        htmlSide("B", diff.pathB, diff.runB, diff.finishedB) + QStringLiteral("</table>\n") +
+        htmlIncomplete("A", diff.incompleteA) + htmlIncomplete("B", diff.incompleteB) +
+        QStringLiteral("<table>\n<tr><th>What</th><th>A</th><th>B</th><th>Δ</th><th>Ratio</th>"
                        "<th>Verdict</th></tr>\n");
     QString section;
     for (const DiffRow& r : diff.rows) {

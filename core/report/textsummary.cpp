@@ -1,6 +1,7 @@
 #include "report/textsummary.h"
 
 #include "model/format.h"
+#include "report/incompletedata.h"
 
 #include <QStringList>
 
@@ -67,8 +68,8 @@ QString textSummary(const RunInfo* info, const RunSnapshot& s) {
     for (const Diagnostic& d : s.diagnostics)
         out << QStringLiteral("  [%1] %2: %3")
                    .arg(QString::fromLatin1(severityName(d.severity)), d.rule, d.message);
-    if (s.drops.records)
-        out << QStringLiteral("Dropped records: %1 (the collector fell behind)").arg(s.drops.records);
+    for (const QString& note : incompleteDataNotes(s))
+        out << QStringLiteral("Incomplete data: ") + note;
     return out.join(u'\n') + u'\n';
 }
 

@@ -9,6 +9,7 @@
 #include "models/tasktablemodel.h"
 #include "panels/scripteditor.h"
 #include "panels/startpage.h"
+#include "report/incompletedata.h"
 #include "report/scriptlocation.h"
 #include "run/taskstoreworker.h"
 
@@ -247,7 +248,7 @@ void MainWindow::run() {
         return;
     }
     m_elapsed->start();
-    m_tail->follow(session);
+    m_tail->follow(session, SessionTail::Source::LiveRunner);
     showStatus();
 }
 
@@ -315,6 +316,16 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
                                  .arg(s.loopUtilization * 100, 0, 'f', 1)
                                  .arg(formatBytes(double(s.memoryStats.rssEndBytes)))
                                  .arg(formatDuration(s.loopLagMicros.max() * 1000));
+    // What the figures above do not include (a truncated file, dropped events, a full disk):
+    // said here, where they are read, as every report format says it.
+    const QStringList lost = incompleteDataNotes(s, data->warnings);
+    if (!lost.isEmpty()) {
+        QStringList escaped;
+        for (const QString& note : lost)
+            escaped << note.toHtmlEscaped();
+        text += tr("<br><span style=\"color:#9a6700\"><b>Incomplete data</b>: %1</span>")
+                    .arg(escaped.join(QStringLiteral("; ")));
+    }
     m_overview->setText(text);
     m_verdicts->clear();
     for (const Diagnostic& d : s.diagnostics) {
