@@ -86,8 +86,9 @@ void compare(const QJsonValue& expected, const QJsonValue& actual, const QString
         bool ok = e == a;
         if (key.endsWith(QLatin1String("_ms")) || key == QLatin1String("utilization"))
             ok = std::abs(a - e) <= 150 || (a > 0 && e > 0 && a / e < 3 && e / a < 3); // timings
-        else if (path.startsWith(QLatin1String("loop."))) // probe ticks: one per 10 ms of the run
-            ok = std::abs(a - e) <= std::max(10.0, e / 2);
+        else if (path.startsWith(QLatin1String("loop."))) // probe ticks: one per 10 ms of the run,
+            // so as loose as the run's duration (a loaded machine ran it in 400 ms, not 141 ms)
+            ok = std::abs(a - e) <= 10 || (a > 0 && e > 0 && a / e < 3 && e / a < 3);
         else if (key == QLatin1String("resumes"))
             // How many wake-ups a gather takes depends on how many of its tasks end in one tick.
             ok = std::abs(a - e) <= std::max(3.0, e);

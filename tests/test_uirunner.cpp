@@ -42,12 +42,23 @@ constexpr char kGrowing[] =
 constexpr char kEndless[] =
     "function* main() { for (let i = 0; ; ++i) { yield sleep(20); log('tick ' + i); } }\n";
 
+/// A finished session, written by `coroscope run` of a one-line script.
+bool runnerWritesASession(const QTemporaryDir& dir, const QString& session) {
+    QProcess run;
+    run.start(QStringLiteral(COROSCOPE_BINARY),
+              {QStringLiteral("run"),
+               writeFile(dir, QStringLiteral("quick.js"), "function* main() { yield sleep(1); }\n"),
+               QStringLiteral("--session"), session});
+    return run.waitForFinished(30'000) && run.exitCode() == 0;
+}
+
 } // namespace
 
 class TestUiRunner : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void runIsFollowedLiveUntilItsSessionIsFinished();
+    void aSessionBeingCreatedIsNotAnError();
     void stopEndsTheRunWithItsSessionFinished();
     void crashedRunnerGivesABannerAndKeepsTheData();
     void badScriptIsReportedNotCrashed();
@@ -55,6 +66,44 @@ private Q_SLOTS:
     void thresholdChangesWhileRunning();
     void screenshotsOfEachPanel();
 };
+
+// Before: every successful run showed "not a Coroscope session (no schema version)" or "empty
+// file" for a while, and the window stopped following: it had read the file between the runner
+// creating it and writing its schema. A runner's file becomes a session; a saved one is an error.
+void TestUiRunner::aSessionBeingCreatedIsNotAnError() {
+    const QTemporaryDir dir;
+    const QString path = writeFile(dir, QStringLiteral("starting.coroscope"), QByteArray());
+    SessionTail live;
+    QSignalSpy liveFailed(&live, &SessionTail::failed);
+    QSignalSpy liveUpdated(&live, &SessionTail::updated);
+    live.follow(path, SessionTail::Source::LiveRunner, 20ms);
+    QTest::qWait(200);
+    QCOMPARE(liveFailed.count(), 0);
+    QVERIFY(live.readsDone() >= 3); // it was read, empty, and it kept looking
+    SessionTail saved;
+    QSignalSpy savedFailed(&saved, &SessionTail::failed);
+    saved.follow(path, SessionTail::Source::SavedFile, 20ms);
+    QVERIFY(savedFailed.wait(5000));
+    QVERIFY2(savedFailed.at(0).at(0).toString().contains(path),
+             qPrintable(savedFailed.at(0).at(0).toString()));
+    // The runner's schema lands: the live tail reads it.
+    const QString source = dir.filePath(QStringLiteral("written.coroscope"));
+    QVERIFY(runnerWritesASession(dir, source));
+    QFile::remove(path);
+    QVERIFY(QFile::copy(source, path));
+    QVERIFY(test::spinUntil(
+        [&] { return liveUpdated.count() > 0 && live.latest() && live.latest()->finished; }, 10s));
+    QCOMPARE(liveFailed.count(), 0);
+    // Once the runner has ended, a file that is still no session is an error after all.
+    const QString never = writeFile(dir, QStringLiteral("never.coroscope"), QByteArray());
+    SessionTail ended;
+    QSignalSpy endedFailed(&ended, &SessionTail::failed);
+    ended.follow(never, SessionTail::Source::LiveRunner, 20ms);
+    QTest::qWait(100);
+    QCOMPARE(endedFailed.count(), 0);
+    ended.finalRead();
+    QVERIFY(endedFailed.wait(5000));
+}
 
 void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
     const QTemporaryDir dir;
@@ -81,7 +130,7 @@ void TestUiRunner::runIsFollowedLiveUntilItsSessionIsFinished() {
     });
     const QString session = dir.filePath(QStringLiteral("live.coroscope"));
     QVERIFY(runner.start(RunRequest{writeFile(dir, QStringLiteral("growing.js"), kGrowing), session}));
-    tail.follow(session);
+    tail.follow(session, SessionTail::Source::LiveRunner);
     QVERIFY(runner.isRunning());
     QVERIFY(test::spinUntil([&] { return outcome.has_value() && tail.latest() && tail.latest()->finished; },
                             30s));
@@ -144,7 +193,7 @@ void TestUiRunner::crashedRunnerGivesABannerAndKeepsTheData() {
     });
     const QString session = dir.filePath(QStringLiteral("crashed.coroscope"));
     QVERIFY(runner.start(RunRequest{writeFile(dir, QStringLiteral("endless.js"), kEndless), session}));
-    tail.follow(session);
+    tail.follow(session, SessionTail::Source::LiveRunner);
     QVERIFY(test::spinUntil([&] { return logLines.size() >= 10; }, 20s));
     pid = runner.findChild<QProcess*>()->processId();
     // At the loop thread (the main thread: its id is the pid): the runner catches it, finishes

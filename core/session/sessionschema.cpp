@@ -59,8 +59,11 @@ void createSchema(Database& db) {
     db.exec("PRAGMA page_size = 65536");
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
-    db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+    // One commit for the id, the tables and the version: a reader that comes in between (the
+    // window, following a run as it starts) sees either an empty file or a whole session, never
+    // a file with the id and no schema version yet.
     db.exec("BEGIN");
+    db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
     db.exec(kSchema);
     db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
     db.exec("COMMIT");

@@ -18,9 +18,10 @@ SessionTail::SessionTail(QObject* parent)
 
 SessionTail::~SessionTail() = default;
 
-void SessionTail::follow(const QString& path, std::chrono::milliseconds interval) {
+void SessionTail::follow(const QString& path, Source source, std::chrono::milliseconds interval) {
     ++m_generation;
     m_path = path;
+    m_source = source;
     m_latest.reset();
     m_stopAfterRead = false;
     m_timer.start(interval);
@@ -71,6 +72,10 @@ void SessionTail::onRead(std::uint64_t generation, Outcome outcome) {
         return; // another file meanwhile
     ++m_reads;
     if (const auto* error = std::get_if<QString>(&outcome)) {
+        // A runner creates the file, then its schema: a read in between sees an empty file or
+        // one without a schema version. That is "not yet", never an error to show.
+        if (m_source == Source::LiveRunner && !m_latest && !m_stopAfterRead)
+            return;
         m_timer.stop();
         Q_EMIT failed(*error);
         return;

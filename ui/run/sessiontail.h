@@ -23,8 +23,13 @@ public:
     explicit SessionTail(QObject* parent = nullptr);
     ~SessionTail() override;
 
+    /// Who is behind the file: a saved session (an error is final at once), or a runner that is
+    /// creating it now (then, until the first good read, the file is empty or has no schema yet:
+    /// not an error, only not yet a session; finalRead() makes the next error final).
+    enum class Source { SavedFile, LiveRunner };
     /// Starts following `path` (forgets the previous file). The file may not exist yet.
-    void follow(const QString& path, std::chrono::milliseconds interval = std::chrono::milliseconds(100));
+    void follow(const QString& path, Source source = Source::SavedFile,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(100));
     /// Reads once more now (after the runner ended: its last batch), then stops.
     void finalRead();
     void stop();
@@ -48,6 +53,7 @@ private:
     QTimer m_timer;
     bool m_reading = false;
     bool m_stopAfterRead = false;
+    Source m_source = Source::SavedFile;
     int m_reads = 0;
     std::uint64_t m_generation = 0; ///< follow() bumps it: a read of a previous file is dropped
     std::shared_ptr<const session::SessionData> m_latest;
