@@ -1,10 +1,12 @@
 // Task tracking: lifecycle, timing breakdown, parents, names, and the task diagnostics
 // (exception-never-retrieved, stuck-task, task-leaked). Counts are asserted exactly.
+#include "collect/bucketslice.h"
 #include "testsupport.h"
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
 
 #include <stdexcept>
+#include <unordered_set>
 
 using namespace coroscope;
 using namespace coroscope::test;
@@ -75,7 +77,42 @@ private Q_SLOTS:
     void stuckTaskIsReportedWithWhatItAwaits();
     void pendingTaskAtShutdownIsLeaked();
     void evictedTasksDoNotComeBackAsGhosts();
+    void periodicWorkSeesEveryTaskInBoundedSlices();
 };
+
+// The rules' ticks and the heap refresh walk a million tasks a slice at a time: each call bounded,
+// every task seen within a few passes, even when the set grows (rehashes) and shrinks meanwhile.
+void TestTasks::periodicWorkSeesEveryTaskInBoundedSlices() {
+    std::unordered_set<std::uint64_t> tasks;
+    for (std::uint64_t id = 1; id <= 100'000; ++id)
+        tasks.insert(id);
+    std::size_t cursor = 0;
+    std::unordered_set<std::uint64_t> seen;
+    constexpr std::size_t kLimit = 10'000;
+    for (int call = 0; call < 12; ++call) {
+        std::size_t visited = 0;
+        visitSlice(tasks, cursor, kLimit, [&](std::uint64_t id) {
+            ++visited;
+            seen.insert(id);
+        });
+        QVERIFY2(visited >= kLimit && visited < kLimit + 64, qPrintable(QString::number(visited)));
+    }
+    QCOMPARE(seen.size(), tasks.size()); // 12 slices of 10 000 cover 100 000
+    // Grown past a rehash and shrunk: the ones that stay are all seen again within a few passes.
+    for (std::uint64_t id = 100'001; id <= 300'000; ++id)
+        tasks.insert(id);
+    for (std::uint64_t id = 1; id <= 50'000; ++id)
+        tasks.erase(id);
+    seen.clear();
+    for (int call = 0; call < 2 * int(tasks.size() / kLimit) + 2; ++call)
+        visitSlice(tasks, cursor, kLimit, [&](std::uint64_t id) { seen.insert(id); });
+    QCOMPARE(seen.size(), tasks.size());
+    // A small set is visited whole at every call.
+    std::unordered_set<std::uint64_t> few{1, 2, 3};
+    std::size_t count = 0;
+    visitSlice(few, cursor, kLimit, [&](std::uint64_t) { ++count; });
+    QCOMPARE(count, std::size_t(3));
+}
 
 void TestTasks::tenThousandShortTasksAreCountedExactly() {
     Profiler profiler;

@@ -1,5 +1,6 @@
 #include "collect/tasktable.h"
 
+#include "collect/bucketslice.h"
 #include "instrument/heapaccount.h"
 #include "model/format.h"
 #include "watchdog/symbolizer.h"
@@ -199,6 +200,10 @@ TaskInfo& TaskTable::onSegment(Record& r) {
         t.schedNs += std::max<std::int64_t>(0, start - ready);
     }
     t.busyNs += Clock::toNanos(r.exclusiveTicks());
+    // What it allocated in this segment: current for every task that runs, whatever the slice.
+    if (!m_heapAccounts.empty())
+        if (const auto account = m_heapAccounts.find(t.id); account != m_heapAccounts.end())
+            refreshHeapAccount(t, *account->second);
     if (r.awaitKind()) {
         // Kept structured and formatted only when read: no string work per resume.
         t.lastSuspendNs = ns(r.segmentEnd());
@@ -264,22 +269,28 @@ void TaskTable::evictFinishedTasks() {
     }
 }
 
+bool TaskTable::refreshHeapAccount(TaskInfo& t, const heap::Account& account) {
+    const heap::Account::Totals totals = account.totals();
+    const bool moved = t.allocatedBytes != totals.allocated || t.liveBytes != totals.live;
+    t.allocatedBytes = totals.allocated;
+    t.liveBytes = totals.live;
+    return moved;
+}
+
 void TaskTable::refreshHeapAccounts(const std::function<void(std::uint64_t)>& changed) {
-    for (const auto& [id, account] : m_heapAccounts) {
-        const auto it = m_tasks.find(id);
-        if (it == m_tasks.end())
-            continue;
-        const heap::Account::Totals totals = account->totals();
-        TaskInfo& t = it->second;
-        if (changed && (t.allocatedBytes != totals.allocated || t.liveBytes != totals.live))
-            changed(id);
-        t.allocatedBytes = totals.allocated;
-        t.liveBytes = totals.live;
-    }
+    visitSlice(m_heapAccounts, m_heapRefreshCursor, kHeapRefreshSlice, [&](const auto& entry) {
+        const auto it = m_tasks.find(entry.first);
+        if (it != m_tasks.end() && refreshHeapAccount(it->second, *entry.second) && changed)
+            changed(entry.first);
+    });
 }
 
 void TaskTable::freezeHeapAccounts(const std::function<void(std::uint64_t)>& changed) {
-    refreshHeapAccounts(changed);
+    // Every account, not a slice: these are the figures the run ends with.
+    for (const auto& [id, account] : m_heapAccounts)
+        if (const auto it = m_tasks.find(id);
+            it != m_tasks.end() && refreshHeapAccount(it->second, *account) && changed)
+            changed(id);
     m_heapAccounts.clear();
 }
 

@@ -54,9 +54,14 @@ public:
     /// Drops the oldest finished tasks past the retention limit.
     void evictFinishedTasks();
     /// Copies the per-task heap accounts (written by the malloc interposer on the measured threads)
-    /// into allocatedBytes/liveBytes, telling `changed` of each task whose figures moved. Cheap per
-    /// task; called before rules look.
+    /// into allocatedBytes/liveBytes, telling `changed` of each task whose figures moved. Called
+    /// before every session batch and rule tick, so bounded: a task's figures are refreshed at the
+    /// end of each of its segments (whose record already tells the session tap of the task), and
+    /// every account once per kHeapRefreshSlice accounts read
+    /// here (all of them each call up to that many tasks; at a million, each within ~6 s: a block
+    /// another task frees is seen that late).
     void refreshHeapAccounts(const std::function<void(std::uint64_t)>& changed = {});
+    static constexpr std::size_t kHeapRefreshSlice = 16384;
     /// Takes the accounts' last values and stops reading them: after the run, the process keeps
     /// freeing (and the report and the session must agree on one figure).
     void freezeHeapAccounts(const std::function<void(std::uint64_t)>& changed = {});
@@ -70,6 +75,8 @@ public:
 
 private:
     TaskInfo& taskFor(std::uint64_t id, std::int64_t tNs);
+    /// Reads task `t`'s account into it; true if its figures moved.
+    bool refreshHeapAccount(TaskInfo& t, const heap::Account& account);
     void setState(TaskInfo& task, TaskState state);
     void nameAfterCoroutine(TaskInfo& task);
     /// Returns a shared copy of `text`: thousands of tasks named "fetch" keep one string.
@@ -79,7 +86,8 @@ private:
     std::unordered_map<std::uint64_t, TaskInfo> m_tasks;
     /// Tasks with a heap account (the interposer is linked): read, never written, here.
     std::unordered_map<std::uint64_t, const heap::Account*> m_heapAccounts;
-    QSet<QString> m_strings; ///< interned names and locations
+    std::size_t m_heapRefreshCursor = 0; ///< see visitSlice()
+    QSet<QString> m_strings;             ///< interned names and locations
     std::unordered_set<std::uint64_t> m_unfinished;
     std::vector<std::uint64_t> m_pendingNames; ///< unnamed tasks waiting for the symbolizer
     std::deque<std::uint64_t> m_finishedOrder; ///< eviction order of finished tasks

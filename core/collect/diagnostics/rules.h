@@ -67,6 +67,10 @@ public:
     QString name() const override { return QStringLiteral("memory-growth"); }
     Severity severity() const override { return Severity::Warning; }
     void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+    /// A finished task allocates nothing more: its history goes.
+    void onTaskChanged(const TaskInfo& task, const TaskTable& tasks, DiagnosticSink& sink) override;
+    /// Tasks looked at per tick (a slice of the unfinished ones: see visitSlice()).
+    static constexpr std::size_t kTasksPerTick = 65536;
 
 private:
     struct History {
@@ -76,6 +80,7 @@ private:
     std::int64_t m_threshold;
     std::chrono::milliseconds m_window;
     std::unordered_map<std::uint64_t, History> m_history;
+    std::size_t m_cursor = 0;
 };
 
 /// A task suspended on one await for longer than the stuck-task threshold (default 10 s).
@@ -86,8 +91,11 @@ public:
     QString name() const override { return QStringLiteral("stuck-task"); }
     Severity severity() const override { return Severity::Warning; }
     void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+    /// Tasks looked at per tick: with a million pending, each is seen within ~4 s of its time.
+    static constexpr std::size_t kTasksPerTick = 65536;
 
 private:
+    std::size_t m_cursor = 0;
     std::chrono::nanoseconds m_threshold;
     std::unordered_map<std::uint64_t, std::int64_t> m_reportedSuspension; ///< task -> suspend time reported
 };
