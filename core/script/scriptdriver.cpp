@@ -100,8 +100,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     for (;;) {
         scaleGarbageCollectionToLiveHeap(); // a field write: every step, or V4 lowers it again
         setStretchLocation(resumedFrom);
-        const StepResult result =
-            stepGenerator(throwing ? m_throw : m_next, stack.back(), throwing ? error : sent);
+        StepResult result = stepGenerator(throwing ? m_throw : m_next, stack.back(), throwing ? error : sent);
         setStretchLocation(0);
         throwing = false;
         sent = QJSValue();
@@ -142,7 +141,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
             co_return;
         }
 
-        const QJSValue awaited = step.property(QStringLiteral("value"));
+        QJSValue awaited = step.property(QStringLiteral("value"));
         // What a yield gives the driver: a plain object whose __op says what to await.
         const auto op = AwaitOp(awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0);
         resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
@@ -151,6 +150,13 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 // Infinity sleeps until cancelled (asyncio's sleep(inf)): ~31 years here.
                 const double ms =
                     std::clamp(awaited.property(QStringLiteral("ms")).toNumber(), 0.0, detail::kMaxScriptMs);
+                // Held across the sleep, each JS object is a slot of the engine's persistent-value
+                // pages, and Qt 6.4 finds a free slot by walking those pages from the first: with
+                // a million tasks asleep, every QJSValue made anywhere cost a walk of thousands of
+                // pages (perf: PersistentValueStorage::allocate). A sleeping task keeps only its
+                // generator.
+                awaited = QJSValue();
+                result.value = QJSValue();
                 co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
             } else if (op == AwaitOp::Task || op == AwaitOp::Waiter) {
                 std::shared_ptr<ScriptFuture> awaitedFuture;
