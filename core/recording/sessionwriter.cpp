@@ -157,25 +157,29 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
         logs.swap(m_pendingLogs);
     }
     const auto batchStart = std::chrono::steady_clock::now();
-    if (!m_segmentsOffForSpace && !delta.segments.empty() && roomLeft() < kRoomKeptForTheRest)
+    const std::int64_t room = roomLeft();
+    if (!m_segmentsOffForSpace && !delta.segments.empty() && room < kRoomKeptForTheRest)
         stopSegmentsForSpace(delta.tNs);
+    // Undoing a failed try means a copy of the running histograms (~200 KiB each): only where a
+    // full disk can be near.
+    const bool retryable = room < kRoomForRetries;
     try {
         try {
-            tryBatch(delta, meta, logs, !m_segmentsOffForSpace);
+            tryBatch(delta, meta, logs, !m_segmentsOffForSpace, retryable);
         } catch (const SqliteError& e) {
-            if (!e.isStorage())
+            if (!e.isStorage() || !retryable)
                 throw;
             // A full disk (or a file that may not grow): the WAL holds every page a batch touched
             // since the last checkpoint, 64 KiB each; folded into the file it gives its room back.
             checkpointForRoom();
             try {
-                tryBatch(delta, meta, logs, !m_segmentsOffForSpace);
+                tryBatch(delta, meta, logs, !m_segmentsOffForSpace, true);
             } catch (const SqliteError& again) {
                 if (!again.isStorage() || m_segmentsOffForSpace)
                     throw;
                 // Still too much: keep the run's tasks, time series and diagnostics, give up the
                 // resume segments (the bulk, and the only part that grows with every switch).
-                tryBatch(delta, meta, logs, false);
+                tryBatch(delta, meta, logs, false, true);
                 stopSegmentsForSpace(delta.tNs);
             }
         }
@@ -191,8 +195,11 @@ void SessionWriter::writeBatch(const SessionDelta& delta) {
 }
 
 void SessionWriter::tryBatch(const SessionDelta& delta, const std::map<QString, QVariant>& meta,
-                             const std::vector<std::pair<std::int64_t, QString>>& logs, bool withSegments) {
-    const RunningAggregates before = m_agg;
+                             const std::vector<std::pair<std::int64_t, QString>>& logs, bool withSegments,
+                             bool undoable) {
+    std::optional<RunningAggregates> before;
+    if (undoable)
+        before = m_agg;
     try {
         inTransaction(*m_db, [&] {
             auto start = std::chrono::steady_clock::now();
@@ -209,7 +216,8 @@ void SessionWriter::tryBatch(const SessionDelta& delta, const std::map<QString, 
             writeMetaRows(meta);
         });
     } catch (...) {
-        m_agg = before;
+        if (before)
+            m_agg = std::move(*before);
         throw;
     }
 }

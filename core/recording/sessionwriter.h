@@ -81,9 +81,11 @@ private:
     void run(std::stop_token stop);
     void writeBatch(const SessionDelta& delta);
     /// One try at committing `delta` (without its segments if `withSegments` is false); on a
-    /// failure the transaction and the running aggregates are as before it, and it rethrows.
+    /// failure the transaction is rolled back, the running aggregates too if `undoable`, and it
+    /// rethrows.
     void tryBatch(const SessionDelta& delta, const std::map<QString, QVariant>& meta,
-                  const std::vector<std::pair<std::int64_t, QString>>& logs, bool withSegments);
+                  const std::vector<std::pair<std::int64_t, QString>>& logs, bool withSegments,
+                  bool undoable);
     /// Folds the WAL into the file and empties it: on a full disk, the room a retry needs.
     void checkpointForRoom() noexcept;
     /// Bytes the file may still grow by: the smaller of what the disk has free and what the
@@ -92,6 +94,8 @@ private:
     /// Before the disk is full, not after: below this room, resume segments stop being written so
     /// that the rest of the run (tasks, time series, its end) still fits.
     static constexpr std::int64_t kRoomKeptForTheRest = 1 << 20;
+    /// Below this room a batch is made so that it can be tried again (see writeBatch()).
+    static constexpr std::int64_t kRoomForRetries = std::int64_t(256) << 20;
     void stopSegmentsForSpace(std::int64_t tNs);
     void writeTasks(const SessionDelta& d);
     void writeSegments(const SessionDelta& d, bool keep);
