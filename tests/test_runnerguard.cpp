@@ -294,6 +294,8 @@ function* main() { log('started'); yield spawn('blocker', blocker); }
                                       [](const TaskInfo& t) { return t.name == QLatin1String("blocker"); });
     QVERIFY(blocker != live.snapshot.tasks.end());
     QCOMPARE(blocker->state, TaskState::Running);
+    // The loop is busy, not idle, while it is blocked (the probe's ticks stopped at its start).
+    QVERIFY2(live.snapshot.loopUtilization > 0.5, qPrintable(QString::number(live.snapshot.loopUtilization)));
     // Its busy time counts the block it is in, not only the segments that ended.
     QVERIFY2(blocker->busyNs > 1'000'000'000, qPrintable(QString::number(blocker->busyNs)));
     // The slow-callback diagnostic is there once the threshold is passed, with the time so far.

@@ -206,6 +206,10 @@ session::SessionDelta Collector::cutSessionDeltaLocked() {
     d.withdrawnDiagnosticIds = std::exchange(m_diagnosticsWithdrawn, {});
     d.lagSoFarNs = lagSoFarNs();
     addOngoingBusyLocked(d);
+    // The probe's wall time ends at its last tick; a block since then is busy time the next tick
+    // will count. Counted now, the loop reads busy while it is blocked, not "busy 1 %".
+    if (loopBlockedSinceNs() != 0 && m_state.loop().lastTickNs() >= 0)
+        d.loopWallNs += std::max<std::int64_t>(0, d.tNs - m_state.loop().lastTickNs());
     d.drops = m_state.drops();
     d.drops.records += channelDropsTotal();
     d.drops.segments += channelDrops(RecordKind::TaskSegment);

@@ -22,6 +22,8 @@ public:
     const std::vector<LoopSecond>& seconds() const { return m_seconds; }
     std::int64_t wallNs() const { return m_totalWallNs; }
     std::int64_t idleNs() const { return m_totalIdleNs; }
+    /// When the last tick came (ns since the origin), -1 before the first.
+    std::int64_t lastTickNs() const { return m_lastTickNs; }
     /// Busy share of the covered wall time, 0 before two ticks.
     double utilization() const;
 

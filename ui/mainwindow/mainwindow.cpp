@@ -292,6 +292,11 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
         if (c.ongoing && !data->finished && m_runner->isRunning()) // a killed runner blocks nothing
             blockingNow = &c;
     }
+    // While the loop is blocked, its probe's due tick is already this late (the session's lag so
+    // far): the max says so at once, not only once the tick fires after the block.
+    std::int64_t lagMaxNs = s.loopLagMicros.max() * 1000;
+    if (!data->timeSeries.empty())
+        lagMaxNs = std::max(lagMaxNs, data->timeSeries.back().lagMaxNs);
     // The moment the profiler exists for: said first, in red, while it lasts.
     const QString blocked =
         blockingNow
@@ -315,7 +320,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
                                  .arg(formatDuration(s.loopLagMicros.percentile(99) * 1000))
                                  .arg(s.loopUtilization * 100, 0, 'f', 1)
                                  .arg(formatBytes(double(s.memoryStats.rssEndBytes)))
-                                 .arg(formatDuration(s.loopLagMicros.max() * 1000));
+                                 .arg(formatDuration(lagMaxNs));
     // What the figures above do not include (a truncated file, dropped events, a full disk):
     // said here, where they are read, as every report format says it.
     const QStringList lost = incompleteDataNotes(s, data->warnings);
