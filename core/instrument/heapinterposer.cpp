@@ -1,17 +1,20 @@
 // The malloc interposer: linked into the `coroscope` executable only (an OBJECT library), so its
 // malloc/free/... take precedence over glibc's for the whole process by ELF symbol interposition,
 // Qt's own containers included (they call malloc, not operator new). Each block gets a 16-byte
-// header naming the account that paid for it; glibc's __libc_* functions do the real work.
+// header naming the account that paid for it; the next malloc family in symbol-lookup order does
+// the real work (see Backend below): glibc's, or an outer tool's preloaded one.
 //
 // Everything here runs before main, inside signal handlers and in the dynamic loader's callbacks:
 // no locks, no allocation, no C++ runtime beyond thread_local PODs and relaxed atomics.
 
 #include "instrument/heapaccount.h"
 
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,17 +31,155 @@ namespace {
 
 using coroscope::heap::Account;
 
+// ---- Backend: where the blocks come from ----------------------------------------------------
+//
+// Not glibc's __libc_* by name but the next definitions after this executable in symbol-lookup
+// order, found with dlsym(RTLD_NEXT) at the first call. With nothing preloaded those are glibc's
+// own (malloc is an alias of __libc_malloc: the same function, reached through one indirect call
+// instead of a PLT jump). Under `heaptrack` (LD_PRELOAD=libheaptrack_preload.so) or with a
+// preloaded jemalloc or tcmalloc they are that library's: its malloc records the block and calls
+// glibc's in turn, or serves the block itself. The executable's definitions are found before every
+// preloaded library's, so calling __libc_* directly would hide every allocation from such a tool
+// (issue 13: heaptrack recorded 0 allocations). tests/test_outerallocator.cpp guards this.
+//
+// Over-aligned blocks go through posix_memalign, the one aligned entry point every such library
+// defines (heaptrack has no memalign hook: a memalign forwarded to it would reach glibc unseen).
+
+using MallocFn = void* (*)(std::size_t) noexcept;
+using FreeFn = void (*)(void*) noexcept;
+using CallocFn = void* (*)(std::size_t, std::size_t) noexcept;
+using ReallocFn = void* (*)(void*, std::size_t) noexcept;
+using PosixMemalignFn = int (*)(void**, std::size_t, std::size_t) noexcept;
+
+void* bootstrapMalloc(std::size_t size) noexcept;
+void bootstrapFree(void* raw) noexcept;
+void* bootstrapCalloc(std::size_t count, std::size_t size) noexcept;
+void* bootstrapRealloc(void* raw, std::size_t size) noexcept;
+int bootstrapPosixMemalign(void** out, std::size_t alignment, std::size_t size) noexcept;
+
+// Constant-initialized to the bootstrap functions, which resolve the backend on the first call
+// (whichever of them comes first) and then stand aside. Relaxed: each is a code address, valid
+// whichever value a thread sees, and resolution is idempotent.
+constinit std::atomic<MallocFn> g_malloc{&bootstrapMalloc};
+constinit std::atomic<FreeFn> g_free{&bootstrapFree};
+constinit std::atomic<CallocFn> g_calloc{&bootstrapCalloc};
+constinit std::atomic<ReallocFn> g_realloc{&bootstrapRealloc};
+constinit std::atomic<PosixMemalignFn> g_posixMemalign{&bootstrapPosixMemalign};
+
+// dlsym may allocate while it looks the backend up (older glibc kept the dlerror state in a
+// calloc'd block): on the resolving thread those requests come from this arena, bump-allocated,
+// zero from the start (calloc), never reused. free() and realloc() recognize its blocks by address
+// (one subtraction and compare on their path), so a block dlsym keeps and frees later never
+// reaches the backend that did not make it.
+constexpr std::size_t kArenaSize = 4096;
+alignas(64) char g_arena[kArenaSize];
+constinit std::atomic<std::size_t> g_arenaUsed{0};
+constinit thread_local bool t_resolving = false;
+
+bool inArena(const void* raw) noexcept {
+    return reinterpret_cast<std::uintptr_t>(raw) - reinterpret_cast<std::uintptr_t>(g_arena) < kArenaSize;
+}
+
+void* arenaAllocate(std::size_t alignment, std::size_t size) noexcept {
+    std::size_t used = g_arenaUsed.load(std::memory_order_relaxed);
+    for (;;) {
+        const std::size_t start = (used + alignment - 1) & ~(alignment - 1);
+        if (start > kArenaSize || size > kArenaSize - start) {
+            errno = ENOMEM; // dlsym reports it; the backend then falls back to glibc (resolve())
+            return nullptr;
+        }
+        if (g_arenaUsed.compare_exchange_weak(used, start + size, std::memory_order_relaxed))
+            return g_arena + start;
+    }
+}
+
+int libcPosixMemalign(void** out, std::size_t alignment, std::size_t size) noexcept {
+    void* raw = __libc_memalign(alignment, size);
+    if (!raw)
+        return ENOMEM;
+    *out = raw;
+    return 0;
+}
+
+/// The next definition of `name` after this executable, or glibc's if there is none (or the
+/// lookup itself failed).
+template <typename Fn>
+Fn nextDefinition(const char* name, Fn glibc) noexcept {
+    void* found = dlsym(RTLD_NEXT, name);
+    return found ? reinterpret_cast<Fn>(found) : glibc;
+}
+
+void resolve() noexcept {
+    t_resolving = true;
+    const auto nextMalloc = nextDefinition<MallocFn>("malloc", &__libc_malloc);
+    const auto nextFree = nextDefinition<FreeFn>("free", &__libc_free);
+    const auto nextCalloc = nextDefinition<CallocFn>("calloc", &__libc_calloc);
+    const auto nextRealloc = nextDefinition<ReallocFn>("realloc", &__libc_realloc);
+    const auto nextPosixMemalign = nextDefinition<PosixMemalignFn>("posix_memalign", &libcPosixMemalign);
+    t_resolving = false;
+    g_malloc.store(nextMalloc, std::memory_order_relaxed);
+    g_free.store(nextFree, std::memory_order_relaxed);
+    g_calloc.store(nextCalloc, std::memory_order_relaxed);
+    g_realloc.store(nextRealloc, std::memory_order_relaxed);
+    g_posixMemalign.store(nextPosixMemalign, std::memory_order_relaxed);
+}
+
+void* bootstrapMalloc(std::size_t size) noexcept {
+    if (t_resolving)
+        return arenaAllocate(16, size);
+    resolve();
+    return g_malloc.load(std::memory_order_relaxed)(size);
+}
+
+void bootstrapFree(void* raw) noexcept {
+    if (t_resolving)
+        return; // inside dlsym, before any backend is known: leaked (arena blocks never go back)
+    resolve();
+    g_free.load(std::memory_order_relaxed)(raw);
+}
+
+void* bootstrapCalloc(std::size_t count, std::size_t size) noexcept {
+    if (t_resolving)
+        return arenaAllocate(16, count * size); // count is 1: our calloc multiplied already
+    resolve();
+    return g_calloc.load(std::memory_order_relaxed)(count, size);
+}
+
+void* bootstrapRealloc(void* raw, std::size_t size) noexcept {
+    if (t_resolving)
+        return nullptr; // a foreign block resized inside dlsym: refused, it stays valid (realloc()
+                        // moves arena blocks itself)
+    resolve();
+    return g_realloc.load(std::memory_order_relaxed)(raw, size);
+}
+
+int bootstrapPosixMemalign(void** out, std::size_t alignment, std::size_t size) noexcept {
+    if (t_resolving) {
+        *out = arenaAllocate(alignment, size);
+        return *out ? 0 : ENOMEM;
+    }
+    resolve();
+    return g_posixMemalign.load(std::memory_order_relaxed)(out, alignment, size);
+}
+
+void backendFree(void* raw) noexcept {
+    if (!inArena(raw))
+        g_free.load(std::memory_order_relaxed)(raw);
+}
+
+// ---- Blocks and their headers ---------------------------------------------------------------
+
 /// Sits right before the pointer handed out. 16 bytes keep malloc's 16-byte alignment.
 struct Header {
     Account* owner;
-    /// size (bits 0..47) | log2 of the distance from glibc's block to ours (48..53) | magic (54..63)
+    /// size (bits 0..47) | log2 of the distance from the backend's block to ours (48..53) | magic (54..63)
     std::uint64_t word;
 };
 static_assert(sizeof(Header) == 16);
 
 constexpr std::uint64_t kMagic = 0x2C5;
 constexpr std::uint64_t kMaxSize = (std::uint64_t(1) << 47);
-constexpr unsigned kPlainShift = 4; // log2(sizeof(Header)): glibc's block + 16
+constexpr unsigned kPlainShift = 4; // log2(sizeof(Header)): the backend's block + 16
 
 Header* headerOf(void* user) noexcept {
     return static_cast<Header*>(user) - 1;
@@ -70,11 +211,11 @@ void* allocatePlain(std::size_t size) noexcept {
         errno = ENOMEM;
         return nullptr;
     }
-    void* raw = __libc_malloc(size + sizeof(Header));
+    void* raw = g_malloc.load(std::memory_order_relaxed)(size + sizeof(Header));
     return raw ? stamp(raw, kPlainShift, size) : nullptr;
 }
 
-/// `alignment` a power of two: glibc's block is `alignment` bigger, our pointer `alignment` in.
+/// `alignment` a power of two: the backend's block is `alignment` bigger, our pointer `alignment` in.
 void* allocateAligned(std::size_t alignment, std::size_t size) noexcept {
     if (alignment <= sizeof(Header))
         return allocatePlain(size);
@@ -82,16 +223,21 @@ void* allocateAligned(std::size_t alignment, std::size_t size) noexcept {
         errno = ENOMEM;
         return nullptr;
     }
-    void* raw = __libc_memalign(alignment, size + alignment);
-    return raw ? stamp(raw, unsigned(std::countr_zero(alignment)), size) : nullptr;
+    void* raw = nullptr;
+    // alignment > 16 here: a power of two and a multiple of sizeof(void*), as posix_memalign needs.
+    if (g_posixMemalign.load(std::memory_order_relaxed)(&raw, alignment, size + alignment) != 0) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    return stamp(raw, unsigned(std::countr_zero(alignment)), size);
 }
 
 void release(void* user) noexcept {
     Header* h = headerOf(user);
     if (!isOurs(h)) {
         // Not ours: a block of ld.so's minimal malloc from before relocation, or of a direct
-        // __libc_malloc caller. glibc's own.
-        __libc_free(user);
+        // __libc_malloc caller: glibc's own. The backend's free gets it, as without Coroscope.
+        g_free.load(std::memory_order_relaxed)(user);
         return;
     }
     if (h->owner)
@@ -101,7 +247,7 @@ void release(void* user) noexcept {
     // a plain block glibc's tcache reuses these bytes at once: a double free is then undefined
     // here, as it is in glibc (no detection promised).
     h->word = 0;
-    __libc_free(raw);
+    backendFree(raw);
 }
 
 std::size_t roundUpToPowerOfTwo(std::size_t n) noexcept {
@@ -132,7 +278,7 @@ void* calloc(size_t count, size_t size) noexcept {
         return nullptr;
     }
     // glibc's calloc knows when fresh mmap'd memory is already zero; keep that.
-    void* raw = __libc_calloc(1, total + sizeof(Header));
+    void* raw = g_calloc.load(std::memory_order_relaxed)(1, total + sizeof(Header));
     return raw ? stamp(raw, kPlainShift, total) : nullptr;
 }
 
@@ -145,13 +291,14 @@ void* realloc(void* ptr, size_t size) noexcept {
     }
     Header* h = headerOf(ptr);
     if (!isOurs(h))
-        return __libc_realloc(ptr, size); // foreign stays foreign
+        return g_realloc.load(std::memory_order_relaxed)(ptr, size); // foreign stays foreign
     if (size >= kMaxSize) {
         errno = ENOMEM;
         return nullptr;
     }
-    if (((h->word >> 48) & 0x3F) != kPlainShift) {
-        // Over-aligned: move it (realloc never promised more than malloc's alignment).
+    if (((h->word >> 48) & 0x3F) != kPlainShift || inArena(h)) {
+        // Over-aligned: move it (realloc never promised more than malloc's alignment). An arena
+        // block moves out to the backend.
         void* moved = allocatePlain(size);
         if (!moved)
             return nullptr;
@@ -163,7 +310,7 @@ void* realloc(void* ptr, size_t size) noexcept {
     // Resized blocks belong to whoever resized them: the old size goes back to its payer first.
     Account* oldOwner = h->owner;
     const std::uint64_t oldSize = sizeOf(h);
-    void* raw = __libc_realloc(h, size + sizeof(Header));
+    void* raw = g_realloc.load(std::memory_order_relaxed)(h, size + sizeof(Header));
     if (!raw)
         return nullptr; // the old block is untouched, header and all
     if (oldOwner)
