@@ -28,6 +28,7 @@ packages=(
     # Tests of the packaging: validators of the .desktop file and the metainfo, the MIME database,
     # the man page
     desktop-file-utils appstream shared-mime-info man-db groff-base
+    heaptrack                # test_outerallocator: heaptrack must see the runner's allocations
 )
 
 missing_packages() {
