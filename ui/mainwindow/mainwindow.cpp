@@ -272,11 +272,14 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
         m_source->setPlainText(data->info.scriptSource);
         m_source->document()->setModified(false);
     }
-    std::map<int, int> slowLines;
+    std::map<int, ScriptEditor::SlowLine> slowLines;
     const QString scriptFile = scriptFileName(data->info.script);
     for (const SlowCallback& c : data->snapshot.slowCallbacks)
-        if (const int line = lineInScript(c.location, scriptFile))
-            ++slowLines[line];
+        if (const int line = lineInScript(c.location, scriptFile)) {
+            ScriptEditor::SlowLine& mark = slowLines[line];
+            ++mark.count;
+            mark.worstNs = std::max(mark.worstNs, c.durationNs);
+        }
     m_source->setSlowLines(std::move(slowLines));
     const RunSnapshot& s = data->snapshot;
     QStringList byState;

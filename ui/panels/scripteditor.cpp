@@ -1,10 +1,14 @@
 #include "panels/scripteditor.h"
 
+#include "model/format.h"
+
+#include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QRegularExpression>
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
+#include <QToolTip>
 
 namespace coroscope::ui {
 namespace {
@@ -78,6 +82,19 @@ public:
 protected:
     void paintEvent(QPaintEvent* event) override { m_editor->paintGutter(event); }
     void mousePressEvent(QMouseEvent* event) override { m_editor->gutterClicked(int(event->position().y())); }
+    bool event(QEvent* event) override {
+        if (event->type() != QEvent::ToolTip)
+            return QWidget::event(event);
+        auto* help = static_cast<QHelpEvent*>(event);
+        const QString tip = m_editor->slowLineToolTip(m_editor->lineAt(help->pos().y()));
+        if (tip.isEmpty()) {
+            QToolTip::hideText();
+            event->ignore();
+        } else {
+            QToolTip::showText(help->globalPos(), tip, this);
+        }
+        return true;
+    }
 
 private:
     ScriptEditor* m_editor;
@@ -89,8 +106,7 @@ ScriptEditor::ScriptEditor(QWidget* parent)
     setFont(QFont(QStringLiteral("monospace")));
     setLineWrapMode(QPlainTextEdit::NoWrap);
     new JsHighlighter(document());
-    connect(this, &QPlainTextEdit::blockCountChanged, this,
-            [this] { setViewportMargins(gutterWidth(), 0, 0, 0); });
+    connect(this, &QPlainTextEdit::blockCountChanged, this, &ScriptEditor::layoutGutter);
     connect(this, &QPlainTextEdit::updateRequest, this, [this](const QRect& rect, int dy) {
         if (dy)
             m_gutter->scroll(0, dy);
@@ -102,18 +118,59 @@ ScriptEditor::ScriptEditor(QWidget* parent)
 
 int ScriptEditor::gutterWidth() const {
     const int digits = int(QString::number(std::max(1, blockCount())).size());
-    return 16 + fontMetrics().horizontalAdvance(QLatin1Char('9')) * digits;
+    // The marks' labels get a column of their own, left of the numbers, only while there are any.
+    return 16 + fontMetrics().horizontalAdvance(QLatin1Char('9')) * digits +
+           (m_markWidth ? m_markWidth + 8 : 0);
 }
 
-void ScriptEditor::setSlowLines(std::map<int, int> lines) {
+QWidget* ScriptEditor::gutter() const {
+    return m_gutter;
+}
+
+void ScriptEditor::setSlowLines(std::map<int, SlowLine> lines) {
     m_slowLines = std::move(lines);
+    m_slowCounts.clear();
+    m_markWidth = 0;
+    for (const auto& [line, mark] : m_slowLines) {
+        m_slowCounts[line] = mark.count;
+        m_markWidth = std::max(m_markWidth, fontMetrics().horizontalAdvance(slowLineLabel(line)));
+    }
+    layoutGutter();
     m_gutter->update();
+}
+
+QString ScriptEditor::slowLineLabel(int line) const {
+    const auto it = m_slowLines.find(line);
+    if (it == m_slowLines.end())
+        return QString();
+    // "1× 820 ms" rather than just "820 ms": a line that ran one long callback reads differently
+    // from one that ran forty.
+    return tr("%1× %2").arg(it->second.count).arg(formatDuration(it->second.worstNs));
+}
+
+QString ScriptEditor::slowLineToolTip(int line) const {
+    const auto it = m_slowLines.find(line);
+    if (it == m_slowLines.end())
+        return QString();
+    const SlowLine& mark = it->second;
+    const QString what =
+        mark.count == 1 ? tr("Line %1 ran a slow callback of %2.").arg(line).arg(formatDuration(mark.worstNs))
+                        : tr("Line %1 ran %2 slow callbacks, the longest %3.")
+                              .arg(line)
+                              .arg(mark.count)
+                              .arg(formatDuration(mark.worstNs));
+    return what + u'\n' + (mark.count == 1 ? tr("Click to select it.") : tr("Click to select them."));
+}
+
+void ScriptEditor::layoutGutter() {
+    setViewportMargins(gutterWidth(), 0, 0, 0);
+    const QRect area = contentsRect();
+    m_gutter->setGeometry(QRect(area.left(), area.top(), gutterWidth(), area.height()));
 }
 
 void ScriptEditor::resizeEvent(QResizeEvent* event) {
     QPlainTextEdit::resizeEvent(event);
-    const QRect area = contentsRect();
-    m_gutter->setGeometry(QRect(area.left(), area.top(), gutterWidth(), area.height()));
+    layoutGutter();
 }
 
 void ScriptEditor::paintGutter(QPaintEvent* event) {
@@ -128,6 +185,8 @@ void ScriptEditor::paintGutter(QPaintEvent* event) {
             if (m_slowLines.count(line)) {
                 painter.fillRect(QRect(0, top, m_gutter->width(), height), QColor(0xcf, 0x22, 0x2e));
                 painter.setPen(Qt::white);
+                painter.drawText(4, top, m_markWidth, height, Qt::AlignLeft | Qt::AlignVCenter,
+                                 slowLineLabel(line));
             } else {
                 painter.setPen(palette().color(QPalette::PlaceholderText));
             }
@@ -139,9 +198,12 @@ void ScriptEditor::paintGutter(QPaintEvent* event) {
     }
 }
 
+int ScriptEditor::lineAt(int y) const {
+    return cursorForPosition(QPoint(0, y)).blockNumber() + 1;
+}
+
 void ScriptEditor::gutterClicked(int y) {
-    const QTextCursor cursor = cursorForPosition(QPoint(0, y));
-    const int line = cursor.blockNumber() + 1;
+    const int line = lineAt(y);
     if (m_slowLines.count(line))
         Q_EMIT slowLineClicked(line);
 }
