@@ -1,10 +1,13 @@
 #include "guicommand.h"
 
 #include "examplescommand.h"
+#include "mainwindow/applicationidentity.h"
 #include "mainwindow/mainwindow.h"
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QIcon>
 
 #include <cstdio>
@@ -43,19 +46,25 @@ int guiCommand(int argc, char** argv, const QString& file) {
     QApplication::setApplicationName(QStringLiteral("coroscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Coroscope"));
     QApplication::setApplicationVersion(QStringLiteral(COROSCOPE_VERSION));
+    ui::setApplicationIdentity(); // before the window reads its QSettings
     // Wayland's app_id and the desktop's launcher entry: packaging/linux/COROSCOPE_APP_ID.desktop.
     QApplication::setDesktopFileName(QStringLiteral(COROSCOPE_APP_ID));
     QApplication::setWindowIcon(appIcon());
     ui::MainWindow window(QCoreApplication::applicationFilePath());
     QList<ui::StartPage::Example> list;
-    for (const Example& e : examples())
-        list.append({e.name, e.summary});
-    window.setExamples(list);
-    if (file.endsWith(QLatin1String(".coroscope"))) {
-        window.openSession(file);
-    } else if (!file.isEmpty()) {
-        window.openScript(file);
+    for (const Example& e : examples()) {
+        // The window shows an example's source before it runs: the text goes with its name.
+        QFile source(e.resource);
+        list.append({e.name, e.summary,
+                     source.open(QIODevice::ReadOnly) ? QString::fromUtf8(source.readAll()) : QString()});
     }
+    window.setExamples(list);
+    // As File > Open would: a session or a script, example:NAME with its source, kept in Recent
+    // (by its absolute path, which still names it from another working directory).
+    if (file.startsWith(QLatin1String("example:")))
+        window.openFile(file);
+    else if (!file.isEmpty())
+        window.openFile(QFileInfo(file).absoluteFilePath());
     window.show();
     return app.exec();
 }

@@ -149,6 +149,35 @@ private:
     void showCharts();
     void showMetricChart();
 
+    // Menus, dialogs, export (mainwindowmenus.cpp, mainwindowexport.cpp)
+public:
+    /// Opens the built-in example NAME (what File > Examples and example:NAME do): its source
+    /// shown, read-only, ready to Run. False, with a status message, for a name no example has.
+    bool openExample(const QString& name);
+    /// File > Examples: one entry per built-in example (setExamples()).
+    QMenu& examplesMenu() { return *m_examplesMenu; }
+    /// Where File > Export Report starts: the directory last exported to (else home), and the
+    /// script's base name with today's date, without an extension (the chosen filter adds it).
+    QString suggestedReportPath() const;
+    /// The report the last export wrote, which the status bar offers to open; empty before one.
+    QString writtenReport() const { return m_writtenReport; }
+    /// Opens writtenReport() with the desktop's handler for it (QDesktopServices::openUrl).
+    bool openWrittenReport();
+
+private:
+    void openScriptInteractively();
+    void openExampleInteractively();
+    void openExampleOrWarn(const QString& name);
+    void openSessionInteractively();
+    void exportInteractively();
+    void editRunSettings();
+    void compareInteractively();
+    void offerWrittenReport(const QString& path);
+    QList<StartPage::Example> m_examples;
+    QMenu* m_examplesMenu = nullptr;
+    QWidget* m_reportOffer = nullptr;
+    QString m_writtenReport;
+
     QString m_script;
     std::unique_ptr<RunController> m_runner;
     std::unique_ptr<SessionTail> m_tail;

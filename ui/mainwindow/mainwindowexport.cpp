@@ -1,20 +1,41 @@
 // MainWindow's ways out: a report of the shown session (File > Export Report…) and a copy of its
 // file (File > Save Session As…). Both read and write on a worker thread — a million-task session
-// takes seconds to render — behind a progress dialog that shows only if it takes a while.
+// takes seconds to render — behind a progress dialog that shows only if it takes a while. A written
+// report is offered in the status bar, to open with the desktop's viewer.
+#include "dialogs/filepaths.h"
 #include "mainwindow/mainwindow.h"
 #include "reading/sessionreader.h"
 #include "report/reportformat.h"
 
+#include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
 #include <QProgressDialog>
+#include <QPushButton>
 #include <QSaveFile>
+#include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
+#include <QUrl>
 #include <QtConcurrent>
 
 #include <functional>
 
 namespace coroscope::ui {
 namespace {
+
+const QString kFilterKey = QStringLiteral("export/lastFilter");
+
+/// The filters of File > Export Report, one per report format.
+QStringList reportFilters() {
+    return {QObject::tr("HTML (*.html)"), QObject::tr("JSON (*.json)"), QObject::tr("CSV (*.csv)"),
+            QObject::tr("Markdown (*.md)"), QObject::tr("Chrome trace (*.trace.json)")};
+}
 
 /// The report of the session `data` came from (re-read whole, tasks included: the views page
 /// them), or of `data` itself when it has no file. An empty string on success.
@@ -58,10 +79,60 @@ void inBackground(QWidget* window, const QString& title, const QString& label, s
 
 } // namespace
 
+QString MainWindow::suggestedReportPath() const {
+    const QString script = m_data ? m_data->info.script : m_script;
+    return QDir(lastExportDirectory(QDir::homePath())).filePath(datedBaseName(script));
+}
+
+void MainWindow::exportInteractively() {
+    const QStringList filters = reportFilters();
+    QString filter = QSettings().value(kFilterKey, filters.front()).toString();
+    const QString typed = QFileDialog::getSaveFileName(this, tr("Export Report"), suggestedReportPath(),
+                                                       filters.join(QStringLiteral(";;")), &filter);
+    if (typed.isEmpty())
+        return;
+    const QString path = withFilterExtension(typed, filter, filters);
+    // The dialog asked about overwriting the name as typed, not the one with the extension added.
+    if (path != typed && QFileInfo::exists(path) &&
+        QMessageBox::question(this, tr("Export Report"),
+                              tr("%1 already exists. Replace it?").arg(QFileInfo(path).fileName())) !=
+            QMessageBox::Yes)
+        return;
+    QSettings().setValue(kFilterKey, filter);
+    exportReport(path);
+}
+
+void MainWindow::offerWrittenReport(const QString& path) {
+    m_writtenReport = path;
+    delete m_reportOffer;
+    m_reportOffer = new QWidget(this);
+    m_reportOffer->setObjectName(QStringLiteral("reportOffer"));
+    auto* layout = new QHBoxLayout(m_reportOffer);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Report written: %1").arg(QFileInfo(path).fileName()), m_reportOffer));
+    auto* open = new QPushButton(tr("Open Report"), m_reportOffer);
+    open->setObjectName(QStringLiteral("openReportButton"));
+    open->setToolTip(path);
+    connect(open, &QPushButton::clicked, this, &MainWindow::openWrittenReport);
+    layout->addWidget(open);
+    statusBar()->clearMessage(); // a message would hide it
+    statusBar()->addWidget(m_reportOffer);
+    // An offer, not a fixture: it goes after a minute.
+    QTimer::singleShot(60'000, m_reportOffer, &QWidget::hide);
+}
+
+bool MainWindow::openWrittenReport() {
+    return !m_writtenReport.isEmpty() && QDesktopServices::openUrl(QUrl::fromLocalFile(m_writtenReport));
+}
+
 void MainWindow::exportReport(const QString& path) {
     auto finish = [this, path](const QString& error) {
-        statusBar()->showMessage(error.isEmpty() ? tr("Report written: %1").arg(path) : error,
-                                 error.isEmpty() ? 5000 : 0);
+        if (error.isEmpty()) {
+            rememberExportDirectory(path);
+            offerWrittenReport(path);
+        } else {
+            statusBar()->showMessage(error);
+        }
         Q_EMIT exported(path, error);
     };
     if (!m_data)

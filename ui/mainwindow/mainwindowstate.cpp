@@ -1,7 +1,9 @@
 // MainWindow's memory between launches (QSettings: geometry, dock layout, recent files), its
 // default layout, files dropped on it, and the About box.
 #include "mainwindow/mainwindow.h"
+#include "panels/scripteditor.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QDialog>
 #include <QDragEnterEvent>
@@ -12,10 +14,14 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QSplitter>
+#include <QTabWidget>
 #include <QStatusBar>
 #include <QTextBrowser>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace coroscope::ui {
 namespace {
@@ -23,13 +29,28 @@ namespace {
 constexpr int kMaxRecent = 10;
 const QString kRecentKey = QStringLiteral("recentFiles");
 
+/// The views' splitters, each saved under its name (a dialog's are not the window's layout).
+QList<QSplitter*> namedSplitters(const QMainWindow& window) {
+    QList<QSplitter*> named;
+    for (QSplitter* split : window.findChildren<QSplitter*>())
+        if (!split->objectName().isEmpty())
+            named << split;
+    return named;
+}
+
 } // namespace
 
 void MainWindow::restoreLayout() {
-    m_defaultState = saveState(); // what Reset Layout goes back to
+    // What Reset Layout goes back to: the tool bar and every splitter as built.
+    m_defaultState = saveState();
+    for (const QSplitter* split : namedSplitters(*this))
+        m_defaultSplitters.insert(split->objectName(), split->saveState());
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    for (QSplitter* split : namedSplitters(*this))
+        split->restoreState(settings.value(QStringLiteral("window/splitters/") + split->objectName()).toByteArray());
+    m_views->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
     showRecent();
 }
 
@@ -37,10 +58,16 @@ void MainWindow::saveLayout() const {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    for (const QSplitter* split : namedSplitters(*this))
+        settings.setValue(QStringLiteral("window/splitters/") + split->objectName(), split->saveState());
+    settings.setValue(QStringLiteral("window/view"), m_views->currentIndex());
 }
 
 void MainWindow::resetLayout() {
     restoreState(m_defaultState);
+    for (QSplitter* split : namedSplitters(*this))
+        split->restoreState(m_defaultSplitters.value(split->objectName()));
+    m_views->setCurrentIndex(int(View::Summary));
     resize(1280, 800);
 }
 
@@ -67,12 +94,47 @@ void MainWindow::showRecent() {
 }
 
 void MainWindow::setExamples(const QList<StartPage::Example>& examples) {
+    m_examples = examples;
     m_start->setExamples(examples);
+    m_examplesMenu->clear();
+    for (const StartPage::Example& e : examples) {
+        // Opens, does not run: the user reads the script (and the Run settings) first.
+        QAction* action = m_examplesMenu->addAction(e.name, this, [this, name = e.name] {
+            if (openExample(name))
+                addRecent(QStringLiteral("example:") + name);
+        });
+        action->setToolTip(e.summary);
+        action->setStatusTip(e.summary);
+    }
+    m_examplesMenu->setEnabled(!examples.isEmpty());
+}
+
+bool MainWindow::openExample(const QString& name) {
+    const auto example = std::find_if(m_examples.cbegin(), m_examples.cend(),
+                                      [&](const StartPage::Example& e) { return e.name == name; });
+    // Without a list (setExamples never called) the runner is the judge of the name.
+    if (example == m_examples.cend() && !m_examples.isEmpty()) {
+        statusBar()->showMessage(
+            tr("No built-in example is called '%1' (File > Examples lists them)").arg(name));
+        return false;
+    }
+    openScript(QStringLiteral("example:") + name);
+    // openScript() reads files; an example's text is compiled into the app and came with the list.
+    if (example != m_examples.cend() && !example->source.isEmpty()) {
+        m_source->setPlainText(example->source);
+        m_source->document()->setModified(false);
+    }
+    return true;
 }
 
 void MainWindow::openFile(const QString& file) {
     if (file.endsWith(QLatin1String(".coroscope"))) {
         if (openSession(file))
+            addRecent(file);
+        return;
+    }
+    if (file.startsWith(QLatin1String("example:"))) {
+        if (openExample(file.mid(8)))
             addRecent(file);
         return;
     }

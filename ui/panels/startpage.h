@@ -14,6 +14,7 @@ public:
     struct Example {
         QString name;    ///< "blocking-call"
         QString summary; ///< the first line of its header comment
+        QString source;  ///< its script: compiled into the app binary, shown before it runs
     };
 
     explicit StartPage(QWidget* parent = nullptr);
