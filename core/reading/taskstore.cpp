@@ -157,6 +157,8 @@ std::vector<std::uint64_t> TaskStore::ids(const TaskQuery& query) {
         const bool usesNow = query.sortKey == taskcolumn::Lifetime;
         sql += QByteArray(" ORDER BY ") + orderExpression(query.sortKey) + (query.descending ? " DESC" : "") +
                ", id" + (query.descending ? " DESC" : "");
+        if (query.limit)
+            sql += " LIMIT " + QByteArray::number(qulonglong(query.limit));
         Statement s = m_db->prepare(sql.constData());
         if (!text.isEmpty()) {
             s.bind(1, likePattern(text));

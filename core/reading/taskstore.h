@@ -56,6 +56,9 @@ struct TaskQuery {
     bool descending = false;
     /// The lifetime of an unfinished task is measured up to here (the session's latest time).
     std::int64_t nowNs = 0;
+    /// At most this many ids, the first in the order (0: all). SQLite keeps only the top rows
+    /// while it scans: the Summary's top five of a million tasks never sorts them all.
+    std::size_t limit = 0;
 
     bool operator==(const TaskQuery&) const = default;
 };

@@ -3,6 +3,7 @@
 #include "model/format.h"
 #include "report/htmlparts_p.h"
 #include "report/htmlsections_p.h"
+#include "report/readablestack.h"
 
 #include <QFileInfo>
 
@@ -21,23 +22,6 @@ QString more(std::size_t total, std::size_t shown, const char* what) {
         return {};
     return QStringLiteral("<p class=\"note\">") + QString::number(total - shown) + u' ' +
            QLatin1String(what) + QStringLiteral(" more are in the JSON report and the session.</p>\n");
-}
-
-/// The frame a reader wants first: the first one that is not the C library or the standard
-/// library (a sleeping callback's top frames are nanosleep and std::this_thread).
-QString stackSummary(const QString& stack) {
-    const QStringList frames = stack.split(u'\n', Qt::SkipEmptyParts);
-    for (const QString& frame : frames) {
-        const qsizetype inlined = frame.indexOf(QLatin1String("[inlined into "));
-        if (inlined >= 0) // the caller the compiler folded it into is the interesting part
-            return frame.section(u' ', 0, 0) + u' ' +
-                   frame.mid(inlined + 14).chopped(frame.endsWith(u']') ? 1 : 0);
-        const QString body = frame.section(u' ', 1);
-        if (!body.startsWith(QLatin1String("__")) && !body.startsWith(QLatin1String("std::")) &&
-            !body.startsWith(QLatin1String("void std::")) && !body.contains(QLatin1String("libc.so")))
-            return frame;
-    }
-    return frames.isEmpty() ? QString() : frames.front();
 }
 
 QString taskRow(const RunInfo& run, const TaskInfo& t) {
@@ -89,11 +73,11 @@ QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s) {
         QString event = c.eventType.isEmpty() ? dash() : esc(c.eventType);
         if (!c.receiverClass.isEmpty())
             event += QStringLiteral(" → ") + esc(c.receiverClass);
-        const QString stack = c.stack.isEmpty()
-                                  ? dash()
-                                  : QStringLiteral("<details><summary>") + esc(stackSummary(c.stack)) +
-                                        QStringLiteral("</summary><pre>") + esc(c.stack) +
-                                        QStringLiteral("</pre></details>");
+        const QString stack =
+            c.stack.isEmpty()
+                ? dash()
+                : QStringLiteral("<details><summary>") + esc(firstInterestingFrame(c.stack)) +
+                      QStringLiteral("</summary><pre>") + esc(c.stack) + QStringLiteral("</pre></details>");
         h += QStringLiteral("<tr>") +
              num(QStringLiteral("+") + formatDuration(c.startNs - run.startNs), double(c.startNs)) +
              num(formatDuration(c.durationNs) + (c.ongoing ? QStringLiteral(" (ongoing)") : QString()),
