@@ -1,5 +1,6 @@
 #include "charts/eventcharts.h"
 
+#include "charts/chartstyle.h"
 #include "charts/timechart.h"
 #include "model/taskstate.h"
 
@@ -33,13 +34,33 @@ QChart* newChart(const QString& title) {
     return chart;
 }
 
+QColor stateColor(TaskState state) {
+    switch (state) {
+    case TaskState::Running:
+        return QColor(0x2e, 0xa0, 0x43);
+    case TaskState::Scheduled:
+        return QColor(0xf5, 0x8f, 0x00);
+    case TaskState::Created:
+        return QColor(0xb0, 0xbe, 0xc5);
+    case TaskState::Suspended:
+        return QColor(0x21, 0x96, 0xf3);
+    case TaskState::Failed:
+        return QColor(0xd3, 0x2f, 0x2f);
+    case TaskState::Cancelled:
+        return QColor(0x79, 0x55, 0x48);
+    case TaskState::Completed:
+        break;
+    }
+    return QColor(0x9e, 0x9e, 0x9e);
+}
+
 } // namespace
 
 SlowCallbackScatter::SlowCallbackScatter(QWidget* parent)
     : QChartView(parent) {
     setChart(newChart(tr("Slow callbacks")));
     setRenderHint(QPainter::Antialiasing);
-    setMinimumHeight(120);
+    setMinimumHeight(TimeChart::kMinimumHeight);
 }
 
 void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double thresholdMs,
@@ -48,8 +69,6 @@ void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double t
     QChart* c = chart();
     clearChart(c);
     auto* x = new QValueAxis;
-    x->setLabelFormat(QStringLiteral("%.1f s")); // the unit in the labels: no title to squeeze the plot
-    x->setTickCount(5);
     // Durations span orders of magnitude (a 120 ms hiccup, a 30 s hang): a log scale.
     auto* y = new QLogValueAxis;
     y->setTitleText(tr("ms"));
@@ -57,6 +76,8 @@ void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double t
     y->setLabelFormat(QStringLiteral("%.0f"));
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
+    // A log axis has no zero: an empty view (no threshold yet) still gets a positive range.
+    thresholdMs = thresholdMs > 0 ? thresholdMs : 100;
     double yMax = thresholdMs * 2;
     double xMax = std::max(1.0, runSeconds);
     auto* scatter = new QScatterSeries;
@@ -80,7 +101,7 @@ void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double t
         s->attachAxis(x);
         s->attachAxis(y);
     }
-    x->setRange(0, xMax);
+    setNiceTicks(x, 0, xMax, 6, QStringLiteral("s"), false);
     y->setRange(std::max(0.1, thresholdMs / 2), yMax);
     connect(scatter, &QScatterSeries::clicked, this, [this](const QPointF& clicked) {
         // The nearest point: the series hands back the position, not the index.
@@ -103,7 +124,7 @@ TaskStateChart::TaskStateChart(QWidget* parent)
     : QChartView(parent) {
     setChart(newChart(tr("Tasks by state")));
     setRenderHint(QPainter::Antialiasing);
-    setMinimumHeight(110);
+    setMinimumHeight(TimeChart::kMinimumHeight);
 }
 
 void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<double, 7>>>& all) {
@@ -117,11 +138,7 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
     QChart* c = chart();
     clearChart(c);
     auto* x = new QValueAxis;
-    x->setLabelFormat(QStringLiteral("%.1f s")); // the unit in the labels: no title to squeeze the plot
-    x->setTickCount(5);
     auto* y = new QValueAxis;
-    y->setLabelFormat(QStringLiteral("%.0f"));
-    y->setTickCount(3);
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
     // Unfinished states at the bottom, where a growing backlog shows; finished ones stacked above.
@@ -163,16 +180,20 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
         upper->setParent(area);
         bottom->setParent(area);
         area->setName(QString::fromLatin1(taskStateName(state).data()));
+        // Each state in its own colour in every run (the theme's would follow the layer count).
+        area->setColor(stateColor(state));
+        area->setBorderColor(stateColor(state).darker(130));
         c->addSeries(area);
         area->attachAxis(x);
         area->attachAxis(y);
         lower = upper;
         ++m_layers;
     }
-    x->setRange(0, xMax);
-    y->setRange(0, yMax * 1.05);
-    y->applyNiceNumbers();
-    y->setTickCount(3);
+    setNiceTicks(x, 0, xMax, 6, QStringLiteral("s"), false);
+    setNiceTicks(y, 0, yMax * 1.05, 4, QString());
+    // Counts of tasks are whole numbers.
+    if (y->tickInterval() < 1)
+        setNiceTicks(y, 0, std::max(1.0, std::ceil(yMax)), int(std::max(1.0, std::ceil(yMax))), QString());
 }
 
 } // namespace coroscope::ui
@@ -180,17 +201,14 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
 #include "model/format.h"
 #include "model/histogram.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-
 namespace coroscope::ui {
 
 LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
     : QChartView(parent) {
     setChart(newChart(tr("Distribution")));
     chart()->legend()->hide();
-    setMinimumHeight(120);
+    setRenderHint(QPainter::Antialiasing);
+    setMinimumHeight(TimeChart::kMinimumHeight);
 }
 
 void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& micros) {
@@ -200,6 +218,8 @@ void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& 
     m_counted = 0;
     if (micros.count() == 0)
         return;
+    // Log-spaced bins over [min, max], drawn as bars on a log axis of milliseconds: its labels
+    // are whole decades ("0.1 ms", "1 ms", "10 ms"), which fit, where a label per bin was cut.
     const double lo = std::max(1.0, double(micros.min()));
     const double hi = std::max(lo * 1.0001, double(micros.max()) + 1);
     const double ratio = std::pow(hi / lo, 1.0 / kBins);
@@ -209,31 +229,46 @@ void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& 
         const int bin = std::clamp(int(std::log(v / lo) / std::log(ratio)), 0, kBins - 1);
         counts[std::size_t(bin)] += double(b.count);
     }
-    auto* set = new QBarSet(tr("count"));
-    QStringList labels;
+    auto* upper = new QLineSeries;
+    auto* lower = new QLineSeries;
     double yMax = 1;
     for (int i = 0; i < kBins; ++i) {
-        *set << counts[std::size_t(i)];
-        m_counted += counts[std::size_t(i)];
-        yMax = std::max(yMax, counts[std::size_t(i)]);
-        // Every fourth bin labelled, or they overlap.
-        labels << (i % 4 == 0 ? formatDuration(std::llround(lo * std::pow(ratio, i) * 1000.0))
-                              : QString(i, u' '));
+        const double count = counts[std::size_t(i)];
+        m_counted += count;
+        yMax = std::max(yMax, count);
+        // A bar: up at the bin's left edge, across, down at its right (a hair inside, so bars
+        // stay apart).
+        const double left = lo * std::pow(ratio, i) / 1000.0;
+        const double right = lo * std::pow(ratio, i + 0.94) / 1000.0;
+        upper->append(left, 0);
+        upper->append(left, count);
+        upper->append(right, count);
+        upper->append(right, 0);
+        lower->append(left, 0);
+        lower->append(right, 0);
     }
-    auto* series = new QBarSeries;
-    series->append(set);
-    series->setBarWidth(0.95);
-    c->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(labels);
+    auto* bars = new QAreaSeries(upper, lower);
+    upper->setParent(bars);
+    lower->setParent(bars);
+    bars->setColor(seriesColor(QStringLiteral("p50")));
+    bars->setBorderColor(seriesColor(QStringLiteral("p50")).darker(130));
+    c->addSeries(bars);
+    auto* x = new QLogValueAxis;
+    x->setBase(10);
+    x->setLabelFormat(QStringLiteral("%g"));
+    x->setTitleText(tr("ms (log scale)"));
     auto* y = new QValueAxis;
-    y->setLabelFormat(QStringLiteral("%.0f"));
-    y->setRange(0, yMax * 1.1);
-    y->setTickCount(3);
+    y->setTitleText(tr("count"));
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
+    bars->attachAxis(x);
+    bars->attachAxis(y);
+    // Whole decades around the data, so the axis has labelled ticks.
+    x->setRange(std::pow(10.0, std::floor(std::log10(lo / 1000.0))),
+                std::pow(10.0, std::ceil(std::log10(hi / 1000.0))));
+    setNiceTicks(y, 0, yMax * 1.1, 4, QString());
+    if (y->tickInterval() < 1)
+        setNiceTicks(y, 0, std::ceil(yMax), int(std::ceil(yMax)), QString());
 }
 
 } // namespace coroscope::ui

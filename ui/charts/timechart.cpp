@@ -1,10 +1,13 @@
 #include "charts/timechart.h"
 
+#include "charts/chartstyle.h"
+
 #include <QChart>
 #include <QGuiApplication>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QPainter>
 #include <QPalette>
 #include <QValueAxis>
 
@@ -45,6 +48,33 @@ std::vector<QPointF> thin(const std::vector<QPointF>& points) {
     return out;
 }
 
+/// The line with a NaN put in every step of time much longer than its usual one: no line is
+/// drawn across a span that had no sample (the HTML report leaves the same gaps).
+std::vector<QPointF> withTimeGaps(const std::vector<QPointF>& points) {
+    std::vector<double> steps;
+    for (std::size_t i = 1; i < points.size(); ++i)
+        if (!std::isnan(points[i].y()) && !std::isnan(points[i - 1].y()))
+            steps.push_back(points[i].x() - points[i - 1].x());
+    if (steps.empty())
+        return points;
+    // The line's own cadence is its shortest step (a metric recorded every second steps by a
+    // second; one recorded in bursts, by the session's 100 ms batches): a step four times that is
+    // a span without samples.
+    double usual = 0;
+    for (const double step : steps)
+        if (step > 1e-3 && (usual == 0 || step < usual))
+            usual = step;
+    const double gap = std::max(4 * usual, 0.3);
+    std::vector<QPointF> out;
+    out.reserve(points.size() + 8);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (i > 0 && points[i].x() - points[i - 1].x() > gap)
+            out.emplace_back(points[i - 1].x(), std::nan(""));
+        out.push_back(points[i]);
+    }
+    return out;
+}
+
 } // namespace
 
 void followPalette(QChart* chart) {
@@ -66,7 +96,43 @@ TimeChart::TimeChart(QString title, QString yTitle, QWidget* parent)
     chart->setMargins(QMargins(4, 4, 4, 4));
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
-    setMinimumHeight(120);
+    setMinimumHeight(kMinimumHeight);
+}
+
+void TimeChart::setShadedSpans(std::vector<std::pair<double, double>> spans) {
+    m_shaded = std::move(spans);
+    scene()->update();
+}
+
+void TimeChart::drawForeground(QPainter* painter, const QRectF& rect) {
+    QChartView::drawForeground(painter, rect);
+    if (m_shaded.empty() || m_series.empty())
+        return;
+    const QRectF plot = chart()->mapRectToScene(chart()->plotArea());
+    QColor shade(0xcf, 0x22, 0x2e);
+    shade.setAlphaF(0.13F);
+    for (const auto& [from, to] : m_shaded) {
+        const double x0 = chart()->mapToScene(chart()->mapToPosition(QPointF(from, 0), m_series.front())).x();
+        const double x1 = chart()->mapToScene(chart()->mapToPosition(QPointF(to, 0), m_series.front())).x();
+        const QRectF band =
+            QRectF(QPointF(x0, plot.top()), QPointF(std::max(x1, x0 + 1), plot.bottom())).intersected(plot);
+        if (!band.isEmpty())
+            painter->fillRect(band, shade);
+    }
+}
+
+int TimeChart::legendEntries() const {
+    int shown = 0;
+    for (QLegendMarker* marker : chart()->legend()->markers())
+        shown += marker->isVisible() ? 1 : 0;
+    return shown;
+}
+
+QColor TimeChart::lineColor(const QString& name) const {
+    for (QLineSeries* series : m_series)
+        if (series->name() == name)
+            return series->color();
+    return {};
 }
 
 void TimeChart::setLines(const std::vector<Line>& lines) {
@@ -78,7 +144,7 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
     double xMax = 0, yMax = 0;
     for (const Line& line : lines) {
         std::vector<QList<QPointF>> stretches(1);
-        for (const QPointF& p : thin(line.points)) {
+        for (const QPointF& p : withTimeGaps(thin(line.points))) {
             if (std::isnan(p.y())) {
                 if (!stretches.back().isEmpty())
                     stretches.emplace_back();
@@ -131,10 +197,11 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
         const std::vector<QList<QPointF>>& stretches = split[l];
         QLineSeries* first = nullptr;
         for (const QList<QPointF>& stretch : stretches) {
-            if (stretch.isEmpty() && first)
-                continue;
             auto* series = new QLineSeries;
             series->setName(line.name);
+            QPen pen(seriesColor(line.name, int(l)));
+            pen.setWidthF(1.5);
+            series->setPen(pen);
             series->replace(stretch);
             series->setPointsVisible(stretch.size() < 3); // a lone point would draw nothing
             m_pointsDrawn += int(stretch.size());
@@ -142,8 +209,9 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
             c->addSeries(series);
             series->attachAxis(x);
             series->attachAxis(y);
+            // One legend entry per line, for its first stretch (an empty one too: a line with no
+            // point yet is still named, as in every other chart).
             if (first) {
-                series->setColor(first->color());
                 for (QLegendMarker* marker : c->legend()->markers(series))
                     marker->setVisible(false);
             } else {
@@ -155,14 +223,8 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
 }
 
 void TimeChart::setRanges(double xMax, double yMax) {
-    m_x->setRange(0, std::max(1.0, xMax));
-    m_y->setRange(0, yMax > 0 ? yMax * 1.1 : 1.0);
-    m_y->applyNiceNumbers();
-    m_y->setTickCount(3);
-    // Plain decimals, as many as the scale needs ("%g" gives 1e+03, which the axis elides).
-    m_y->setLabelFormat(m_y->max() >= 100 ? QStringLiteral("%.0f")
-                        : m_y->max() >= 1 ? QStringLiteral("%.1f")
-                                          : QStringLiteral("%.3f"));
+    setNiceTicks(m_x, 0, std::max(1.0, xMax), 6, QStringLiteral("s"), false);
+    setNiceTicks(m_y, 0, yMax > 0 ? yMax * 1.05 : 1.0, 4, QString());
 }
 
 } // namespace coroscope::ui

@@ -27,11 +27,25 @@ public:
         std::vector<QPointF> points; ///< (seconds, value in the y unit); NaN y: a gap
     };
 
+    /// The least a chart is tall: below it the axis labels crowd the plot out.
+    static constexpr int kMinimumHeight = 180;
+
     TimeChart(QString title, QString yTitle, QWidget* parent = nullptr);
-    /// Replaces the lines (a new view of the session).
+    /// Replaces the lines (a new view of the session). A line is never drawn across a gap: a
+    /// NaN point, or a step in time over four times the line's usual one (no sample in between,
+    /// e.g. while the loop was blocked) ends a stretch.
     void setLines(const std::vector<Line>& lines);
+    /// Spans of time (seconds) shaded across the plot: when the loop was blocked.
+    void setShadedSpans(std::vector<std::pair<double, double>> spans);
+    /// Stretches drawn in the last setLines() (a gap makes one more), and legend entries shown.
+    int stretchesDrawn() const noexcept { return int(m_series.size()); }
+    int legendEntries() const;
+    QColor lineColor(const QString& name) const;
     /// Points drawn in the last setLines(), all lines together (for tests).
     int pointsDrawn() const noexcept { return m_pointsDrawn; }
+
+protected:
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
 
 private:
     void setRanges(double xMax, double yMax);
@@ -44,6 +58,7 @@ private:
     std::vector<QLineSeries*> m_series;
     QValueAxis* m_x = nullptr;
     QValueAxis* m_y = nullptr;
+    std::vector<std::pair<double, double>> m_shaded;
 };
 
 } // namespace coroscope::ui
