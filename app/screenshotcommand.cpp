@@ -9,15 +9,16 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QDockWidget>
 #include <QEventLoop>
-#include <QRegularExpression>
+#include <QPalette>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace coroscope::app {
 namespace {
@@ -58,16 +59,55 @@ bool save(QWidget& widget, const QDir& dir, const QString& name) {
 
 } // namespace
 
+/// A palette for a dark desktop (what the window follows: tables, charts, the Summary).
+QPalette darkPalette() {
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31), base(0x1e, 0x1f, 0x22), text(0xdf, 0xe1, 0xe5);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::ToolTipBase, base);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Highlight, QColor(0x35, 0x74, 0xf0));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::PlaceholderText, text.darker(160));
+    return p;
+}
+
 int screenshotCommand(int argc, char** argv) {
-    if (argc != 4) {
-        std::fprintf(stderr, "coroscope: usage: coroscope --screenshots DIR FILE\n");
+    // --screenshots DIR FILE [--size WxH] [--dark]
+    QSize size(1600, 1000);
+    bool dark = false;
+    bool usage = argc < 4;
+    for (int i = 4; i < argc && !usage; ++i) {
+        if (std::strcmp(argv[i], "--dark") == 0) {
+            dark = true;
+        } else if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+            const QStringList wh = QString::fromLocal8Bit(argv[++i]).split(u'x');
+            size = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+            usage = size.width() < 320 || size.height() < 240;
+        } else {
+            usage = true;
+        }
+    }
+    if (usage) {
+        std::fprintf(stderr, "coroscope: usage: coroscope --screenshots DIR FILE [--size WxH] [--dark]\n");
         return 2;
     }
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen"); // grabbing widgets needs no screen
-    QApplication app(argc, argv);
+    int qtArgc = 1;                              // our options are not Qt's
+    QApplication app(qtArgc, argv);
     QApplication::setApplicationName(QStringLiteral("coroscope-screenshots")); // not the user's layout
+    if (dark) {
+        QApplication::setStyle(QStringLiteral("Fusion")); // a style that draws with the palette
+        QApplication::setPalette(darkPalette());
+    }
     const QDir dir(QString::fromLocal8Bit(argv[2]));
     if (!QDir().mkpath(dir.path())) {
         std::fprintf(stderr, "coroscope: cannot create %s\n", argv[2]);
@@ -76,7 +116,7 @@ int screenshotCommand(int argc, char** argv) {
     const QString file = QString::fromLocal8Bit(argv[3]);
     ui::MainWindow window(QCoreApplication::applicationFilePath());
     window.resetLayout();
-    window.resize(1440, 900);
+    window.resize(size);
     window.show();
     if (file.endsWith(QLatin1String(".coroscope"))) {
         if (!window.openSession(file) ||
@@ -114,30 +154,25 @@ int screenshotCommand(int argc, char** argv) {
         window.selectTask(window.taskModel().taskIdAt(0));
     }
     settle(window);
-    bool ok = save(window, dir, QStringLiteral("window"));
-    for (QDockWidget* dock : window.findChildren<QDockWidget*>()) {
-        dock->raise();
+    // Each view has the whole window: one PNG per view (and per tab of the Tasks view).
+    bool ok = true;
+    const char* const names[] = {"summary", "tasks", "event-loop", "latency", "memory", "script"};
+    for (int view = 0; view <= int(ui::MainWindow::View::Script); ++view) {
+        window.showView(ui::MainWindow::View(view));
         settle(window);
-        QString name = dock->objectName().remove(QLatin1String("Dock"));
-        name = name.replace(QRegularExpression(QStringLiteral("([a-z])([A-Z])")), QStringLiteral("\\1-\\2"))
-                   .toLower();
-        if (dock->objectName() == QLatin1String("TasksDock")) {
-            for (int tab = 0; tab < window.taskTabs().count(); ++tab) {
-                window.taskTabs().setCurrentIndex(tab);
-                settle(window);
-                const QString tabName = window.taskTabs().tabText(tab).toLower().replace(u' ', u'-');
-                ok = save(*dock, dir, tab == 0 ? name : name + u'-' + tabName) && ok;
-            }
-            window.taskTabs().setCurrentIndex(0);
-        } else {
-            ok = save(*dock, dir, name) && ok;
+        const QString name = QString::fromLatin1(names[view]);
+        if (ui::MainWindow::View(view) != ui::MainWindow::View::Tasks) {
+            ok = save(window, dir, name) && ok;
+            continue;
         }
+        for (int tab = 0; tab < window.taskTabs().count(); ++tab) {
+            window.taskTabs().setCurrentIndex(tab);
+            settle(window);
+            const QString tabName = window.taskTabs().tabText(tab).toLower().replace(u' ', u'-');
+            ok = save(window, dir, tab == 0 ? name : name + u'-' + tabName) && ok;
+        }
+        window.taskTabs().setCurrentIndex(0);
     }
-    // The overview: the whole window as it opens, the Tasks dock in front.
-    if (auto* tasks = window.findChild<QDockWidget*>(QStringLiteral("TasksDock")))
-        tasks->raise();
-    settle(window);
-    ok = save(window, dir, QStringLiteral("overview")) && ok;
     return ok ? 0 : 1;
 }
 

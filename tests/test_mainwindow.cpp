@@ -10,7 +10,10 @@
 #include "models/latencymodel.h"
 #include "models/slowcallbackmodel.h"
 #include "models/tasktablemodel.h"
+#include "models/toplistmodel.h"
+#include "models/verdictmodel.h"
 #include "panels/scripteditor.h"
+#include "panels/summarypage.h"
 #include "panels/tasktimeline.h"
 #include "reading/sessionreader.h"
 #include "report/reportformat.h"
@@ -22,19 +25,21 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QBuffer>
-#include <QDockWidget>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 #include <QValueAxis>
 
 #include <csignal>
@@ -93,7 +98,62 @@ private Q_SLOTS:
     void startPageRunsAnExampleWithTheRunSettings();
     void runSettingsRejectBadFields();
     void scriptIsEditedAndSaved();
+    void aNewScriptOrSessionClearsWhatWasShown();
 };
+
+// Nothing of a previous run stays on screen next to a new script or another session: the stack
+// pane, the tables, the charts, the log and the Summary are the new file's or empty.
+void TestMainWindow::aNewScriptOrSessionClearsWhatWasShown() {
+    const QTemporaryDir dir;
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.show();
+    w.openScript(QStringLiteral("example:blocking-call"));
+    w.run();
+    QVERIFY(test::spinUntil([&] { return runFinished(w) && settled(w); }, 30s));
+    const QString firstSession = w.tail().path();
+    w.slowCallbackView().setCurrentIndex(w.slowCallbackView().model()->index(0, 0));
+    QVERIFY(!w.stackText().isEmpty());
+    QVERIFY(!w.logText().isEmpty());
+    QVERIFY(w.lagChart().pointsDrawn() > 0);
+
+    // Another script: every view empty until it runs.
+    const QString quiet = dir.filePath(QStringLiteral("quiet.js"));
+    {
+        QFile file(quiet);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function* main() { log('quiet one'); yield sleep(5); }\n");
+    }
+    w.openScript(quiet);
+    QVERIFY(w.stackText().isEmpty());
+    QCOMPARE(w.slowCallbackModel().rowCount(), 0);
+    QCOMPARE(w.latencyModel().rowCount(), 0);
+    QCOMPARE(w.lagChart().pointsDrawn(), 0);
+    QCOMPARE(w.summary().verdicts().rowCount(), 0);
+    QCOMPARE(w.summary().slowest().rowCount(), 0);
+    QVERIFY(w.logText().isEmpty());
+    QVERIFY2(w.overviewText().contains(QStringLiteral("press Run")), qPrintable(w.overviewText()));
+    QVERIFY(!w.overviewText().contains(QStringLiteral("Status: completed")));
+    QVERIFY(test::spinUntil([&] { return settled(w); }, 5s));
+    QCOMPARE(w.taskModel().rowCount(), 0);
+
+    // Its run: no slow callback, so no stack; its own log only; "yet" only while it runs.
+    w.run();
+    QVERIFY(test::spinUntil([&] { return runFinished(w) && settled(w); }, 30s));
+    QCOMPARE(w.slowCallbackModel().rowCount(), 0);
+    QVERIFY(w.stackText().isEmpty());
+    QVERIFY2(w.logText().contains(QStringLiteral("quiet one")) &&
+                 !w.logText().contains(QStringLiteral("suspect")),
+             qPrintable(w.logText()));
+    QVERIFY2(w.overviewText().contains(QStringLiteral("No diagnostic rule found a problem.")),
+             qPrintable(w.overviewText()));
+
+    // The first session opened again: its own log (from the session), not the quiet run's.
+    QVERIFY(w.openSession(firstSession));
+    QVERIFY(test::spinUntil([&] { return w.tail().latest() && settled(w); }, 10s));
+    QVERIFY2(!w.logText().contains(QStringLiteral("quiet one")), qPrintable(w.logText()));
+    QVERIFY2(w.logText().contains(QStringLiteral("suspect_coro finished")), qPrintable(w.logText()));
+    QCOMPARE(w.slowCallbackModel().rowCount(), 1);
+}
 
 void TestMainWindow::scriptIsEditedAndSaved() {
     const QTemporaryDir dir;
@@ -240,8 +300,19 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
                 .data(w.slowCallbackModel().index(0, 0), SlowCallbackModel::StackRole)
                 .toString()
                 .contains(QStringLiteral("blockFor")));
-    QVERIFY2(w.overviewText().contains(QStringLiteral("Slow callbacks: 1, worst 80")),
+    QVERIFY2(w.overviewText().contains(QStringLiteral("Slow callbacks: 1")), qPrintable(w.overviewText()));
+    QVERIFY2(w.overviewText().contains(QStringLiteral("Worst block: 80")), qPrintable(w.overviewText()));
+    QVERIFY(w.overviewText().contains(QStringLiteral("Status: completed")));
+    QVERIFY2(w.overviewText().contains(QStringLiteral("No diagnostic rule")) ==
+                 data.snapshot.diagnostics.empty(),
              qPrintable(w.overviewText()));
+    // The Summary's top lists: the slowest callback, the busiest task (the one that blocked).
+    QCOMPARE(w.summary().slowest().rowCount(), 1);
+    QVERIFY(test::spinUntil([&] { return w.summary().busiest().rowCount() == 3; }, 5s));
+    QCOMPARE(w.summary().busiest().rows().front().target.toULongLong(),
+             data.snapshot.slowCallbacks[0].taskId);
+    QVERIFY(w.summary().mostHeap().rowCount() > 0);
+    QCOMPARE(w.summary().worstMetrics().rows().front().name, QStringLiteral("heartbeat-late"));
     QVERIFY(w.scriptText().contains(QStringLiteral("suspect_coro")));
     QVERIFY2(w.logText().contains(QStringLiteral("suspect_coro finished")), qPrintable(w.logText()));
     QVERIFY(w.bannerText().isEmpty());
@@ -249,11 +320,32 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     const int slowLine = data.snapshot.slowCallbacks[0].location.section(u':', -1).toInt();
     QCOMPARE(w.scriptEditor().slowLines(), (std::map<int, int>{{slowLine, 1}}));
     w.slowCallbackView().clearSelection();
+    w.showView(MainWindow::View::Script);
     w.showSlowLine(slowLine);
+    QCOMPARE(w.slowCallbackView().currentIndex().row(), 0);
+    QCOMPARE(w.currentView(), MainWindow::View::EventLoop);
+    // The stack pane leads with the script line and the first frame of interest, not nanosleep.
+    QVERIFY2(w.stackText().startsWith(QStringLiteral("at ") + data.snapshot.slowCallbacks[0].location),
+             qPrintable(w.stackText()));
+    QVERIFY2(w.stackText().section(u'\n', 2, 3).contains(QStringLiteral("runtime frame")),
+             qPrintable(w.stackText()));
+    QVERIFY2(w.stackText().section(u'\n', 3, 3).contains(QStringLiteral("blockFor")),
+             qPrintable(w.stackText()));
+    // Selecting it put the script's cursor on its line; the Summary's row leads back to it.
+    QCOMPARE(w.scriptEditor().textCursor().blockNumber() + 1, slowLine);
+    w.slowCallbackView().clearSelection();
+    w.showView(MainWindow::View::Summary);
+    w.showSlowCallback(data.snapshot.slowCallbacks[0].dispatchSeq);
+    QCOMPARE(w.currentView(), MainWindow::View::EventLoop);
     QCOMPARE(w.slowCallbackView().currentIndex().row(), 0);
     QVERIFY(!w.saveScript()); // an example is not saved over
     // A verdict leads to its line; selecting a task shows its details.
-    QCOMPARE(w.verdictList().count(), 1);
+    QCOMPARE(w.summary().verdicts().rowCount(), 1);
+    w.scriptEditor().moveCursor(QTextCursor::Start);
+    w.summary().verdictView().setCurrentIndex(w.summary().verdicts().index(0, 0));
+    Q_EMIT w.summary().verdictView().activated(w.summary().verdicts().index(0, 0));
+    QCOMPARE(w.currentView(), MainWindow::View::Script);
+    QCOMPARE(w.scriptEditor().textCursor().blockNumber() + 1, slowLine);
     w.selectTask(data.snapshot.slowCallbacks[0].taskId);
     QVERIFY2(
         test::spinUntil([&] { return w.taskDetailText().contains(QStringLiteral("suspect_coro #3")); }, 5s),
@@ -313,16 +405,21 @@ void TestMainWindow::runsAnExampleAndShowsWhatItFound() {
     QCOMPARE(reopened.taskModel().rowCount(), 3);
     QCOMPARE(reopened.slowCallbackModel().rowCount(), 1);
     QCOMPARE(reopened.overviewText().replace(copy, w.tail().path()), w.overviewText());
-    // Recent files and the layout survive; Reset Layout brings a closed dock back.
+    // Recent files and the layout survive; Reset Layout brings the Summary and the sizes back.
     reopened.openFile(w.tail().path());
     QCOMPARE(reopened.recentFiles().value(0), w.tail().path());
-    auto* tasksDock = reopened.findChild<QDockWidget*>(QStringLiteral("TasksDock"));
-    QVERIFY(tasksDock);
     reopened.show();
-    tasksDock->close();
-    QVERIFY(!tasksDock->isVisible());
+    auto* split = reopened.findChild<QSplitter*>(QStringLiteral("LoopSplit"));
+    QVERIFY(split);
+    reopened.showView(MainWindow::View::EventLoop);
+    QTest::qWait(50);
     reopened.resetLayout();
-    QVERIFY(tasksDock->isVisible());
+    const QList<int> sizes = split->sizes();
+    split->setSizes({10, sizes.value(0) + sizes.value(1) - 10});
+    QVERIFY(split->sizes() != sizes);
+    reopened.resetLayout();
+    QCOMPARE(reopened.currentView(), MainWindow::View::Summary);
+    QCOMPARE(split->sizes(), sizes);
 }
 
 void TestMainWindow::overviewSaysTheLoopIsBlockedNow() {
@@ -346,13 +443,16 @@ void TestMainWindow::overviewSaysTheLoopIsBlockedNow() {
                  },
                  30s),
              qPrintable(w.overviewText()));
-    QVERIFY(w.overviewText().contains(QStringLiteral("color:#cf222e")));
+    QVERIFY(w.summary().findChild<QLabel*>(QStringLiteral("blockedNow"))->isVisible());
+    QVERIFY(w.overviewText().contains(QStringLiteral("Status: running")));
     // The max lag is the block so far, as the lag chart shows it, not the last tick's 2 ms.
-    QVERIFY2(
-        test::spinUntil(
-            [&] { return w.overviewText().contains(QRegularExpression(QStringLiteral("max [0-9.]+ s"))); },
-            10s),
-        qPrintable(w.overviewText()));
+    QVERIFY2(test::spinUntil(
+                 [&] {
+                     return w.overviewText().contains(
+                         QRegularExpression(QStringLiteral("Max lag: [0-9.]+ s")));
+                 },
+                 10s),
+             qPrintable(w.overviewText()));
     screenshot(w, "blocked-now");
     w.stop();
     QVERIFY(test::spinUntil([&] { return !w.runner().isRunning(); }, 10s));

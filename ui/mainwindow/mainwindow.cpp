@@ -5,10 +5,13 @@
 #include "dialogs/comparedialog.h"
 #include "dialogs/runsettingsdialog.h"
 #include "model/format.h"
+#include "models/latencymodel.h"
 #include "models/slowcallbackmodel.h"
 #include "models/tasktablemodel.h"
 #include "panels/scripteditor.h"
 #include "panels/startpage.h"
+#include "panels/summarypage.h"
+#include "panels/tasktimeline.h"
 #include "report/incompletedata.h"
 #include "report/scriptlocation.h"
 #include "run/taskstoreworker.h"
@@ -16,7 +19,6 @@
 #include <QAction>
 #include <QDateTime>
 #include <QDir>
-#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -31,6 +33,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimer>
@@ -83,10 +86,13 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
             m_log->appendPlainText(line);
     });
     connect(m_runner.get(), &RunController::finished, this, [this](const RunOutcome& outcome) {
-        m_tail->finalRead(); // the runner's last batch
-        const QString banner = outcome.banner();
-        m_banner->setText(banner);
-        m_banner->setVisible(!banner.isEmpty());
+        // Unless the window moved on to another file meanwhile: then this run is not shown.
+        if (!m_runSession.isEmpty() && m_tail->path() == m_runSession) {
+            m_tail->finalRead(); // the runner's last batch
+            const QString banner = outcome.banner();
+            m_banner->setText(banner);
+            m_banner->setVisible(!banner.isEmpty());
+        }
         showStatus();
     });
     auto* statusTimer = new QTimer(this);
@@ -101,78 +107,32 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildPanels() {
-    // Overview, in the middle: the headline figures and the verdicts.
+    // The crash banner stays above every view; the views are tabs, each with the whole window.
     m_banner = new QLabel(this);
     m_banner->setObjectName(QStringLiteral("banner"));
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(QStringLiteral("QLabel { background: #ffebe9; color: #82071e; padding: 8px; }"));
     m_banner->hide();
-    m_overview = new QLabel(tr("Open a workload script (Ctrl+O) and run it (F5), or open a session."), this);
-    m_overview->setWordWrap(true);
-    m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_verdicts = new QListWidget(this);
-    m_verdicts->setWordWrap(true); // a verdict is a sentence: all of it, not its first 80 characters
-    // A verdict leads to what it is about: its script line, or its task.
-    connect(m_verdicts, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-        const int line = m_data ? lineInScript(item->data(Qt::UserRole + 1).toString(),
-                                               scriptFileName(m_data->info.script))
-                                : 0;
-        if (line > 0)
-            showSlowLine(line);
-        else if (const qulonglong task = item->data(Qt::UserRole).toULongLong())
-            selectTask(task);
-    });
-    m_start = new StartPage(this);
-    m_pages = new QStackedWidget(this);
-    m_pages->addWidget(m_start);
-    m_pages->addWidget(column(this, {m_banner, m_overview, m_verdicts}));
-    setCentralWidget(m_pages);
-    connect(m_start, &StartPage::runExample, this, [this](const QString& script) {
-        openFile(script);
-        run();
-    });
-    connect(m_start, &StartPage::openFile, this, &MainWindow::openFile);
-
-    auto addDock = [this](const QString& title, const QString& name, QWidget* content,
-                          Qt::DockWidgetArea area) {
-        auto* dock = new QDockWidget(title, this);
-        dock->setObjectName(name);
-        dock->setWidget(content);
-        addDockWidget(area, dock);
-        return dock;
-    };
-
-    QDockWidget* tasksDock = buildTasksDock();
-    addDockWidget(Qt::BottomDockWidgetArea, tasksDock);
-
-    // Event loop: the slow callbacks and the stack of the selected one.
-    m_slow = new SlowCallbackModel(this);
-    auto* slowSorted = new QSortFilterProxyModel(this);
-    slowSorted->setSourceModel(m_slow);
-    slowSorted->setSortRole(SlowCallbackModel::SortRole);
-    m_slowView = makeTable(slowSorted, this);
-    m_stack = new QPlainTextEdit(this);
-    m_stack->setReadOnly(true);
-    m_stack->setPlaceholderText(tr("Select a slow callback to see the stack captured while it blocked."));
-    m_stack->setFont(QFont(QStringLiteral("monospace")));
-    connect(m_slowView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                m_stack->setPlainText(current.data(SlowCallbackModel::StackRole).toString());
+    m_summary = new SummaryPage(this);
+    connect(m_summary, &SummaryPage::locationActivated, this,
+            [this](const QString& location, std::uint64_t task) {
+                const int line = m_data ? lineInScript(location, scriptFileName(m_data->info.script)) : 0;
+                if (line > 0)
+                    showScriptLine(line);
+                else if (task)
+                    selectTask(task);
             });
-    m_lagChart = new TimeChart(tr("Loop lag per 100 ms"), tr("ms"), this);
-    auto* loopSplit = new QSplitter(Qt::Vertical, this);
-    loopSplit->addWidget(m_lagChart);
-    m_slowScatter = new SlowCallbackScatter(this);
-    connect(m_slowScatter, &SlowCallbackScatter::pointClicked, this, [this](int row) {
-        auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
-        m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));
+    connect(m_summary, &SummaryPage::taskActivated, this, &MainWindow::selectTask);
+    connect(m_summary, &SummaryPage::slowCallbackActivated, this, &MainWindow::showSlowCallback);
+    connect(m_summary, &SummaryPage::metricActivated, this, [this](const QString& metric) {
+        for (int row = 0; row < m_latency->rowCount(); ++row)
+            if (m_latency->index(row, 0).data(LatencyModel::MetricRole).toString() == metric) {
+                auto* proxy = static_cast<QSortFilterProxyModel*>(m_latencyView->model());
+                m_latencyView->setCurrentIndex(proxy->mapFromSource(m_latency->index(row, 0)));
+                showView(View::Latency);
+                return;
+            }
     });
-    loopSplit->addWidget(m_slowScatter);
-    loopSplit->addWidget(m_slowView);
-    loopSplit->addWidget(m_stack);
-    loopSplit->setSizes({220, 200, 120, 120});
-    QDockWidget* loopDock =
-        addDock(tr("Event loop"), QStringLiteral("EventLoopDock"), loopSplit, Qt::RightDockWidgetArea);
 
     // Script and the runner's log.
     m_source = new ScriptEditor(this);
@@ -181,24 +141,47 @@ void MainWindow::buildPanels() {
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(10'000);
     m_log->setPlaceholderText(tr("The script's log() lines appear here."));
-    m_stack->setLineWrapMode(QPlainTextEdit::NoWrap);
-    QDockWidget* scriptDock = addDock(tr("Script"), QStringLiteral("ScriptDock"),
-                                      column(this, {m_source, m_log}), Qt::LeftDockWidgetArea);
-    QDockWidget* latencyDock = buildLatencyDock();
-    addDockWidget(Qt::BottomDockWidgetArea, latencyDock);
-    QDockWidget* memoryDock = buildMemoryDock();
-    addDockWidget(Qt::BottomDockWidgetArea, memoryDock);
-    tabifyDockWidget(tasksDock, latencyDock);
-    tabifyDockWidget(latencyDock, memoryDock);
-    tasksDock->raise();
-    // A sensible default at 1280x800: the tables get the room, the overview what is left.
-    resizeDocks({scriptDock, loopDock}, {380, 520}, Qt::Horizontal);
-    resizeDocks({tasksDock}, {320}, Qt::Vertical);
+    auto* scriptSplit = new QSplitter(Qt::Vertical, this);
+    scriptSplit->setObjectName(QStringLiteral("ScriptSplit"));
+    scriptSplit->addWidget(m_source);
+    scriptSplit->addWidget(m_log);
+    scriptSplit->setSizes({560, 160});
+
+    m_views = new QTabWidget(this);
+    m_views->setObjectName(QStringLiteral("Views"));
+    m_views->setDocumentMode(true);
+    m_views->addTab(m_summary, tr("Summary"));
+    m_views->addTab(buildTasksView(), tr("Tasks"));
+    m_views->addTab(buildLoopView(), tr("Event loop"));
+    m_views->addTab(buildLatencyView(), tr("Latency"));
+    m_views->addTab(buildMemoryView(), tr("Memory"));
+    m_views->addTab(scriptSplit, tr("Script"));
+    Q_ASSERT(m_views->count() == int(View::Script) + 1);
+
+    m_start = new StartPage(this);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(m_start);
+    m_pages->addWidget(column(this, {m_banner, m_views}));
+    setCentralWidget(m_pages);
+    connect(m_start, &StartPage::runExample, this, [this](const QString& script) {
+        openFile(script);
+        run();
+    });
+    connect(m_start, &StartPage::openFile, this, &MainWindow::openFile);
 
     m_statusRun = new QLabel(this);
     m_statusRun->setMinimumWidth(m_statusRun->fontMetrics().horizontalAdvance(
         QStringLiteral("Session: duration-elapsed · 9999999 events dropped")));
     statusBar()->addPermanentWidget(m_statusRun);
+}
+
+void MainWindow::showView(View view) {
+    m_pages->setCurrentIndex(1);
+    m_views->setCurrentIndex(int(view));
+}
+
+MainWindow::View MainWindow::currentView() const {
+    return View(m_views->currentIndex());
 }
 
 void MainWindow::openScript(const QString& script) {
@@ -209,8 +192,13 @@ void MainWindow::openScript(const QString& script) {
     // A script file can be edited and saved (File > Save Script); an example is read-only.
     m_source->setReadOnly(!file.isOpen());
     m_source->document()->setModified(false);
-    m_overview->setText(tr("%1: press Run (F5).").arg(script));
-    m_pages->setCurrentIndex(1);
+    // Another script: the previous run's figures are not this one's (a run still going on ends
+    // here too, its session saved: the window follows one run at a time).
+    m_tail->stop();
+    if (m_runner->isRunning())
+        m_runner->stop();
+    clearShown(tr("%1: press Run (F5).").arg(script.toHtmlEscaped()));
+    showView(View::Script);
     showStatus();
 }
 
@@ -220,9 +208,42 @@ bool MainWindow::openSession(const QString& path) {
         return false;
     }
     // Read on the tail's worker (a damaged file is reported by SessionTail::failed); a session
-    // still being written keeps growing.
+    // still being written keeps growing. What was shown before is not this file's.
+    clearShown(tr("Reading %1…").arg(path.toHtmlEscaped()));
     m_tail->follow(path);
+    showView(View::Summary);
     return true;
+}
+
+void MainWindow::clearShown(const QString& message) {
+    m_data.reset();
+    m_previous.reset();
+    m_resumesPerSecond = 0;
+    m_banner->hide();
+    m_summary->clear(message);
+    m_log->clear();
+    m_logLinesShown = 0;
+    m_stack->clear();
+    m_slow->setSession(nullptr);
+    m_latency->setSession(nullptr);
+    m_taskStore->setPath(QString());
+    m_tasks->setSession(QString(), 0);
+    m_heapTasks->setSession(QString(), 0);
+    m_selectedTask = 0;
+    m_taskToSelect = 0;
+    m_taskDetail->clear();
+    m_timeline->setRunSpan(0, 0);
+    m_lagChart->setLines({});
+    m_metricChart->setLines({});
+    m_memoryChart->setLines({});
+    m_slowScatter->setPoints({}, 0, 1);
+    m_stateChart->setSamples({});
+    m_histogramChart->setHistogram(QString(), Histogram());
+    m_source->setSlowLines({});
+    m_chartClock.invalidate();
+    m_topTasksClock.invalidate();
+    m_topTasksAgain = false;
+    m_runSession.clear();
 }
 
 QString MainWindow::newSessionPath() const {
@@ -238,8 +259,6 @@ void MainWindow::run() {
     if (m_script.isEmpty() || m_runner->isRunning())
         return;
     const QString session = newSessionPath();
-    m_log->clear();
-    m_banner->hide();
     RunRequest request = m_settings;
     request.script = m_script;
     request.session = session;
@@ -247,8 +266,14 @@ void MainWindow::run() {
         statusBar()->showMessage(m_runner->error());
         return;
     }
+    // The new run owns every view from its first moment: no figure, stack, log line or banner
+    // of the one before stays beside it.
+    clearShown(tr("%1: starting…").arg(m_script.toHtmlEscaped()));
     m_elapsed->start();
+    m_runSession = session;
     m_tail->follow(session, SessionTail::Source::LiveRunner);
+    if (currentView() == View::Script)
+        showView(View::Summary);
     showStatus();
 }
 
@@ -263,7 +288,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_slow->setSession(data);
     // The charts at most three times a second while a run goes on (a chart's redraw costs more
     // than a table's, and a 100 ms step is not seen on them); a finished session at once.
-    if (data->finished || !m_chartClock.isValid() || m_chartClock.elapsed() >= 300) {
+    if (data->finished || !m_chartClock.isValid() || m_chartClock.elapsed() >= 250) {
         showCharts();
         m_chartClock.start();
     }
@@ -281,76 +306,54 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
             mark.worstNs = std::max(mark.worstNs, c.durationNs);
         }
     m_source->setSlowLines(std::move(slowLines));
-    const RunSnapshot& s = data->snapshot;
-    QStringList byState;
-    for (int i = 0; i < kTaskStateCount; ++i)
-        if (s.tasksByState[std::size_t(i)])
-            byState << QStringLiteral("%1 %2")
-                           .arg(s.tasksByState[std::size_t(i)])
-                           .arg(QString::fromLatin1(taskStateName(TaskState(i)).data()));
-    std::int64_t worst = 0;
-    const SlowCallback* blockingNow = nullptr;
-    for (const SlowCallback& c : s.slowCallbacks) {
-        worst = std::max(worst, c.durationNs);
-        if (c.ongoing && !data->finished && m_runner->isRunning()) // a killed runner blocks nothing
-            blockingNow = &c;
+    // A saved session's log is its own (a live run's lines come from the runner as it prints).
+    if (m_runSession.isEmpty() || data->path != m_runSession) {
+        for (; m_logLinesShown < data->logs.size(); ++m_logLinesShown)
+            m_log->appendPlainText(data->logs[m_logLinesShown].line);
     }
-    // While the loop is blocked, its probe's due tick is already this late (the session's lag so
-    // far): the max says so at once, not only once the tick fires after the block.
-    std::int64_t lagMaxNs = s.loopLagMicros.max() * 1000;
-    if (!data->timeSeries.empty())
-        lagMaxNs = std::max(lagMaxNs, data->timeSeries.back().lagMaxNs);
-    // The moment the profiler exists for: said first, in red, while it lasts.
-    const QString blocked =
-        blockingNow
-            ? tr("<span style=\"color:#cf222e\"><b>The loop is blocked now</b>: for %1%2%3</span><br>")
-                  .arg(formatDuration(blockingNow->durationNs),
-                       blockingNow->taskName.isEmpty()
-                           ? QString()
-                           : tr(" in task '%1'").arg(blockingNow->taskName.toHtmlEscaped()),
-                       blockingNow->location.isEmpty()
-                           ? QString()
-                           : tr(" at %1").arg(blockingNow->location.toHtmlEscaped()))
-            : QString();
-    QString text = blocked + tr("<b>%1</b> — %2<br>Tasks: %3 (%4)<br>Slow callbacks: %5%6<br>Loop lag p99: "
-                                "%7, max %10, busy %8 %<br>"
-                                "RSS: %9")
-                                 .arg(data->info.script.toHtmlEscaped(), runStatusName(data->info.status))
-                                 .arg(s.tasksTotal)
-                                 .arg(byState.join(QStringLiteral(", ")))
-                                 .arg(s.slowCallbacks.size())
-                                 .arg(worst ? tr(", worst %1").arg(formatDuration(worst)) : QString())
-                                 .arg(formatDuration(s.loopLagMicros.percentile(99) * 1000))
-                                 .arg(s.loopUtilization * 100, 0, 'f', 1)
-                                 .arg(formatBytes(double(s.memoryStats.rssEndBytes)))
-                                 .arg(formatDuration(lagMaxNs));
-    // What the figures above do not include (a truncated file, dropped events, a full disk):
-    // said here, where they are read, as every report format says it.
-    const QStringList lost = incompleteDataNotes(s, data->warnings);
-    if (!lost.isEmpty()) {
-        QStringList escaped;
-        for (const QString& note : lost)
-            escaped << note.toHtmlEscaped();
-        text += tr("<br><span style=\"color:#9a6700\"><b>Incomplete data</b>: %1</span>")
-                    .arg(escaped.join(QStringLiteral("; ")));
-    }
-    m_overview->setText(text);
-    m_verdicts->clear();
-    for (const Diagnostic& d : s.diagnostics) {
-        auto* item = new QListWidgetItem(
-            QStringLiteral("[%1] %2").arg(QString::fromLatin1(severityName(d.severity)), d.message),
-            m_verdicts);
-        item->setData(Qt::UserRole, qulonglong(d.taskId));
-        item->setData(Qt::UserRole + 1, d.location);
-    }
+    m_summary->setSession(*data, m_runner->isRunning());
+    requestTopTasks();
     // Resumes per second between two views: how busy the workload's tasks are right now.
     if (m_previous && data->snapshot.nowNs > m_previous->snapshot.nowNs)
         m_resumesPerSecond = double(data->snapshot.segmentsTotal - m_previous->snapshot.segmentsTotal) * 1e9 /
                              double(data->snapshot.nowNs - m_previous->snapshot.nowNs);
     m_previous = data;
-    if (s.diagnostics.empty())
-        m_verdicts->addItem(tr("No diagnostic rule found a problem (yet)."));
     showStatus();
+}
+
+void MainWindow::requestTopTasks() {
+    // A sort of every task on the worker: once a second while a run goes on, never two at once.
+    if (!m_data || m_data->path.isEmpty())
+        return;
+    if (m_topTasksPending) {
+        m_topTasksAgain = true; // the last view of a run must not be missed
+        return;
+    }
+    if (!m_data->finished && m_topTasksClock.isValid() && m_topTasksClock.elapsed() < 1000)
+        return;
+    m_topTasksPending = true;
+    m_topTasksClock.start();
+    using Top = std::pair<std::vector<TaskInfo>, std::vector<TaskInfo>>;
+    m_taskStore->submit<Top>(
+        this,
+        [](session::TaskStore& store) {
+            const auto top = [&store](session::TaskColumn key) {
+                session::TaskQuery query;
+                query.sortKey = key;
+                query.descending = true;
+                query.limit = SummaryPage::kTopRows;
+                return store.tasks(store.ids(query));
+            };
+            return Top{top(session::taskcolumn::Busy), top(session::taskcolumn::LiveHeap)};
+        },
+        [this, path = m_data->path](Top top) {
+            m_topTasksPending = false;
+            if (m_data && m_data->path == path) // not a session opened since
+                m_summary->setTopTasks(std::move(top.first), std::move(top.second));
+            if (std::exchange(m_topTasksAgain, false))
+                requestTopTasks();
+        },
+        [this](const QString&) { m_topTasksPending = false; });
 }
 
 void MainWindow::showStatus() {
@@ -372,7 +375,11 @@ QString MainWindow::bannerText() const {
 }
 
 QString MainWindow::overviewText() const {
-    return m_overview->text();
+    return m_summary->text();
+}
+
+QString MainWindow::stackText() const {
+    return m_stack->toPlainText();
 }
 
 QString MainWindow::scriptText() const {

@@ -6,6 +6,7 @@
 #include "run/sessiontail.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QMainWindow>
 
 class QLabel;
@@ -34,13 +35,17 @@ class ScriptEditor;
 class SlowCallbackScatter;
 class TaskStateChart;
 class LatencyHistogramChart;
+class SummaryPage;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
-/// live in the panels (overview, tasks, event loop, script and log), reopen saved sessions,
-/// export reports.
+/// live in its views (Summary, Tasks, Event loop, Latency, Memory, Script — each a tab with the
+/// whole window, as in heaptrack_gui and hotspot), reopen saved sessions, export reports.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    /// The top-level views, in tab order (View menu: Ctrl+1…Ctrl+6).
+    enum class View { Summary, Tasks, EventLoop, Latency, Memory, Script };
+
     /// `runner`: the coroscope executable that runs workloads (normally this very binary).
     explicit MainWindow(QString runner, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -50,8 +55,12 @@ public:
     /// A script or a session, by its extension; remembered in File > Recent.
     void openFile(const QString& file);
     QStringList recentFiles() const;
-    /// Back to the default dock layout (View > Reset Layout).
+    /// Back to the default layout: the Summary in front, every splitter as it first was
+    /// (View > Reset Layout).
     void resetLayout();
+    /// Brings a view to the front.
+    void showView(View view);
+    View currentView() const;
     /// The examples the start page offers (compiled into the app binary).
     void setExamples(const QList<StartPage::Example>& examples);
     /// The settings the next Run uses (Run > Settings).
@@ -65,13 +74,17 @@ public:
     bool saveScript();
     /// Selects the first slow callback that `line` of the script ran (a click in the gutter).
     void showSlowLine(int line);
+    /// Shows `line` of the script in the Script view (a verdict's or a slow callback's place).
+    void showScriptLine(int line);
+    /// Selects the slow callback of this dispatch in the Event loop view.
+    void showSlowCallback(std::uint64_t dispatchSeq);
     /// Selects a task in the Tasks panel (clearing its filters) and shows its details.
     void selectTask(std::uint64_t taskId);
     QString taskDetailText() const;
     /// docs/scripting.md, compiled in (Help > Scripting Reference).
     static QString scriptingReference();
     void showScriptingReference();
-    QListWidget& verdictList() { return *m_verdicts; }
+    SummaryPage& summary() { return *m_summary; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
@@ -100,7 +113,10 @@ public:
     TaskStateChart& stateChart() { return *m_stateChart; }
     LatencyHistogramChart& histogramChart() { return *m_histogramChart; }
     QString bannerText() const;
+    /// The Summary page as text (its figures as "Caption: value" lines).
     QString overviewText() const;
+    /// The stack pane of the Event loop view, as shown (runtime frames at the top folded).
+    QString stackText() const;
     QString scriptText() const;
     QString logText() const;
 
@@ -125,6 +141,12 @@ private:
     // mainwindow.cpp: the panels, the session shown, the status bar
     void buildPanels();
     void showSession(std::shared_ptr<const session::SessionData> data);
+    /// Forgets the session shown: every view empty, so nothing of a previous run or file stays
+    /// on screen next to a new one. `message` goes where the Summary's title was.
+    void clearShown(const QString& message);
+    /// Asks the task store for the Summary's busiest and heaviest tasks (coalesced, at most
+    /// once a second while a run goes on).
+    void requestTopTasks();
     void showStatus();
     QString newSessionPath() const;
     // mainwindowstate.cpp: layout, recent files, About
@@ -138,14 +160,17 @@ private:
     // mainwindownavigation.cpp
     /// A warning in a window-modal box that does not block the caller (an async result's error).
     void warnLater(const QString& title, const QString& text);
-    // mainwindowtasks.cpp: the Tasks panel
-    QDockWidget* buildTasksDock();
+    // mainwindowloop.cpp: the Event loop view
+    QWidget* buildLoopView();
+    void showStack(const QModelIndex& current);
+    // mainwindowtasks.cpp: the Tasks view
+    QWidget* buildTasksView();
     QTableView* makeTaskTable(TaskTableModel* model);
     void followTasks(const session::SessionData& data);
     void showTaskDetail();
     // mainwindowcharts.cpp: the Latency and Memory panels, the charts
-    QDockWidget* buildLatencyDock();
-    QDockWidget* buildMemoryDock();
+    QWidget* buildLatencyView();
+    QWidget* buildMemoryView();
     void showCharts();
     void showMetricChart();
 
@@ -190,8 +215,13 @@ private:
     QTabWidget* m_taskTabs = nullptr;
     std::uint64_t m_taskToSelect = 0;
     QLabel* m_banner = nullptr;
-    QLabel* m_overview = nullptr;
-    QListWidget* m_verdicts = nullptr;
+    SummaryPage* m_summary = nullptr;
+    QTabWidget* m_views = nullptr;
+    bool m_topTasksPending = false;
+    bool m_topTasksAgain = false;
+    QString m_runSession;            ///< the session the last run started writes
+    std::size_t m_logLinesShown = 0; ///< of a saved session's log (a live run's comes from its output)
+    QElapsedTimer m_topTasksClock;
     QLineEdit* m_taskText = nullptr;
     QComboBox* m_taskState = nullptr;
     QTableView* m_slowView = nullptr;
@@ -213,6 +243,7 @@ private:
     std::unique_ptr<QElapsedTimer> m_elapsed;
     QMenu* m_recentMenu = nullptr;
     QByteArray m_defaultState;
+    QHash<QString, QByteArray> m_defaultSplitters; ///< by objectName: Reset Layout's sizes
     StartPage* m_start = nullptr;
     QStackedWidget* m_pages = nullptr;
     RunRequest m_settings;

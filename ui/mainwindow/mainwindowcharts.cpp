@@ -1,13 +1,12 @@
-// MainWindow's panels with charts: the loop lag over time (Event loop dock), the latency metrics
-// with the selected one's percentiles over time (Latency dock), RSS and heap with the tasks that
-// hold the most heap (Memory dock).
+// MainWindow's views with charts: the latency metrics with the selected one's percentiles over
+// time (Latency view), RSS and heap with the tasks that hold the most heap (Memory view), and the
+// charts of every view drawn from one session.
 #include "charts/eventcharts.h"
 #include "charts/timechart.h"
 #include "mainwindow/mainwindow.h"
 #include "models/latencymodel.h"
 #include "models/tasktablemodel.h"
 
-#include <QDockWidget>
 #include <QHeaderView>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -42,7 +41,7 @@ QTableView* sortedTable(QAbstractItemModel* model, int sortRole, QWidget* parent
 
 } // namespace
 
-QDockWidget* MainWindow::buildLatencyDock() {
+QWidget* MainWindow::buildLatencyView() {
     m_latency = new LatencyModel(this);
     m_latencyView = sortedTable(m_latency, LatencyModel::SortRole, this);
     m_metricChart = new TimeChart(tr("Percentiles over time"), tr("ms"), this);
@@ -50,18 +49,19 @@ QDockWidget* MainWindow::buildLatencyDock() {
             [this] { showMetricChart(); });
     m_histogramChart = new LatencyHistogramChart(this);
     auto* charts = new QSplitter(Qt::Horizontal, this);
+    charts->setObjectName(QStringLiteral("LatencyChartsSplit"));
     charts->addWidget(m_metricChart);
     charts->addWidget(m_histogramChart);
+    charts->setSizes({700, 500});
     auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("LatencySplit"));
     split->addWidget(m_latencyView);
     split->addWidget(charts);
-    auto* dock = new QDockWidget(tr("Latency"), this);
-    dock->setObjectName(QStringLiteral("LatencyDock"));
-    dock->setWidget(split);
-    return dock;
+    split->setSizes({220, 480});
+    return split;
 }
 
-QDockWidget* MainWindow::buildMemoryDock() {
+QWidget* MainWindow::buildMemoryView() {
     m_memoryChart = new TimeChart(tr("Memory"), tr("MiB"), this);
     // The tasks holding the most heap: a second view of the session's tasks, sorted by live
     // heap by the database (sortable by any of its columns), its own selection.
@@ -81,12 +81,11 @@ QDockWidget* MainWindow::buildMemoryDock() {
         selectTask(index.data(TaskTableModel::TaskIdRole).toULongLong());
     });
     auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("MemorySplit"));
     split->addWidget(m_memoryChart);
     split->addWidget(m_heapView);
-    auto* dock = new QDockWidget(tr("Memory"), this);
-    dock->setObjectName(QStringLiteral("MemoryDock"));
-    dock->setWidget(split);
-    return dock;
+    split->setSizes({420, 280});
+    return split;
 }
 
 void MainWindow::showCharts() {
@@ -100,8 +99,15 @@ void MainWindow::showCharts() {
     }
     m_lagChart->setLines(lag);
     std::vector<QPointF> slow;
-    for (const SlowCallback& c : data.snapshot.slowCallbacks)
+    std::vector<std::pair<double, double>> blocked;
+    for (const SlowCallback& c : data.snapshot.slowCallbacks) {
         slow.emplace_back(seconds(c.startNs, data), double(c.durationNs) / 1e6);
+        blocked.emplace_back(seconds(c.startNs, data), seconds(c.startNs + c.durationNs, data));
+    }
+    // Where the loop was blocked, on every chart over time: the HTML report shades them too.
+    m_lagChart->setShadedSpans(blocked);
+    m_metricChart->setShadedSpans(blocked);
+    m_memoryChart->setShadedSpans(blocked);
     const double runSeconds = data.timeSeries.empty() ? 1.0 : seconds(data.timeSeries.back().tNs, data);
     m_slowScatter->setPoints(slow, double(data.info.slowThresholdNs) / 1e6, runSeconds);
     std::vector<std::pair<double, std::array<double, 7>>> states;

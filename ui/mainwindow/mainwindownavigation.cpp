@@ -15,7 +15,6 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
-#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -69,8 +68,7 @@ void MainWindow::showSlowLine(int line) {
             continue;
         auto* proxy = static_cast<QSortFilterProxyModel*>(m_slowView->model());
         m_slowView->setCurrentIndex(proxy->mapFromSource(m_slow->index(row, 0)));
-        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("EventLoopDock")))
-            dock->raise();
+        showView(View::EventLoop);
         return;
     }
 }

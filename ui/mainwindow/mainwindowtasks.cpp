@@ -1,4 +1,4 @@
-// MainWindow's Tasks dock: the task table (a model over the session file, filtered and sorted by
+// MainWindow's Tasks view: the task table (a model over the session file, filtered and sorted by
 // the database), the timeline of their lifetimes, tasks by state over time, and the selected
 // task's details — all read on the task-store worker, never on the GUI thread.
 #include "charts/eventcharts.h"
@@ -10,7 +10,6 @@
 #include "run/taskstoreworker.h"
 
 #include <QComboBox>
-#include <QDockWidget>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -38,7 +37,7 @@ QTableView* MainWindow::makeTaskTable(TaskTableModel* model) {
     return view;
 }
 
-QDockWidget* MainWindow::buildTasksDock() {
+QWidget* MainWindow::buildTasksView() {
     m_tasks = new TaskTableModel(*m_taskStore, this);
     m_taskText = new QLineEdit(this);
     m_taskText->setPlaceholderText(tr("Filter tasks: name, location, awaiting, error or id"));
@@ -82,6 +81,7 @@ QDockWidget* MainWindow::buildTasksDock() {
     m_taskDetail = new QTextBrowser(this);
     m_taskDetail->setPlaceholderText(tr("Select a task to see its details."));
     auto* split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("TasksSplit"));
     split->addWidget(m_taskTabs);
     split->addWidget(m_taskDetail);
     split->setStretchFactor(0, 3);
@@ -96,10 +96,7 @@ QDockWidget* MainWindow::buildTasksDock() {
     filterRow->addWidget(m_taskState);
     layout->addLayout(filterRow);
     layout->addWidget(split, 1);
-    auto* dock = new QDockWidget(tr("Tasks"), this);
-    dock->setObjectName(QStringLiteral("TasksDock"));
-    dock->setWidget(box);
-    return dock;
+    return box;
 }
 
 void MainWindow::followTasks(const session::SessionData& data) {
@@ -145,8 +142,8 @@ void MainWindow::selectTask(std::uint64_t taskId) {
     }
     m_taskView->setCurrentIndex(m_tasks->index(row, 0));
     m_taskView->scrollTo(m_tasks->index(row, 0));
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("TasksDock")))
-        dock->raise();
+    m_taskTabs->setCurrentWidget(m_taskView);
+    showView(View::Tasks);
 }
 
 } // namespace coroscope::ui
