@@ -315,6 +315,7 @@ void TestWindowDialogs::gutterShowsCountAndWorstDuration() {
     const int y = editor.cursorRect(cursor).center().y();
     const QImage image = editor.gutter()->grab().toImage();
     QCOMPARE(image.pixelColor(2, y), QColor(0xcf, 0x22, 0x2e));
+    screenshot(editor, "gutter");
     const QPoint pos(4, y);
     QHelpEvent help(QEvent::ToolTip, pos, editor.gutter()->mapToGlobal(pos));
     QApplication::sendEvent(editor.gutter(), &help);

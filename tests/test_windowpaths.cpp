@@ -40,6 +40,13 @@ QList<StartPage::Example> examples() {
             {QStringLiteral("memory-leak"), QStringLiteral("A cache keeps every entry."), kLeakSource}};
 }
 
+/// COROSCOPE_SCREENSHOT_DIR=dir saves what a widget looked like (for a human to look at).
+void screenshot(QWidget& widget, const char* name) {
+    const QByteArray dir = qgetenv("COROSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        widget.grab().save(QString::fromLocal8Bit(dir) + u'/' + QLatin1String(name) + QStringLiteral(".png"));
+}
+
 QAction* findAction(QWidget& w, const QString& text) {
     for (QAction* action : w.findChildren<QAction*>())
         if (action->text() == text)
@@ -126,6 +133,15 @@ void TestWindowPaths::examplesMenuOpensAnExampleWithoutRunningIt() {
     QVERIFY(!w.runner().isRunning()); // opened, not run
     QVERIFY(w.windowTitle().contains(QStringLiteral("example:memory-leak")));
     QCOMPARE(w.recentFiles().value(0), QStringLiteral("example:memory-leak"));
+    if (auto* file = qobject_cast<QMenu*>(w.examplesMenu().parent())) {
+        w.show();
+        file->popup(w.mapToGlobal(QPoint(0, 20)));
+        w.examplesMenu().popup(file->mapToGlobal(QPoint(file->width(), 0)));
+        screenshot(*file, "file-menu");
+        screenshot(w.examplesMenu(), "examples-menu");
+        w.examplesMenu().hide();
+        file->hide();
+    }
 }
 
 // What `coroscope example:NAME` and File > Recent do.
@@ -242,6 +258,7 @@ void TestWindowPaths::exportSuggestsANameAddsTheExtensionAndOffersTheReport() {
     QCOMPARE(w.writtenReport(), path);
     auto* open = w.findChild<QPushButton*>(QStringLiteral("openReportButton"));
     QVERIFY(open && open->isVisible());
+    screenshot(w, "export-offer");
     UrlCatcher browser;
     QDesktopServices::setUrlHandler(QStringLiteral("file"), &browser, "open");
     QTest::mouseClick(open, Qt::LeftButton);
