@@ -51,14 +51,7 @@ int guiCommand(int argc, char** argv, const QString& file) {
     QApplication::setDesktopFileName(QStringLiteral(COROSCOPE_APP_ID));
     QApplication::setWindowIcon(appIcon());
     ui::MainWindow window(QCoreApplication::applicationFilePath());
-    QList<ui::StartPage::Example> list;
-    for (const Example& e : examples()) {
-        // The window shows an example's source before it runs: the text goes with its name.
-        QFile source(e.resource);
-        list.append({e.name, e.summary,
-                     source.open(QIODevice::ReadOnly) ? QString::fromUtf8(source.readAll()) : QString()});
-    }
-    window.setExamples(list);
+    window.setExamples(windowExamples());
     // As File > Open would: a session or a script, example:NAME with its source, kept in Recent
     // (by its absolute path, which still names it from another working directory).
     if (file.startsWith(QLatin1String("example:")))
@@ -67,6 +60,16 @@ int guiCommand(int argc, char** argv, const QString& file) {
         window.openFile(QFileInfo(file).absoluteFilePath());
     window.show();
     return app.exec();
+}
+
+QList<ui::StartPage::Example> windowExamples() {
+    QList<ui::StartPage::Example> list;
+    for (const Example& e : examples()) {
+        QFile source(e.resource);
+        list.append({e.name, e.summary,
+                     source.open(QIODevice::ReadOnly) ? QString::fromUtf8(source.readAll()) : QString()});
+    }
+    return list;
 }
 
 } // namespace coroscope::app

@@ -45,9 +45,10 @@ Commands:
 Options:
   -h, --help                   Show this help.
   --version                    Show the version.
-  --screenshots DIR FILE       Open FILE in the window (offscreen without a display), run a
-                               script to its end, and save a PNG of each panel and of the
-                               whole window into DIR.
+  --screenshots DIR FILE [--size WxH] [--dark]
+                               Open FILE in the window (offscreen without a display), run a
+                               script to its end, and save a PNG of each view into DIR, at
+                               WxH (default 1600x1000), in a dark palette with --dark.
 )";
 
 } // namespace

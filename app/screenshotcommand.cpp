@@ -1,6 +1,7 @@
 #include "screenshotcommand.h"
 
 #include "examplescommand.h"
+#include "guicommand.h"
 #include "mainwindow/mainwindow.h"
 #include "models/slowcallbackmodel.h"
 #include "models/tasktablemodel.h"
@@ -115,6 +116,7 @@ int screenshotCommand(int argc, char** argv) {
     }
     const QString file = QString::fromLocal8Bit(argv[3]);
     ui::MainWindow window(QCoreApplication::applicationFilePath());
+    window.setExamples(windowExamples());
     window.resetLayout();
     window.resize(size);
     window.show();
@@ -125,7 +127,7 @@ int screenshotCommand(int argc, char** argv) {
             return 2;
         }
     } else {
-        window.openScript(file);
+        window.openFile(file); // a script or example:NAME (its source comes with the examples)
         window.run();
         if (!window.runner().isRunning()) {
             std::fprintf(stderr, "coroscope: cannot run %s\n", qPrintable(file));
