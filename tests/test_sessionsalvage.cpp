@@ -233,6 +233,10 @@ void TestSessionSalvage::truncatedSessionKeepsWhatIsIntact() {
     QCOMPARE(cut.logs.size() < whole.logs.size(), named("logs"));
     QCOMPARE(cut.timeSeries.size() < whole.timeSeries.size(), named("timeseries"));
     QCOMPARE(cut.snapshot.memory.size() < whole.snapshot.memory.size(), named("memory_samples"));
+    // The per-task heap series (issue 13) too: fewer samples only with its table named.
+    QVERIFY(!whole.taskMemory.empty());
+    if (cut.taskMemory.tNs.size() < whole.taskMemory.tNs.size())
+        QVERIFY(named("task_memory"));
     QCOMPARE(cut.snapshot.slowCallbacks.size() < whole.snapshot.slowCallbacks.size(),
              named("slow_callbacks"));
     if (percent == 50)

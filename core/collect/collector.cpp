@@ -193,6 +193,7 @@ void Collector::flushSessionTap() {
     if (!m_tap)
         return;
     drainLocked();
+    m_tap->sampleTaskMemoryNextTake();
     m_sessionQueue->pushLast(cutSessionDeltaLocked());
 }
 

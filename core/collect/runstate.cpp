@@ -135,7 +135,9 @@ std::function<void(std::uint64_t)> RunState::tellTap() {
 }
 
 void RunState::refreshHeapAccounts() {
-    m_tasks.refreshHeapAccounts(tellTap());
+    const auto changed = tellTap();
+    m_tasks.refreshHeapAccounts(changed);
+    m_tasks.refreshTopHeapAccounts(changed);
 }
 
 void RunState::freezeHeapAccounts() {

@@ -47,7 +47,8 @@ public:
 
     /// Names tasks created before the symbolizer was warm (no-op until it is, unless `force`).
     void resolvePendingNames(bool force) { m_tasks.resolvePendingNames(force); }
-    /// See TaskTable::refreshHeapAccounts(); the tap hears of the tasks whose figures moved.
+    /// See TaskTable::refreshHeapAccounts(), then the top heap tasks' accounts whatever the slice
+    /// (TaskTable::refreshTopHeapAccounts()); the tap hears of the tasks whose figures moved.
     void refreshHeapAccounts();
     void freezeHeapAccounts();
 

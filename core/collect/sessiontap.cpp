@@ -50,6 +50,7 @@ SessionDelta SessionTap::take(const TaskTable& tasks, const SlowCallbackLog& slo
         d.slowCallbacks.push_back(std::move(running));
     d.retractedSlowSeqs = std::exchange(m_retracted, {});
     d.memory = std::exchange(m_memory, {});
+    m_taskMemory.sample(tasks, nowNs, d.taskMemory);
     d.lagWindow = SparseHistogram::of(m_lag);
     m_lag.reset();
     for (auto& [name, histogram] : m_metrics) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "collect/taskmemorysampler.h"
 #include "recording/sessiondelta.h"
 
 #include <map>
@@ -29,6 +30,9 @@ public:
     void onMetric(const QString& name, std::int64_t micros);
     void onMemorySample(const MemorySample& sample) { m_memory.push_back(sample); }
 
+    /// The next take() samples the per-task heap whatever its cadence (the last one, at the end).
+    void sampleTaskMemoryNextTake() noexcept { m_taskMemory.sampleNextTime(); }
+
     /// Everything since the last take, the changed rows read from the aggregates they live in;
     /// clears what it took.
     SessionDelta take(const TaskTable& tasks, const SlowCallbackLog& slow, const LoopHealth& loop,
@@ -43,6 +47,7 @@ private:
     Histogram m_lag;
     std::map<QString, Histogram> m_metrics;
     std::vector<MemorySample> m_memory;
+    TaskMemorySampler m_taskMemory;
 };
 
 } // namespace coroscope::session

@@ -247,12 +247,14 @@ TaskInfo* TaskTable::onAllocation(const Record& r) {
     if (it == m_tasks.end())
         return nullptr;
     TaskInfo& t = it->second;
+    const std::int64_t before = t.liveBytes;
     if (r.isFree()) {
         t.liveBytes -= r.allocationBytes();
     } else {
         t.allocatedBytes += r.allocationBytes();
         t.liveBytes += r.allocationBytes();
     }
+    m_topHeap.onLive(t.id, before, t.liveBytes);
     return &t;
 }
 
@@ -264,6 +266,7 @@ void TaskTable::evictFinishedTasks() {
             continue;
         // Counts by state stay exact: an evicted task leaves its state counted.
         m_heapAccounts.erase(it->first);
+        m_topHeap.onForgotten(it->first);
         m_tasks.erase(it);
         ++m_evicted;
     }
@@ -272,6 +275,7 @@ void TaskTable::evictFinishedTasks() {
 bool TaskTable::refreshHeapAccount(TaskInfo& t, const heap::Account& account) {
     const heap::Account::Totals totals = account.totals();
     const bool moved = t.allocatedBytes != totals.allocated || t.liveBytes != totals.live;
+    m_topHeap.onLive(t.id, t.liveBytes, totals.live);
     t.allocatedBytes = totals.allocated;
     t.liveBytes = totals.live;
     return moved;
@@ -283,6 +287,18 @@ void TaskTable::refreshHeapAccounts(const std::function<void(std::uint64_t)>& ch
         if (it != m_tasks.end() && refreshHeapAccount(it->second, *entry.second) && changed)
             changed(entry.first);
     });
+}
+
+void TaskTable::refreshTopHeapAccounts(const std::function<void(std::uint64_t)>& changed) {
+    if (m_heapAccounts.empty())
+        return;
+    for (const TopHeapTasks::Entry& e : m_topHeap.entries()) {
+        const auto account = m_heapAccounts.find(e.taskId);
+        const auto it = m_tasks.find(e.taskId);
+        if (account != m_heapAccounts.end() && it != m_tasks.end() &&
+            refreshHeapAccount(it->second, *account->second) && changed)
+            changed(e.taskId);
+    }
 }
 
 void TaskTable::freezeHeapAccounts(const std::function<void(std::uint64_t)>& changed) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "collect/topheaptasks.h"
 #include "instrument/record.h"
 #include "model/runmodel.h"
 #include "model/settings.h"
@@ -65,6 +66,11 @@ public:
     /// Takes the accounts' last values and stops reading them: after the run, the process keeps
     /// freeing (and the report and the session must agree on one figure).
     void freezeHeapAccounts(const std::function<void(std::uint64_t)>& changed = {});
+    /// Reads the accounts of the top heap tasks (topHeap()) now, whatever the slice: the per-task
+    /// series records them every batch, and at a million tasks the slice reaches one every ~6 s.
+    void refreshTopHeapAccounts(const std::function<void(std::uint64_t)>& changed = {});
+    /// The tasks with the highest peak live heap, and the heap of all tasks together.
+    const TopHeapTasks& topHeap() const noexcept { return m_topHeap; }
 
     /// The loop has been running task `id` since before its segment record can say so (a callback
     /// that blocks): it is running now, not where it last waited. False if nothing changed.
@@ -87,6 +93,7 @@ private:
     /// Tasks with a heap account (the interposer is linked): read, never written, here.
     std::unordered_map<std::uint64_t, const heap::Account*> m_heapAccounts;
     std::size_t m_heapRefreshCursor = 0; ///< see visitSlice()
+    TopHeapTasks m_topHeap;              ///< fed wherever a task's liveBytes changes
     QSet<QString> m_strings;             ///< interned names and locations
     std::unordered_set<std::uint64_t> m_unfinished;
     std::vector<std::uint64_t> m_pendingNames; ///< unnamed tasks waiting for the symbolizer

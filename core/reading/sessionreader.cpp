@@ -123,6 +123,8 @@ SessionData readSession(const QString& path, ReadOptions options) {
                       [&](std::size_t& rows) { tables::metricSeries(db, out.metricSeries, rows); });
         salvage.table("memory_samples",
                       [&](std::size_t& rows) { tables::memorySamples(db, snapshot, rows); });
+        salvage.table("task_memory",
+                      [&](std::size_t& rows) { tables::taskMemory(db, out.taskMemory, rows); });
         MemoryStatsFold fold;
         for (const MemorySample& sample : snapshot.memory)
             fold.add(sample);

@@ -60,6 +60,28 @@ struct LogLine {
     QString line;
 };
 
+/// One layer of the per-task heap series: a task among the top ones, or all the others.
+struct TaskMemoryLayer {
+    std::uint64_t taskId = 0; ///< 0: "other tasks" (every task not a layer of its own)
+    QString name;             ///< the task's name (empty for other tasks, or a task without a row)
+    std::int64_t peakBytes = 0;
+    std::vector<std::int64_t> liveBytes; ///< one per TaskMemorySeries::tNs
+};
+
+/// Live heap per task over time (`task_memory`): the tasks that held the most at their peak, each
+/// a layer, and the rest of the heap attributed to tasks as one more. Every layer has a value at
+/// every time, so the layers stack. Empty for a session without the table (recorded before it
+/// existed) or without any heap attributed to tasks.
+struct TaskMemorySeries {
+    /// The most layers of their own: the tasks with the 8 largest peaks in the table (as many as
+    /// the runner keeps at a time; over a run more may pass through), the rest fold into other
+    /// tasks: a chart of more layers than colours is not readable.
+    static constexpr std::size_t kMaxTaskLayers = 8;
+    std::vector<std::int64_t> tNs;       ///< the sample times, ascending
+    std::vector<TaskMemoryLayer> layers; ///< by peak, largest first; other tasks last
+    bool empty() const noexcept { return tNs.empty(); }
+};
+
 /// Everything a session holds, in the types reports and views use.
 struct SessionData {
     QString path; ///< the session file (empty: made from a run's snapshot, no file)
@@ -69,6 +91,7 @@ struct SessionData {
     bool finished = false; ///< the runner closed the session (false: killed, crashed or running)
     std::vector<TimePoint> timeSeries;
     std::vector<MetricSeries> metricSeries; ///< by name
+    TaskMemorySeries taskMemory;
     std::vector<LogLine> logs;
     QString host;
     QString startedAt; ///< ISO 8601, local time with offset

@@ -20,6 +20,14 @@ struct SegmentRow {
     std::int64_t exclusiveNs = 0;
 };
 
+/// One point of the per-task heap series (table `task_memory`): a top task's live heap, or
+/// (taskId 0) that of all other tasks together. Written only when it changed.
+struct TaskMemoryRow {
+    std::int64_t tNs = 0;
+    std::uint64_t taskId = 0;
+    std::int64_t liveBytes = 0; ///< -1: the task left the top tasks (NULL in the file)
+};
+
 /// What changed in the collector since the session writer last asked: the writer's whole input.
 /// Built under the collector's lock, written to disk outside it.
 struct SessionDelta {
@@ -34,8 +42,9 @@ struct SessionDelta {
     /// While the loop is blocked: how late the loop probe's due tick already is (ns; -1 when the
     /// loop is not blocked). The lag it will record when it fires is at least this.
     std::int64_t lagSoFarNs = -1;
-    std::vector<MemorySample> memory; ///< new samples
-    SparseHistogram lagWindow;        ///< loop lag (µs) recorded since the last delta
+    std::vector<MemorySample> memory;      ///< new samples
+    std::vector<TaskMemoryRow> taskMemory; ///< per-task heap points (TaskMemorySampler)
+    SparseHistogram lagWindow;             ///< loop lag (µs) recorded since the last delta
     std::vector<std::pair<QString, SparseHistogram>> metricWindows; ///< per metric (µs), since
     std::int64_t loopWallNs = 0; ///< loop probe totals (the writer takes differences)
     std::int64_t loopIdleNs = 0;

@@ -211,6 +211,7 @@ void SessionWriter::tryBatch(const SessionDelta& delta, const std::map<QString, 
             writeSlowCallbacks(delta);
             writeDiagnostics(delta);
             writeTimeSeries(delta);
+            writeTaskMemory(delta);
             writeLogs(logs);
             writeCounters(delta);
             writeMetaRows(meta);

@@ -1,6 +1,7 @@
 // SessionWriter's time series: one row per batch (~10 Hz) of loop lag, utilization, memory and
 // tasks by state; per-metric percentiles per batch; and the histograms (per second and whole run)
-// in bucket form, rewritten every batch so a killed runner loses at most one batch of them.
+// in bucket form, rewritten every batch so a killed runner loses at most one batch of them; and
+// the per-task heap series.
 #include "recording/sessionwriter.h"
 
 namespace coroscope::session {
@@ -132,6 +133,20 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
     for (int s = 0; s < kTaskStateCount; ++s)
         loopSecond.bind(7 + s, std::int64_t(d.tasksByState[std::size_t(s)]));
     loopSecond.run();
+}
+
+void SessionWriter::writeTaskMemory(const SessionDelta& d) {
+    if (d.taskMemory.empty())
+        return;
+    Statement s = m_db->prepare("INSERT INTO task_memory (t_ns, task_id, live_bytes) VALUES (?1, ?2, ?3)");
+    for (const TaskMemoryRow& row : d.taskMemory) {
+        s.bind(1, row.tNs).bind(2, std::int64_t(row.taskId));
+        if (row.liveBytes < 0)
+            s.bindNull(3);
+        else
+            s.bind(3, row.liveBytes);
+        s.run();
+    }
 }
 
 } // namespace coroscope::session

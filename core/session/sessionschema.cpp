@@ -40,6 +40,10 @@ CREATE TABLE histograms (kind TEXT, name TEXT, second INTEGER, count INTEGER, mi
     max INTEGER, sum REAL, saturated INTEGER, buckets BLOB, PRIMARY KEY (kind, name, second))
     WITHOUT ROWID;
 CREATE TABLE memory_samples (t_ns INTEGER PRIMARY KEY, rss_bytes INTEGER, heap_bytes INTEGER);
+-- Per-task heap over time: appended in time order (rowid), task_id 0 is "other tasks". Added in
+-- schema 1 without a version change: older readers ignore it, newer ones read its absence as
+-- "no per-task series" (see docs/session-format.md, versions).
+CREATE TABLE task_memory (t_ns INTEGER, task_id INTEGER, live_bytes INTEGER);
 CREATE TABLE logs (id INTEGER PRIMARY KEY, t_ns INTEGER, line TEXT);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 -- No secondary indexes, on purpose: an index of segments by task made every batch rewrite
