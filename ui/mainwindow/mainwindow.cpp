@@ -1,6 +1,7 @@
 #include "mainwindow/mainwindow.h"
 
 #include "charts/eventcharts.h"
+#include "charts/taskmemorychart.h"
 #include "charts/timechart.h"
 #include "dialogs/comparedialog.h"
 #include "dialogs/runsettingsdialog.h"
@@ -236,6 +237,7 @@ void MainWindow::clearShown(const QString& message) {
     m_lagChart->setLines({});
     m_metricChart->setLines({});
     m_memoryChart->setLines({});
+    m_taskMemoryChart->clear();
     m_slowScatter->setPoints({}, 0, 1);
     m_stateChart->setSamples({});
     m_histogramChart->setHistogram(QString(), Histogram());

@@ -30,6 +30,7 @@ class TaskStoreWorker;
 class TaskTimeline;
 class SlowCallbackModel;
 class LatencyModel;
+class TaskMemoryChart;
 class TimeChart;
 class ScriptEditor;
 class SlowCallbackScatter;
@@ -108,6 +109,7 @@ public:
     LatencyModel& latencyModel() { return *m_latency; }
     TimeChart& lagChart() { return *m_lagChart; }
     TimeChart& memoryChart() { return *m_memoryChart; }
+    TaskMemoryChart& taskMemoryChart() { return *m_taskMemoryChart; }
     TimeChart& metricChart() { return *m_metricChart; }
     SlowCallbackScatter& slowScatter() { return *m_slowScatter; }
     TaskStateChart& stateChart() { return *m_stateChart; }
@@ -232,6 +234,7 @@ private:
     TimeChart* m_lagChart = nullptr;
     TimeChart* m_metricChart = nullptr;
     TimeChart* m_memoryChart = nullptr;
+    TaskMemoryChart* m_taskMemoryChart = nullptr;
     SlowCallbackScatter* m_slowScatter = nullptr;
     TaskStateChart* m_stateChart = nullptr;
     LatencyHistogramChart* m_histogramChart = nullptr;

@@ -1,7 +1,8 @@
 // MainWindow's views with charts: the latency metrics with the selected one's percentiles over
-// time (Latency view), RSS and heap with the tasks that hold the most heap (Memory view), and the
-// charts of every view drawn from one session.
+// time (Latency view), RSS and heap, the heap of the top tasks over time and the tasks that hold
+// the most heap (Memory view), and the charts of every view drawn from one session.
 #include "charts/eventcharts.h"
+#include "charts/taskmemorychart.h"
 #include "charts/timechart.h"
 #include "mainwindow/mainwindow.h"
 #include "models/latencymodel.h"
@@ -63,6 +64,9 @@ QWidget* MainWindow::buildLatencyView() {
 
 QWidget* MainWindow::buildMemoryView() {
     m_memoryChart = new TimeChart(tr("Memory"), tr("MiB"), this);
+    // Which tasks the heap is: the top tasks' live heap stacked over time (the session's
+    // task_memory), between the process's totals and the table of the tasks holding it now.
+    m_taskMemoryChart = new TaskMemoryChart(this);
     // The tasks holding the most heap: a second view of the session's tasks, sorted by live
     // heap by the database (sortable by any of its columns), its own selection.
     m_heapTasks = new TaskTableModel(*m_taskStore, this);
@@ -83,8 +87,9 @@ QWidget* MainWindow::buildMemoryView() {
     auto* split = new QSplitter(Qt::Vertical, this);
     split->setObjectName(QStringLiteral("MemorySplit"));
     split->addWidget(m_memoryChart);
+    split->addWidget(m_taskMemoryChart);
     split->addWidget(m_heapView);
-    split->setSizes({420, 280});
+    split->setSizes({260, 260, 220});
     return split;
 }
 
@@ -126,6 +131,7 @@ void MainWindow::showCharts() {
         memory[1].points.emplace_back(t, m.heapBytes < 0 ? std::nan("") : double(m.heapBytes) / (1 << 20));
     }
     m_memoryChart->setLines(memory);
+    m_taskMemoryChart->setSeries(data.taskMemory, data.info.startNs);
     m_latency->setSession(m_data);
     if (!m_latencyView->currentIndex().isValid() && m_latency->rowCount() > 0)
         m_latencyView->setCurrentIndex(m_latencyView->model()->index(0, 0));
