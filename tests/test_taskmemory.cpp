@@ -2,6 +2,10 @@
 // tasks"): recorded by a real run, read back (also from a session without the table, and from a
 // damaged one), and drawn by the Memory view's stacked chart.
 #include "charts/taskmemorychart.h"
+#include "collect/taskmemorysampler.h"
+#include "collect/tasktable.h"
+#include "instrument/clock.h"
+#include "instrument/record.h"
 #include "reading/sessionreader.h"
 #include "scriptfile.h"
 #include "session/sqlite.h"
@@ -90,6 +94,7 @@ class TestTaskMemory : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
+    void topTasksByPeakStayUntilALargerOneComes();
     void growingTaskRisesAmongTheTopTasks();
     void layersAddUpToTheTasksHeap();
     void sessionWithoutTheTableStillReads();
@@ -112,6 +117,63 @@ void TestTaskMemory::initTestCase() {
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     m_data = readSession(m_session);
     QVERIFY2(m_data.warnings.isEmpty(), qPrintable(m_data.warnings.join(u'\n')));
+}
+
+// The chart's layers must not reshuffle as figures cross: a task stays in the top by its peak.
+void TestTaskMemory::topTasksByPeakStayUntilALargerOneComes() {
+    Settings settings;
+    TaskTable table(settings);
+    for (std::uint64_t id = 1; id <= 9; ++id) {
+        Record created = Record::taskCreated(id, Clock::now(), 0, 0, nullptr);
+        created.setText(QStringLiteral("t%1").arg(id));
+        table.onCreated(created);
+    }
+    const auto allocate = [&](std::uint64_t id, std::int64_t bytes, bool freed = false) {
+        table.onAllocation(Record::allocation(id, Clock::now(), bytes, freed));
+    };
+    for (std::uint64_t id = 1; id <= 8; ++id)
+        allocate(id, std::int64_t(id) * kMiB);
+    allocate(9, kMiB / 2);
+    const auto top = [&] {
+        std::set<std::uint64_t> ids;
+        for (const TopHeapTasks::Entry& e : table.topHeap().entries())
+            ids.insert(e.taskId);
+        return ids;
+    };
+    QCOMPARE(top(), (std::set<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    QCOMPARE(table.topHeap().attributedBytes(), 36 * kMiB + kMiB / 2);
+
+    TaskMemorySampler sampler;
+    std::vector<TaskMemoryRow> rows;
+    sampler.sample(table, 1'000'000'000, rows);
+    QCOMPARE(rows.size(), std::size_t(9)); // the 8, then other tasks: task 9's half MiB
+    QCOMPARE(rows.back().taskId, std::uint64_t(0));
+    QCOMPARE(rows.back().liveBytes, kMiB / 2);
+
+    // Task 1 gives its MiB back: it keeps its place (its peak), and only its series gets a row.
+    allocate(1, kMiB, true);
+    rows.clear();
+    sampler.sample(table, 1'050'000'000, rows); // before the next sample is due
+    QVERIFY(rows.empty());
+    sampler.sample(table, 1'100'000'000, rows);
+    QCOMPARE(rows.size(), std::size_t(1));
+    QCOMPARE(rows[0].taskId, std::uint64_t(1));
+    QCOMPARE(rows[0].liveBytes, std::int64_t(0));
+    QVERIFY(top().count(1));
+
+    // Task 9 passes the smallest peak (task 1's MiB): it takes task 1's place, whose series ends
+    // (-1: NULL in the file) and whose bytes (none) would be in other tasks from now on.
+    allocate(9, kMiB);
+    QCOMPARE(top(), (std::set<std::uint64_t>{2, 3, 4, 5, 6, 7, 8, 9}));
+    rows.clear();
+    sampler.sample(table, 1'200'000'000, rows);
+    QCOMPARE(rows.size(), std::size_t(3));
+    QCOMPARE(rows[0].taskId, std::uint64_t(1));
+    QCOMPARE(rows[0].liveBytes, std::int64_t(-1));
+    QCOMPARE(rows[1].taskId, std::uint64_t(9));
+    QCOMPARE(rows[1].liveBytes, kMiB + kMiB / 2);
+    QCOMPARE(rows[2].taskId, std::uint64_t(0));
+    QCOMPARE(rows[2].liveBytes, std::int64_t(0));
 }
 
 void TestTaskMemory::growingTaskRisesAmongTheTopTasks() {
