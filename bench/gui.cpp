@@ -123,12 +123,19 @@ int main(int argc, char** argv) {
     spinUntil([] { return false; }, 300ms); // the window's first layout is not the run's
     std::size_t mark = dispatchesSince(profiler, 0).seen;
 
-    // Phase 1: follow a live run; halfway, switch to the timeline.
+    // Phase 1: follow a live run, looking at each view in turn as a user would: the Summary, the
+    // Event loop's charts, the task table and then its timeline, Latency, Memory.
     QElapsedTimer wall;
     wall.start();
     const std::int64_t cpu0 = threadCpuNs();
     window.run();
-    QTimer::singleShot(4s, &window, [&] { window.taskTabs().setCurrentIndex(1); });
+    using View = ui::MainWindow::View;
+    QTimer::singleShot(1500ms, &window, [&] { window.showView(View::EventLoop); });
+    QTimer::singleShot(3000ms, &window, [&] { window.showView(View::Tasks); });
+    QTimer::singleShot(4000ms, &window, [&] { window.taskTabs().setCurrentIndex(1); });
+    QTimer::singleShot(5500ms, &window, [&] { window.showView(View::Latency); });
+    QTimer::singleShot(6500ms, &window, [&] { window.showView(View::Memory); });
+    QTimer::singleShot(7500ms, &window, [&] { window.showView(View::Summary); });
     spinUntil(
         [&] {
             return !window.runner().isRunning() && window.tail().latest() && window.tail().latest()->finished;
@@ -155,6 +162,7 @@ int main(int argc, char** argv) {
     test::writeSyntheticSession(big, 1'000'000, 1);
     std::fprintf(stderr, "# wrote a 1 000 000-task session in %.1f s\n", double(make.elapsed()) / 1000);
     window.taskTabs().setCurrentIndex(0);
+    window.showView(ui::MainWindow::View::Tasks);
     spinUntil([] { return false; }, 200ms);
     mark = dispatchesSince(profiler, 0).seen;
     QElapsedTimer step;
@@ -164,7 +172,11 @@ int main(int argc, char** argv) {
               60s);
     const double openMs = double(step.elapsed());
     step.restart();
-    auto* view = window.findChild<QTableView*>();
+    window.showView(ui::MainWindow::View::Tasks); // opening a session shows its Summary first
+    QTableView* view = nullptr;
+    for (QTableView* table : window.findChildren<QTableView*>())
+        if (table->model() == &window.taskModel())
+            view = table;
     window.taskModel().sort(ui::TaskTableModel::Lifetime, Qt::DescendingOrder);
     spinUntil(
         [&] {

@@ -1,6 +1,7 @@
 // The pieces of the window's views that hold their own logic, without a run: the Summary page
 // and its models, the readable stack, the charts' ticks, colours and gaps.
 #include "charts/chartstyle.h"
+#include "charts/eventcharts.h"
 #include "charts/timechart.h"
 #include "models/toplistmodel.h"
 #include "models/verdictmodel.h"
@@ -60,7 +61,30 @@ private Q_SLOTS:
     void ticksAreAtReadableValues();
     void seriesKeepTheirColour();
     void timeChartBreaksAtTimeGapsAndNamesEveryLine();
+    void axesGrowFromFourToAMillion();
 };
+
+// Regression: an axis going from 0..4 to 0..1 000 000 with dynamic ticks took the old 1-wide
+// interval over the new range first — a million tick items, minutes of the GUI thread (bench/gui
+// hung opening a million-task session; ctest's timeout catches it here).
+void TestSummaryView::axesGrowFromFourToAMillion() {
+    TaskStateChart chart;
+    chart.resize(600, 240);
+    chart.show();
+    std::array<double, 7> few{};
+    few[std::size_t(TaskState::Suspended)] = 4;
+    chart.setSamples({{0.0, few}, {1.0, few}});
+    std::array<double, 7> many{};
+    many[std::size_t(TaskState::Suspended)] = 1'000'000;
+    chart.setSamples({{0.0, few}, {1.0, many}});
+    auto* y = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
+    QVERIFY(y);
+    QVERIFY2(y->tickInterval() >= 250'000, qPrintable(QString::number(y->tickInterval())));
+    chart.setSamples({{0.0, few}, {1.0, few}});
+    QVERIFY2(y->tickInterval() >= 1 && y->tickInterval() <= 2,
+             qPrintable(QString::number(y->tickInterval())));
+    QCOMPARE(chart.layers(), 1);
+}
 
 // The stack pane and the HTML report lead with blockFor, not nanosleep; library frames without
 // source lines fold into one line that says how many.

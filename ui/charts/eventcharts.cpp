@@ -61,49 +61,35 @@ SlowCallbackScatter::SlowCallbackScatter(QWidget* parent)
     setChart(newChart(tr("Slow callbacks")));
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(TimeChart::kMinimumHeight);
+    build();
 }
 
-void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double thresholdMs,
-                                    double runSeconds) {
-    m_points = points;
+void SlowCallbackScatter::build() {
     QChart* c = chart();
-    clearChart(c);
-    auto* x = new QValueAxis;
+    m_x = new QValueAxis;
     // Durations span orders of magnitude (a 120 ms hiccup, a 30 s hang): a log scale.
-    auto* y = new QLogValueAxis;
-    y->setTitleText(tr("ms"));
-    y->setBase(10);
-    y->setLabelFormat(QStringLiteral("%.0f"));
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    // A log axis has no zero: an empty view (no threshold yet) still gets a positive range.
-    thresholdMs = thresholdMs > 0 ? thresholdMs : 100;
-    double yMax = thresholdMs * 2;
-    double xMax = std::max(1.0, runSeconds);
-    auto* scatter = new QScatterSeries;
-    scatter->setName(tr("slow callback"));
-    scatter->setMarkerSize(9);
-    for (const QPointF& p : points) {
-        scatter->append(p);
-        yMax = std::max(yMax, p.y() * 2);
-        xMax = std::max(xMax, p.x());
-    }
-    auto* threshold = new QLineSeries;
-    threshold->setName(tr("threshold %1 ms").arg(thresholdMs));
-    threshold->append(0, thresholdMs);
-    threshold->append(xMax, thresholdMs);
+    m_y = new QLogValueAxis;
+    m_y->setTitleText(tr("ms"));
+    m_y->setBase(10);
+    m_y->setLabelFormat(QStringLiteral("%.0f"));
+    c->addAxis(m_x, Qt::AlignBottom);
+    c->addAxis(m_y, Qt::AlignLeft);
+    m_y->setRange(1, 1000); // a log axis never holds zero, not even before the first view
+    m_scatter = new QScatterSeries;
+    m_scatter->setName(tr("slow callback"));
+    m_scatter->setMarkerSize(9);
+    m_scatter->setColor(seriesColor(QStringLiteral("p99")));
+    m_threshold = new QLineSeries;
     QPen dashed(QColor(0xcf, 0x22, 0x2e));
     dashed.setStyle(Qt::DashLine);
-    threshold->setPen(dashed);
+    m_threshold->setPen(dashed);
     for (QAbstractSeries* s :
-         {static_cast<QAbstractSeries*>(threshold), static_cast<QAbstractSeries*>(scatter)}) {
+         {static_cast<QAbstractSeries*>(m_threshold), static_cast<QAbstractSeries*>(m_scatter)}) {
         c->addSeries(s);
-        s->attachAxis(x);
-        s->attachAxis(y);
+        s->attachAxis(m_x);
+        s->attachAxis(m_y);
     }
-    setNiceTicks(x, 0, xMax, 6, QStringLiteral("s"), false);
-    y->setRange(std::max(0.1, thresholdMs / 2), yMax);
-    connect(scatter, &QScatterSeries::clicked, this, [this](const QPointF& clicked) {
+    connect(m_scatter, &QScatterSeries::clicked, this, [this](const QPointF& clicked) {
         // The nearest point: the series hands back the position, not the index.
         int best = -1;
         double bestDistance = 0;
@@ -120,11 +106,40 @@ void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double t
     });
 }
 
+void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double thresholdMs,
+                                    double runSeconds) {
+    m_points = points;
+    // A log axis has no zero: an empty view (no threshold yet) still gets a positive range.
+    thresholdMs = thresholdMs > 0 ? thresholdMs : 100;
+    double yMax = thresholdMs * 2;
+    double xMax = std::max(1.0, runSeconds);
+    QList<QPointF> shown;
+    shown.reserve(qsizetype(points.size()));
+    for (const QPointF& p : points) {
+        shown.append(QPointF(p.x(), std::max(p.y(), 1e-3)));
+        yMax = std::max(yMax, p.y() * 2);
+        xMax = std::max(xMax, p.x());
+    }
+    m_scatter->replace(shown);
+    const QString name = tr("threshold %1 ms").arg(thresholdMs);
+    if (m_threshold->name() != name)
+        m_threshold->setName(name);
+    m_threshold->replace(QList<QPointF>{{0, thresholdMs}, {xMax, thresholdMs}});
+    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"), false);
+    const double yMin = std::max(0.1, thresholdMs / 2);
+    if (m_y->min() != yMin || m_y->max() != yMax)
+        m_y->setRange(yMin, yMax);
+}
+
 TaskStateChart::TaskStateChart(QWidget* parent)
     : QChartView(parent) {
     setChart(newChart(tr("Tasks by state")));
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(TimeChart::kMinimumHeight);
+    m_x = new QValueAxis;
+    m_y = new QValueAxis;
+    chart()->addAxis(m_x, Qt::AlignBottom);
+    chart()->addAxis(m_y, Qt::AlignLeft);
 }
 
 void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<double, 7>>>& all) {
@@ -135,65 +150,66 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
         samples.push_back(all[i]);
     if (!all.empty() && (all.size() - 1) % step != 0)
         samples.push_back(all.back());
-    QChart* c = chart();
-    clearChart(c);
-    auto* x = new QValueAxis;
-    auto* y = new QValueAxis;
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
     // Unfinished states at the bottom, where a growing backlog shows; finished ones stacked above.
     constexpr TaskState kOrder[] = {TaskState::Running,   TaskState::Scheduled, TaskState::Created,
                                     TaskState::Suspended, TaskState::Failed,    TaskState::Cancelled,
                                     TaskState::Completed};
+    std::vector<int> shape;
+    std::vector<QList<QPointF>> tops;
     std::vector<double> base(samples.size(), 0.0);
     double xMax = 1, yMax = 1;
-    m_layers = 0;
-    QLineSeries* lower = nullptr;
     for (const TaskState state : kOrder) {
         bool any = false;
-        auto* upper = new QLineSeries;
+        QList<QPointF> top;
+        top.reserve(qsizetype(samples.size()));
         for (std::size_t i = 0; i < samples.size(); ++i) {
             const double count = samples[i].second[std::size_t(state)];
             any |= count > 0;
             base[i] += count;
-            upper->append(samples[i].first, base[i]);
+            top.append(QPointF(samples[i].first, base[i]));
             xMax = std::max(xMax, samples[i].first);
             yMax = std::max(yMax, base[i]);
         }
-        if (!any) {
-            delete upper;
+        if (!any)
             continue;
-        }
-        QLineSeries* bottom = lower;
-        if (!bottom) {
-            bottom = new QLineSeries;
-            for (const auto& s : samples)
-                bottom->append(s.first, 0);
-        } else {
-            // The previous layer's top is this one's bottom: a copy, an area series owns both lines.
-            auto* copy = new QLineSeries;
-            copy->append(lower->points());
-            bottom = copy;
-        }
-        auto* area = new QAreaSeries(upper, bottom);
-        // An area series does not own its lines (LeakSanitizer): they go with it.
-        upper->setParent(area);
-        bottom->setParent(area);
-        area->setName(QString::fromLatin1(taskStateName(state).data()));
-        // Each state in its own colour in every run (the theme's would follow the layer count).
-        area->setColor(stateColor(state));
-        area->setBorderColor(stateColor(state).darker(130));
-        c->addSeries(area);
-        area->attachAxis(x);
-        area->attachAxis(y);
-        lower = upper;
-        ++m_layers;
+        shape.push_back(int(state));
+        tops.push_back(std::move(top));
     }
-    setNiceTicks(x, 0, xMax, 6, QStringLiteral("s"), false);
-    setNiceTicks(y, 0, yMax * 1.05, 4, QString());
-    // Counts of tasks are whole numbers.
-    if (y->tickInterval() < 1)
-        setNiceTicks(y, 0, std::max(1.0, std::ceil(yMax)), int(std::max(1.0, std::ceil(yMax))), QString());
+    QChart* c = chart();
+    if (shape != m_shape) {
+        // Another set of layers: new area series (a layer's bottom is the one below's top).
+        c->removeAllSeries();
+        m_areas.clear();
+        for (const int state : shape) {
+            auto* area = new QAreaSeries(new QLineSeries, new QLineSeries);
+            // An area series does not own its lines (LeakSanitizer): they go with it.
+            area->upperSeries()->setParent(area);
+            area->lowerSeries()->setParent(area);
+            area->setName(QString::fromLatin1(taskStateName(TaskState(state)).data()));
+            // Each state in its own colour in every run (the theme's would follow the layer count).
+            area->setColor(stateColor(TaskState(state)));
+            area->setBorderColor(stateColor(TaskState(state)).darker(130));
+            c->addSeries(area);
+            area->attachAxis(m_x);
+            area->attachAxis(m_y);
+            m_areas.push_back(area);
+        }
+        m_shape = shape;
+    }
+    QList<QPointF> floor;
+    for (const auto& sample : samples)
+        floor.append(QPointF(sample.first, 0));
+    for (std::size_t layer = 0; layer < m_areas.size(); ++layer) {
+        m_areas[layer]->lowerSeries()->replace(layer == 0 ? floor : tops[layer - 1]);
+        m_areas[layer]->upperSeries()->replace(tops[layer]);
+    }
+    m_layers = int(m_areas.size());
+    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"), false);
+    // Counts of tasks are whole numbers: never a tick between two.
+    const int ticks = int(std::min(4.0, std::ceil(yMax)));
+    setNiceTicks(m_y, 0, std::max(1.0, yMax * 1.05), std::max(1, ticks), QString());
+    if (m_y->tickInterval() < 1)
+        setNiceTicks(m_y, 0, std::max(1.0, std::ceil(yMax)), int(std::max(1.0, std::ceil(yMax))), QString());
 }
 
 } // namespace coroscope::ui

@@ -6,6 +6,12 @@
 #include <array>
 #include <vector>
 
+class QAreaSeries;
+class QLineSeries;
+class QLogValueAxis;
+class QScatterSeries;
+class QValueAxis;
+
 namespace coroscope::ui {
 
 /// Slow callbacks as a scatter: when (s) × how long (ms, log scale), with the slow-callback
@@ -22,7 +28,15 @@ Q_SIGNALS:
     void pointClicked(int index);
 
 private:
+    void build();
+
     std::vector<QPointF> m_points;
+    // Made once and given new points: rebuilding series and axes on every view of a live run
+    // was among the GUI thread's longest work (bench/gui).
+    QScatterSeries* m_scatter = nullptr;
+    QLineSeries* m_threshold = nullptr;
+    QValueAxis* m_x = nullptr;
+    QLogValueAxis* m_y = nullptr;
 };
 
 /// Tasks by state over time, stacked: how many are created, scheduled, running, suspended, and how
@@ -38,6 +52,10 @@ public:
 
 private:
     int m_layers = 0;
+    std::vector<int> m_shape; ///< the states drawn, bottom up: series are reused while it holds
+    std::vector<QAreaSeries*> m_areas;
+    QValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
 };
 
 } // namespace coroscope::ui

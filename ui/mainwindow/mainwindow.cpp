@@ -126,6 +126,10 @@ void MainWindow::buildPanels() {
     connect(m_summary, &SummaryPage::taskActivated, this, &MainWindow::selectTask);
     connect(m_summary, &SummaryPage::slowCallbackActivated, this, &MainWindow::showSlowCallback);
     connect(m_summary, &SummaryPage::metricActivated, this, [this](const QString& metric) {
+        if (m_chartsStale && m_data) {
+            showCharts(); // the metric table too: it may not have been filled behind the Summary
+            m_chartsStale = false;
+        }
         for (int row = 0; row < m_latency->rowCount(); ++row)
             if (m_latency->index(row, 0).data(LatencyModel::MetricRole).toString() == metric) {
                 auto* proxy = static_cast<QSortFilterProxyModel*>(m_latencyView->model());
@@ -158,6 +162,13 @@ void MainWindow::buildPanels() {
     m_views->addTab(buildMemoryView(), tr("Memory"));
     m_views->addTab(scriptSplit, tr("Script"));
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
+    connect(m_views, &QTabWidget::currentChanged, this, [this] {
+        if (m_chartsStale && m_data) { // what the run did while this view was behind
+            showCharts();
+            m_chartClock.start();
+            m_chartsStale = false;
+        }
+    });
 
     m_start = new StartPage(this);
     m_pages = new QStackedWidget(this);
@@ -288,11 +299,17 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_pages->setCurrentIndex(1);
     followTasks(*data);
     m_slow->setSession(data);
-    // The charts at most three times a second while a run goes on (a chart's redraw costs more
-    // than a table's, and a 100 ms step is not seen on them); a finished session at once.
-    if (data->finished || !m_chartClock.isValid() || m_chartClock.elapsed() >= 250) {
+    // The charts at most four times a second while a run goes on (a chart's redraw costs more
+    // than a table's, and a 100 ms step is not seen on them), and only while a view with charts
+    // is in front (the others are drawn when they are brought there); a finished session at once.
+    const View view = currentView();
+    const bool chartsInFront = m_pages->currentIndex() == 1 && view != View::Summary && view != View::Script;
+    if (data->finished || (chartsInFront && (!m_chartClock.isValid() || m_chartClock.elapsed() >= 250))) {
         showCharts();
         m_chartClock.start();
+        m_chartsStale = false;
+    } else {
+        m_chartsStale = true;
     }
     // The source the run used, unless the user is editing it.
     if (!m_source->document()->isModified() && m_source->toPlainText() != data->info.scriptSource) {

@@ -221,6 +221,7 @@ private:
     QTabWidget* m_views = nullptr;
     bool m_topTasksPending = false;
     bool m_topTasksAgain = false;
+    bool m_chartsStale = false;      ///< the session moved on while no view with charts was in front
     QString m_runSession;            ///< the session the last run started writes
     std::size_t m_logLinesShown = 0; ///< of a saved session's log (a live run's comes from its output)
     QElapsedTimer m_topTasksClock;

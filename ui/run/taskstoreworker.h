@@ -44,7 +44,10 @@ public:
                     watcher->deleteLater();
                     if (self)
                         --self->m_pending;
-                    Outcome outcome = watcher->result();
+                    // Moved out, not copied: a million ids or a window of 100 000 segments is
+                    // megabytes the GUI thread would otherwise copy (bench/gui).
+                    QFuture<Outcome> future = watcher->future();
+                    Outcome outcome = future.takeResult();
                     if (auto* error = std::get_if<QString>(&outcome)) {
                         if (failed)
                             failed(*error);
