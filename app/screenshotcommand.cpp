@@ -76,6 +76,8 @@ QPalette darkPalette() {
     p.setColor(QPalette::Highlight, QColor(0x35, 0x74, 0xf0));
     p.setColor(QPalette::HighlightedText, Qt::white);
     p.setColor(QPalette::PlaceholderText, text.darker(160));
+    for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, text.darker(200)); // a disabled Stop looks disabled
     return p;
 }
 

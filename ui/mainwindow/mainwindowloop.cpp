@@ -53,7 +53,9 @@ QWidget* MainWindow::buildLoopView() {
     m_slowView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_slowView->setAlternatingRowColors(true);
     m_slowView->verticalHeader()->hide();
-    m_slowView->horizontalHeader()->setStretchLastSection(true);
+    // The figures as wide as they are, the place gets the rest: a row stays one line high.
+    m_slowView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_slowView->horizontalHeader()->setSectionResizeMode(SlowCallbackModel::Location, QHeaderView::Stretch);
     connect(m_slowView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::showStack);
     // Its place in the script: a double click (or Enter) on the row shows the line.
