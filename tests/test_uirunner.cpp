@@ -8,6 +8,7 @@
 #include "testsupport.h"
 
 #include <QAbstractItemModelTester>
+#include <QColor>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -272,8 +273,8 @@ void TestUiRunner::thresholdChangesWhileRunning() {
         QVERIFY(c.startNs + c.durationNs >= note->tNs);
 }
 
-// `coroscope --screenshots DIR SCRIPT`: one PNG per panel and the whole window, each a real
-// picture of its size (not blank).
+// `coroscope --screenshots DIR SCRIPT [--size WxH] [--dark]`: one PNG per view, each a real
+// picture of the window's size (not blank); a dark one darker than a light one.
 void TestUiRunner::screenshotsOfEachPanel() {
     const QTemporaryDir dir;
     QProcess shots;
@@ -283,8 +284,8 @@ void TestUiRunner::screenshotsOfEachPanel() {
     QCOMPARE(shots.exitCode(), 0);
     const QStringList written =
         QString::fromUtf8(shots.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
-    for (const char* name : {"window", "overview", "tasks", "tasks-timeline", "tasks-states-over-time",
-                             "event-loop", "latency", "memory", "script"}) {
+    for (const char* name : {"summary", "tasks", "tasks-timeline", "tasks-states-over-time", "event-loop",
+                             "latency", "memory", "script"}) {
         const QString path = dir.filePath(QLatin1String(name) + QStringLiteral(".png"));
         QVERIFY2(written.contains(path), qPrintable(path));
         const QImage image(path);
@@ -295,10 +296,35 @@ void TestUiRunner::screenshotsOfEachPanel() {
                 colours.insert(image.pixel(x, y));
         QVERIFY2(colours.size() > 8, qPrintable(path)); // drawn, not one flat colour
     }
-    QProcess bad;
-    bad.start(QStringLiteral(COROSCOPE_BINARY), {QStringLiteral("--screenshots"), dir.path()});
-    QVERIFY(bad.waitForFinished(10'000));
-    QCOMPARE(bad.exitCode(), 2);
+    // --size and --dark: the window's size, and a darker picture.
+    const QTemporaryDir darkDir;
+    QProcess dark;
+    dark.start(QStringLiteral(COROSCOPE_BINARY),
+               {QStringLiteral("--screenshots"), darkDir.path(), QStringLiteral("example:blocking-call"),
+                QStringLiteral("--size"), QStringLiteral("1280x800"), QStringLiteral("--dark")});
+    QVERIFY(dark.waitForFinished(60'000));
+    QCOMPARE(dark.exitCode(), 0);
+    const auto meanLightness = [](const QImage& image) {
+        double sum = 0;
+        int n = 0;
+        for (int y = 0; y < image.height(); y += 9)
+            for (int x = 0; x < image.width(); x += 9, ++n)
+                sum += QColor(image.pixel(x, y)).lightnessF();
+        return n ? sum / n : 0.0;
+    };
+    const QImage darkSummary(darkDir.filePath(QStringLiteral("summary.png")));
+    QCOMPARE(darkSummary.size(), QSize(1280, 800));
+    QVERIFY(meanLightness(darkSummary) <
+            meanLightness(QImage(dir.filePath(QStringLiteral("summary.png")))) - 0.3);
+    for (const QStringList& args :
+         {QStringList{QStringLiteral("--screenshots"), dir.path()},
+          QStringList{QStringLiteral("--screenshots"), dir.path(), QStringLiteral("example:blocking-call"),
+                      QStringLiteral("--size"), QStringLiteral("10x10")}}) {
+        QProcess bad;
+        bad.start(QStringLiteral(COROSCOPE_BINARY), args);
+        QVERIFY(bad.waitForFinished(10'000));
+        QCOMPARE(bad.exitCode(), 2);
+    }
 }
 
 void TestUiRunner::argumentsCarryTheSettings() {
