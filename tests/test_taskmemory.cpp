@@ -323,13 +323,21 @@ void TestTaskMemory::chartReusesSeriesAndKeepsColours() {
 
 void TestTaskMemory::chartThinsLongSeries() {
     TaskMemoryChart chart;
-    chart.setSeries(synthetic(20'000, {{1, QStringLiteral("a")}, {2, QStringLiteral("b")}, {0, QString()}}),
-                    0);
+    TaskMemorySeries series =
+        synthetic(20'000, {{1, QStringLiteral("a")}, {2, QStringLiteral("b")}, {0, QString()}});
+    // A stack that dips a little at its very end (neither its last bucket's lowest nor its
+    // highest): the last sample is drawn all the same, the chart ends where the run is.
+    double last = 0;
+    for (TaskMemoryLayer& layer : series.layers) {
+        layer.liveBytes.back() = layer.liveBytes[layer.liveBytes.size() - 3];
+        last += double(layer.liveBytes.back()) / kMiB;
+    }
+    chart.setSeries(series, 0);
     QVERIFY(chart.pointsPerLayer() <= TaskMemoryChart::kMaxPoints);
     QVERIFY(chart.pointsPerLayer() >= TaskMemoryChart::kMaxPoints / 2);
-    // The last point is the last sample's (the top of a rising stack stays in view).
     const auto* top = static_cast<QAreaSeries*>(chart.chart()->series().back())->upperSeries();
     QVERIFY(qFuzzyCompare(top->points().back().x(), 19'999 * 0.1));
+    QVERIFY(qFuzzyCompare(top->points().back().y(), last));
 }
 
 QTEST_MAIN(TestTaskMemory)

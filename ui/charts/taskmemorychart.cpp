@@ -22,7 +22,8 @@ constexpr int kOtherColorIndex = 8;
 constexpr int kColors = 10;
 
 /// The sample indices to draw: all of them up to kMaxPoints, else per bucket of time the one where
-/// the stack is lowest and the one where it is highest, in time order (a spike stays visible).
+/// the stack is lowest and the one where it is highest, in time order (a spike stays visible),
+/// and the last sample (the stack ends where the run is now).
 std::vector<std::size_t> thinnedIndices(const session::TaskMemorySeries& series) {
     const std::size_t n = series.tNs.size();
     std::vector<std::size_t> out;
@@ -36,7 +37,7 @@ std::vector<std::size_t> thinnedIndices(const session::TaskMemorySeries& series)
     for (const session::TaskMemoryLayer& layer : series.layers)
         for (std::size_t i = 0; i < n; ++i)
             total[i] += layer.liveBytes[i];
-    const std::size_t buckets = std::size_t(TaskMemoryChart::kMaxPoints) / 2;
+    const std::size_t buckets = std::size_t(TaskMemoryChart::kMaxPoints - 1) / 2;
     for (std::size_t b = 0; b < buckets; ++b) {
         const std::size_t from = b * n / buckets, to = (b + 1) * n / buckets;
         if (from >= to)
@@ -52,6 +53,8 @@ std::vector<std::size_t> thinnedIndices(const session::TaskMemorySeries& series)
         if (lo != hi)
             out.push_back(std::max(lo, hi));
     }
+    if (out.back() != n - 1)
+        out.push_back(n - 1);
     return out;
 }
 
