@@ -11,7 +11,9 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTest>
+#include <QTreeView>
 #include <QValueAxis>
 
 #include <cmath>
@@ -62,7 +64,26 @@ private Q_SLOTS:
     void seriesKeepTheirColour();
     void timeChartBreaksAtTimeGapsAndNamesEveryLine();
     void axesGrowFromFourToAMillion();
+    void verdictsLeadToTheirLineOrTheirTask();
 };
+
+// A slow callback's verdict leads to its line; a memory-growth one (whose location is only where
+// the task was spawned) to its task, as the user guide says.
+void TestSummaryView::verdictsLeadToTheirLineOrTheirTask() {
+    SummaryPage page;
+    session::SessionData data;
+    data.snapshot.diagnostics = {finding(1, "slow-callback", Severity::Warning, "a.js:4", "blocked", 7),
+                                 finding(2, "memory-growth", Severity::Warning, "a.js:30", "grows", 9)};
+    page.setSession(data, false);
+    QSignalSpy lines(&page, &SummaryPage::locationActivated);
+    QSignalSpy tasks(&page, &SummaryPage::taskActivated);
+    for (int row = 0; row < page.verdicts().rowCount(); ++row)
+        Q_EMIT page.verdictView().activated(page.verdicts().index(row, 0));
+    QCOMPARE(lines.count(), 1);
+    QCOMPARE(lines.at(0).at(0).toString(), QStringLiteral("a.js:4"));
+    QCOMPARE(tasks.count(), 1);
+    QCOMPARE(tasks.at(0).at(0).toULongLong(), 9ULL);
+}
 
 // Regression: an axis going from 0..4 to 0..1 000 000 with dynamic ticks took the old 1-wide
 // interval over the new range first — a million tick items, minutes of the GUI thread (bench/gui

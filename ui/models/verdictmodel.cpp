@@ -87,6 +87,7 @@ bool VerdictModel::setDiagnostics(const std::vector<Diagnostic>& diagnostics) {
             cell->setData(qulonglong(worst.taskId), TaskIdRole);
             cell->setData(worst.location, LocationRole);
             cell->setData(int(worst.severity), SeverityRole);
+            cell->setData(key->first, RuleRole);
             cell->setData(QString(key->first + u'\x1f' + key->second), GroupKeyRole);
         }
         if (group->findings.size() > 1)
@@ -97,6 +98,7 @@ bool VerdictModel::setDiagnostics(const std::vector<Diagnostic>& diagnostics) {
                     cell->setData(qulonglong(d->taskId), TaskIdRole);
                     cell->setData(d->location, LocationRole);
                     cell->setData(int(d->severity), SeverityRole);
+                    cell->setData(d->rule, RuleRole);
                 }
                 row[Verdict]->appendRow(child);
             }

@@ -19,6 +19,7 @@ public:
     static constexpr int LocationRole = Qt::UserRole + 2;
     static constexpr int SeverityRole = Qt::UserRole + 3;
     static constexpr int GroupKeyRole = Qt::UserRole + 4;
+    static constexpr int RuleRole = Qt::UserRole + 5;
 
     explicit VerdictModel(QObject* parent = nullptr);
     /// Rebuilds the groups, unless the findings are the same as last time (a live run shows the

@@ -95,12 +95,17 @@ SummaryPage::SummaryPage(QWidget* parent)
     m_verdictView->header()->setSectionResizeMode(VerdictModel::Count, QHeaderView::ResizeToContents);
     m_verdictView->setMinimumHeight(140);
     connect(m_verdictView, &QTreeView::activated, this, [this](const QModelIndex& index) {
+        // A slow callback is about a line (where the loop blocked); the other rules are about a
+        // task (it grows, it is stuck, it leaked, its error was never retrieved), whose location
+        // is only where it was spawned: those lead to the task.
         const QString location = index.data(VerdictModel::LocationRole).toString();
         const auto task = index.data(VerdictModel::TaskIdRole).toULongLong();
-        if (!location.isEmpty())
-            Q_EMIT locationActivated(location, task);
-        else if (task)
+        const bool aboutALine =
+            index.data(VerdictModel::RuleRole).toString() == QLatin1String("slow-callback");
+        if (task && (!aboutALine || location.isEmpty()))
             Q_EMIT taskActivated(task);
+        else if (!location.isEmpty())
+            Q_EMIT locationActivated(location, task);
     });
     m_noVerdict = new QLabel(content);
     m_noVerdict->setWordWrap(true);
@@ -198,13 +203,14 @@ void SummaryPage::clear(const QString& message) {
 }
 
 void SummaryPage::setSession(const session::SessionData& data, bool running) {
+    running = running && !data.finished; // a session with its end written is over, runner or not
     const RunSnapshot& s = data.snapshot;
     const SlowCallback* worst = nullptr;
     const SlowCallback* blockingNow = nullptr;
     for (const SlowCallback& c : s.slowCallbacks) {
         if (!worst || c.durationNs > worst->durationNs)
             worst = &c;
-        if (c.ongoing && running && !data.finished) // a killed runner blocks nothing
+        if (c.ongoing && running) // a killed runner blocks nothing
             blockingNow = &c;
     }
     // The moment the profiler exists for: said first, in red, while it lasts.
