@@ -19,6 +19,8 @@ double niceTickInterval(double span, int targetTicks);
 /// Puts an axis on ticks at readable values (0.25 s is labelled "0.25 s", not "0.3 s"): the
 /// range is [min, max] widened to whole intervals where `roundUp`, ticks are at multiples of a
 /// 1-2-5 interval and the labels carry just the decimals that interval needs, and `unit`.
+/// Widened, a live run's time axis changes once per interval rather than with every read: each
+/// change relayouts the chart (bench/gui's longest dispatches).
 void setNiceTicks(QValueAxis* axis, double min, double max, int targetTicks, const QString& unit,
                   bool roundUp = true);
 

@@ -125,7 +125,7 @@ void SlowCallbackScatter::setPoints(const std::vector<QPointF>& points, double t
     if (m_threshold->name() != name)
         m_threshold->setName(name);
     m_threshold->replace(QList<QPointF>{{0, thresholdMs}, {xMax, thresholdMs}});
-    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"), false);
+    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"));
     const double yMin = std::max(0.1, thresholdMs / 2);
     if (m_y->min() != yMin || m_y->max() != yMax)
         m_y->setRange(yMin, yMax);
@@ -204,7 +204,7 @@ void TaskStateChart::setSamples(const std::vector<std::pair<double, std::array<d
         m_areas[layer]->upperSeries()->replace(tops[layer]);
     }
     m_layers = int(m_areas.size());
-    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"), false);
+    setNiceTicks(m_x, 0, xMax, 6, QStringLiteral("s"));
     // Counts of tasks are whole numbers: never a tick between two.
     const int ticks = int(std::min(4.0, std::ceil(yMax)));
     setNiceTicks(m_y, 0, std::max(1.0, yMax * 1.05), std::max(1, ticks), QString());

@@ -152,7 +152,7 @@ void TaskMemoryChart::setSeries(const session::TaskMemorySeries& series, std::in
     m_pointsPerLayer = int(shown.size());
     chart()->setTitle(m_layers.empty() && times == 0 ? tr("Heap by task: none recorded")
                                                      : tr("Heap by task"));
-    setNiceTicks(m_x, 0, std::max(1.0, xMax), 6, QStringLiteral("s"), false);
+    setNiceTicks(m_x, 0, std::max(1.0, xMax), 6, QStringLiteral("s"));
     setNiceTicks(m_y, 0, yMax > 0 ? yMax * 1.05 : 1.0, 4, QString());
 }
 

@@ -223,7 +223,7 @@ void TimeChart::setLines(const std::vector<Line>& lines) {
 }
 
 void TimeChart::setRanges(double xMax, double yMax) {
-    setNiceTicks(m_x, 0, std::max(1.0, xMax), 6, QStringLiteral("s"), false);
+    setNiceTicks(m_x, 0, std::max(1.0, xMax), 6, QStringLiteral("s"));
     setNiceTicks(m_y, 0, yMax > 0 ? yMax * 1.05 : 1.0, 4, QString());
 }
 
