@@ -79,7 +79,7 @@ void MainWindow::buildActions() {
 
     // One entry per view, Ctrl+1…Ctrl+6 as in hotspot's and heaptrack_gui's tabs.
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QString viewNames[] = {tr("&Summary"), tr("&Tasks"), tr("&Event Loop"),
+    const QString viewNames[] = {tr("&Summary"), tr("&Tasks"),  tr("&Event Loop"),
                                  tr("&Latency"), tr("&Memory"), tr("Sc&ript")};
     for (int i = 0; i <= int(View::Script); ++i)
         view->addAction(viewNames[i], QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this,

@@ -15,8 +15,8 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QSplitter>
-#include <QTabWidget>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTextBrowser>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -49,7 +49,8 @@ void MainWindow::restoreLayout() {
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     for (QSplitter* split : namedSplitters(*this))
-        split->restoreState(settings.value(QStringLiteral("window/splitters/") + split->objectName()).toByteArray());
+        split->restoreState(
+            settings.value(QStringLiteral("window/splitters/") + split->objectName()).toByteArray());
     m_views->setCurrentIndex(settings.value(QStringLiteral("window/view"), 0).toInt());
     showRecent();
 }
