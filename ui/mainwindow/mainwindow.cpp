@@ -44,17 +44,6 @@
 namespace coroscope::ui {
 namespace {
 
-QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
-    auto* view = new QTableView(parent);
-    view->setModel(model);
-    view->setSortingEnabled(true);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setAlternatingRowColors(true);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setStretchLastSection(true);
-    return view;
-}
-
 QWidget* column(QWidget* parent, std::initializer_list<QWidget*> widgets) {
     auto* box = new QWidget(parent);
     auto* layout = new QVBoxLayout(box);
@@ -126,10 +115,7 @@ void MainWindow::buildPanels() {
     connect(m_summary, &SummaryPage::taskActivated, this, &MainWindow::selectTask);
     connect(m_summary, &SummaryPage::slowCallbackActivated, this, &MainWindow::showSlowCallback);
     connect(m_summary, &SummaryPage::metricActivated, this, [this](const QString& metric) {
-        if (m_chartsStale && m_data) {
-            showCharts(); // the metric table too: it may not have been filled behind the Summary
-            m_chartsStale = false;
-        }
+        showChartsIfStale(); // the metric table too: it may not have been filled behind the Summary
         for (int row = 0; row < m_latency->rowCount(); ++row)
             if (m_latency->index(row, 0).data(LatencyModel::MetricRole).toString() == metric) {
                 auto* proxy = static_cast<QSortFilterProxyModel*>(m_latencyView->model());
@@ -162,13 +148,8 @@ void MainWindow::buildPanels() {
     m_views->addTab(buildMemoryView(), tr("Memory"));
     m_views->addTab(scriptSplit, tr("Script"));
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
-    connect(m_views, &QTabWidget::currentChanged, this, [this] {
-        if (m_chartsStale && m_data) { // what the run did while this view was behind
-            showCharts();
-            m_chartClock.start();
-            m_chartsStale = false;
-        }
-    });
+    // What the run did while this view was behind.
+    connect(m_views, &QTabWidget::currentChanged, this, &MainWindow::showChartsIfStale);
 
     m_start = new StartPage(this);
     m_pages = new QStackedWidget(this);
@@ -339,6 +320,14 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
                              double(data->snapshot.nowNs - m_previous->snapshot.nowNs);
     m_previous = data;
     showStatus();
+}
+
+void MainWindow::showChartsIfStale() {
+    if (!m_chartsStale || !m_data)
+        return;
+    showCharts();
+    m_chartClock.start();
+    m_chartsStale = false;
 }
 
 void MainWindow::requestTopTasks() {

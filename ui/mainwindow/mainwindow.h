@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QMainWindow>
 
+class QAbstractItemModel;
 class QLabel;
 class QLineEdit;
 class QComboBox;
@@ -174,7 +175,11 @@ private:
     QWidget* buildLatencyView();
     QWidget* buildMemoryView();
     void showCharts();
+    /// showCharts() if the session moved on while no view with charts was in front.
+    void showChartsIfStale();
     void showMetricChart();
+    /// A table over `model` through a sorting proxy (sorted by `sortRole`), one row selected.
+    QTableView* sortedTable(QAbstractItemModel* model, int sortRole);
 
     // Menus, dialogs, export (mainwindowmenus.cpp, mainwindowexport.cpp)
 public:

@@ -26,11 +26,13 @@ double msOrGap(std::int64_t ns) {
     return ns < 0 ? std::nan("") : double(ns) / 1e6;
 }
 
-QTableView* sortedTable(QAbstractItemModel* model, int sortRole, QWidget* parent) {
-    auto* proxy = new QSortFilterProxyModel(parent);
+} // namespace
+
+QTableView* MainWindow::sortedTable(QAbstractItemModel* model, int sortRole) {
+    auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(model);
     proxy->setSortRole(sortRole);
-    auto* view = new QTableView(parent);
+    auto* view = new QTableView(this);
     view->setModel(proxy);
     view->setSortingEnabled(true);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -40,11 +42,9 @@ QTableView* sortedTable(QAbstractItemModel* model, int sortRole, QWidget* parent
     return view;
 }
 
-} // namespace
-
 QWidget* MainWindow::buildLatencyView() {
     m_latency = new LatencyModel(this);
-    m_latencyView = sortedTable(m_latency, LatencyModel::SortRole, this);
+    m_latencyView = sortedTable(m_latency, LatencyModel::SortRole);
     m_metricChart = new TimeChart(tr("Percentiles over time"), tr("ms"), this);
     connect(m_latencyView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { showMetricChart(); });

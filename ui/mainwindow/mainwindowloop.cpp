@@ -43,16 +43,8 @@ void showLineIn(QPlainTextEdit& editor, int line) {
 
 QWidget* MainWindow::buildLoopView() {
     m_slow = new SlowCallbackModel(this);
-    auto* slowSorted = new QSortFilterProxyModel(this);
-    slowSorted->setSourceModel(m_slow);
-    slowSorted->setSortRole(SlowCallbackModel::SortRole);
-    m_slowView = new QTableView(this);
-    m_slowView->setModel(slowSorted);
-    m_slowView->setSortingEnabled(true);
-    m_slowView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_slowView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_slowView = sortedTable(m_slow, SlowCallbackModel::SortRole);
     m_slowView->setAlternatingRowColors(true);
-    m_slowView->verticalHeader()->hide();
     // The figures as wide as they are, the place gets the rest: a row stays one line high.
     m_slowView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_slowView->horizontalHeader()->setSectionResizeMode(SlowCallbackModel::Location, QHeaderView::Stretch);

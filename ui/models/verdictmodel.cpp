@@ -52,7 +52,7 @@ bool VerdictModel::setDiagnostics(const std::vector<Diagnostic>& diagnostics) {
     signature.reserve(diagnostics.size());
     for (const Diagnostic& d : diagnostics)
         signature.emplace_back(d.id, d.message);
-    if (signature == m_signature && (rowCount() > 0) == !diagnostics.empty())
+    if (signature == m_signature)
         return false;
     m_signature = std::move(signature);
 

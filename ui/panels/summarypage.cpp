@@ -132,8 +132,8 @@ SummaryPage::Figure SummaryPage::addFigure(QGridLayout* grid, int at, const QStr
     layout->setContentsMargins(8, 4, 8, 4);
     layout->setSpacing(0);
     Figure f;
+    f.name = caption;
     f.caption = new QLabel(box);
-    f.caption->setProperty("caption", caption);
     f.value = new QLabel(box);
     QFont big = f.value->font();
     big.setPointSizeF(big.pointSizeF() * 1.5);
@@ -149,8 +149,8 @@ SummaryPage::Figure SummaryPage::addFigure(QGridLayout* grid, int at, const QStr
 
 void SummaryPage::setFigure(Figure& figure, const QString& value, const QString& detail) {
     figure.value->setText(value);
-    const QString caption = figure.caption->property("caption").toString();
-    figure.caption->setText(detail.isEmpty() ? caption : caption + QStringLiteral(" · ") + detail);
+    figure.detail = detail;
+    figure.caption->setText(detail.isEmpty() ? figure.name : figure.name + QStringLiteral(" · ") + detail);
 }
 
 QTableView* SummaryPage::addTopList(QGridLayout* grid, int at, const QString& title, TopListModel* model) {
@@ -330,11 +330,8 @@ QString SummaryPage::text() const {
         lines << m_blocked->text();
     lines << m_title->text();
     for (const Figure& f : m_figures)
-        lines << f.caption->property("caption").toString() + QStringLiteral(": ") + f.value->text() +
-                     (f.caption->text().contains(QStringLiteral(" · "))
-                          ? QStringLiteral(" (") + f.caption->text().section(QStringLiteral(" · "), 1) +
-                                QStringLiteral(")")
-                          : QString());
+        lines << f.name + QStringLiteral(": ") + f.value->text() +
+                     (f.detail.isEmpty() ? QString() : QStringLiteral(" (") + f.detail + u')');
     if (m_incomplete->isVisibleTo(this))
         lines << m_incomplete->text();
     if (!m_noVerdict->text().isEmpty())

@@ -54,8 +54,10 @@ Q_SIGNALS:
 
 private:
     struct Figure {
+        QString name;   ///< "Worst block"
+        QString detail; ///< what goes with the value ("suspect_coro #3"), may be empty
         QLabel* value = nullptr;
-        QLabel* caption = nullptr;
+        QLabel* caption = nullptr; ///< shows name · detail
     };
     Figure addFigure(QGridLayout* grid, int at, const QString& caption, const QString& tip);
     void setFigure(Figure& figure, const QString& value, const QString& detail = {});
