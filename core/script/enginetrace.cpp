@@ -32,6 +32,30 @@ QString ScriptRuntime::scriptFrameOfStoppedLoop() const {
     return QString();
 }
 
+ScriptRuntime::ScriptLine ScriptRuntime::callerLine() {
+    // Read from the engine's frames, not from `new Error().stack`: that built and split a string of
+    // the whole stack on every spawn, garbage that with a million tasks alive lands on fresh pages
+    // (the kernel zeroing them was a third of a spawn's cost) and a regex match besides.
+    for (const QV4::CppStackFrame* frame = m_engine.handle()->currentStackFrame; frame;
+         frame = frame->parentFrame()) {
+        const QString source = frame->source();
+        QStringView path = source; // "file:///home/x/work.js", "file:work.js", "file:coroscope:prelude.js"
+        if (path.startsWith(QLatin1String("file://")))
+            path = path.mid(7);
+        else if (path.startsWith(QLatin1String("file:")))
+            path = path.mid(5);
+        if (path.isEmpty() || path.startsWith(QLatin1String("coroscope:")))
+            continue; // the prelude's own API functions, or native code
+        // One script file, so one source string: its interned name is looked up once.
+        if (source.constData() != m_callerSource.constData()) {
+            m_callerSource = source;
+            m_callerFile = internStableString(path.toString());
+        }
+        return {m_callerFile, std::max(0, frame->lineNumber())};
+    }
+    return {};
+}
+
 ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, const QJSValue& generator,
                                                        const QJSValue& argument) {
     QV4::ExecutionEngine* v4 = m_engine.handle();

@@ -11,11 +11,6 @@ namespace coroscope::script {
 const char* const kPrelude = R"JS(
 var __host;
 var __L = {}; // yield markers: the runtime defines a setter per marked line (yieldmarker.h)
-function __where() {
-    // Frame 0 is __where, 1 the API function, 2 the script's own line.
-    var frames = new Error().stack.split('\n');
-    return frames.length > 2 ? frames[2] : '';
-}
 // A duration argument: a number of milliseconds (a numeric string from params too). NaN, objects
 // and missing values are the script's mistake, said at its line; negative means 0, as in asyncio.
 function __ms(ms, what) {
@@ -38,19 +33,22 @@ function spawn(first, ...rest) {
     if (typeof fn !== 'function')
         throw new TypeError('spawn: expected a generator function, got ' + typeof fn);
     name = name || 'task';
-    return new Task(__host.spawn(name, fn, rest, __where()), name);
+    // The host takes the script's line from the engine's frames (its spawn location).
+    var generator = fn(...rest);
+    if (!__isGenerator(generator))
+        throw new TypeError("spawn: '" + name + "' is not a generator function (function*)");
+    return new Task(__host.spawnGenerator(name, generator), name);
 }
-function __asTask(item, index, where, kind) {
+function __isGenerator(item) { return !!item && typeof item.next === 'function' && typeof item.throw === 'function'; }
+function* __awaitOne(item) { return yield item; }
+function __asTask(item, index, kind) {
     if (item instanceof Task) return item;
     var name = (kind || 'gather') + '[' + index + ']';
-    if (item && typeof item.next === 'function' && typeof item.throw === 'function')
-        return new Task(__host.spawnGenerator(name, item, where), name);
-    return new Task(__host.spawn(name, function* () { return yield item; }, [], where), name);
+    return new Task(__host.spawnGenerator(name, __isGenerator(item) ? item : __awaitOne(item)), name);
 }
 function __gather(items, settled) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
-    var where = __where();
-    return { __op: @OP_GATHER@, tasks: items.map(function (item, i) { return __asTask(item, i, where); }), settled: settled };
+    return { __op: @OP_GATHER@, tasks: items.map(function (item, i) { return __asTask(item, i); }), settled: settled };
 }
 function gather(...items) { return __gather(items, false); }
 function gatherSettled(...items) { return __gather(items, true); }
@@ -59,8 +57,8 @@ function __finiteMs(ms, what) {
     if (!Number.isFinite(n)) throw new RangeError(what + ': ' + n + ' ms would never return');
     return Math.max(0, n);
 }
-function blockFor(ms) { __host.blockFor(__finiteMs(ms, 'blockFor'), __where()); }
-function burn(ms) { __host.burn(__finiteMs(ms, 'burn'), __where()); }
+function blockFor(ms) { __host.blockFor(__finiteMs(ms, 'blockFor')); }
+function burn(ms) { __host.burn(__finiteMs(ms, 'burn')); }
 function log(...args) { __host.log(args.map(function (a) { return String(a); }).join(' ')); }
 var console = { log: log, info: log, warn: log, error: log, debug: log };
 function now() { return __host.now(); }
@@ -72,11 +70,10 @@ function* __measured(name, awaitable) {
     try { return yield awaitable; } finally { __host.record(name, __host.now() - start); }
 }
 function measure(name, awaitable) { return __measured(String(name), awaitable); }
-function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: __ms(ms, 'timeout'), task: __asTask(awaitable, 0, __where(), 'timeout') }; }
+function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: __ms(ms, 'timeout'), task: __asTask(awaitable, 0, 'timeout') }; }
 function race(...items) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
-    var where = __where();
-    return { __op: @OP_RACE@, tasks: items.map(function (item, i) { return __asTask(item, i, where, 'race'); }) };
+    return { __op: @OP_RACE@, tasks: items.map(function (item, i) { return __asTask(item, i, 'race'); }) };
 }
 function offload(ms) { return { __op: @OP_OFFLOAD@, ms: __finiteMs(ms, 'offload') }; }
 class Buffer {

@@ -30,7 +30,6 @@
 
 namespace coroscope::script {
 
-using detail::parseFrame;
 using detail::spinFor;
 
 namespace {
@@ -124,7 +123,7 @@ std::shared_ptr<ScriptFuture> ScriptRuntime::startMain() {
                                      QStringLiteral("main must be a generator function (function*)")));
         return future;
     }
-    const std::uint64_t id = startTask(QStringLiteral("main"), generator, QString());
+    const std::uint64_t id = startTask(QStringLiteral("main"), generator);
     if (id == 0) { // refused (the task limit): the engine holds why
         auto future = std::make_shared<ScriptFuture>();
         future->fail(m_engine.hasError()
@@ -156,28 +155,11 @@ int ScriptRuntime::cancelAll() {
     return cancelled;
 }
 
-double ScriptRuntime::spawn(const QString& name, const QJSValue& function, const QJSValue& arguments,
-                            const QString& where) {
-    QJSValueList args;
-    const int count = arguments.property(QStringLiteral("length")).toInt();
-    for (int i = 0; i < count; ++i)
-        args << arguments.property(quint32(i));
-    const QJSValue generator = QJSValue(function).call(args); // a generator function only creates it
-    if (m_engine.hasError())
-        return 0; // the exception propagates to the spawning script
-    if (!generator.property(QStringLiteral("next")).isCallable()) {
-        m_engine.throwError(QJSValue::TypeError,
-                            QStringLiteral("spawn: '%1' is not a generator function (function*)").arg(name));
-        return 0;
-    }
-    return double(startTask(name, generator, where));
+double ScriptRuntime::spawnGenerator(const QString& name, const QJSValue& generator) {
+    return double(startTask(name, generator));
 }
 
-double ScriptRuntime::spawnGenerator(const QString& name, const QJSValue& generator, const QString& where) {
-    return double(startTask(name, generator, where));
-}
-
-std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, const QString& where) {
+std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator) {
     if (m_unfinished >= m_maxTasks) {
         m_taskLimitHit = true;
         m_engine.throwError(
@@ -188,8 +170,8 @@ std::uint64_t ScriptRuntime::startTask(const QString& name, QJSValue generator, 
     ++m_unfinished;
     scaleGarbageCollectionToLiveHeap();
     auto future = std::make_shared<ScriptFuture>();
-    const auto [file, line] = parseFrame(where);
-    setNextTaskName(name, file.isEmpty() ? nullptr : internStableString(file), line);
+    const ScriptLine where = callerLine();
+    setNextTaskName(name, where.file, where.line);
     Task<> task = drive(future, std::move(generator)); // runs up to StartSoon, then returns
     clearNextTaskName();
     const std::uint64_t id = task.id();
@@ -334,14 +316,14 @@ QString ScriptRuntime::taskState(double id) const {
 /// the watchdog's report of one still running) names it.
 class ScriptLocationScope {
 public:
-    explicit ScriptLocationScope(const QString& where)
+    ScriptLocationScope(const char* file, int line)
         : m_thread(InstrumentedThread::current()) {
-        const auto [file, line] = parseFrame(where);
-        if (!m_thread || file.isEmpty()) {
+        if (!m_thread || !file) {
             m_thread = nullptr;
             return;
         }
-        const char* location = internStableString(file.section(u'/', -1) + u':' + QString::number(line));
+        const char* location =
+            internStableString(QString::fromUtf8(file).section(u'/', -1) + u':' + QString::number(line));
         m_previous = m_thread->scriptLocation;
         m_thread->scriptLocation = location;
         m_thread->published.scriptLocation.store(location, std::memory_order_relaxed);
@@ -361,14 +343,16 @@ private:
     const char* m_previous = nullptr;
 };
 
-void ScriptRuntime::blockFor(double ms, const QString& where) {
+void ScriptRuntime::blockFor(double ms) {
     // Synchronous, on the loop thread: the seeds' time.sleep() inside a coroutine.
-    const ScriptLocationScope location(where);
+    const ScriptLine where = callerLine();
+    const ScriptLocationScope location(where.file, where.line);
     detail::sleepFor(ms, *m_interrupted);
 }
 
-void ScriptRuntime::burn(double ms, const QString& where) {
-    const ScriptLocationScope location(where);
+void ScriptRuntime::burn(double ms) {
+    const ScriptLine where = callerLine();
+    const ScriptLocationScope location(where.file, where.line);
     spinFor(ms, *m_interrupted);
 }
 

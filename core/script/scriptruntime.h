@@ -67,14 +67,14 @@ public:
     QStringList logLines() const { return m_log; }
 
     // --- the host API the prelude calls ------------------------------------------------------
-    Q_INVOKABLE double spawn(const QString& name, const QJSValue& function, const QJSValue& arguments,
-                             const QString& where);
-    Q_INVOKABLE double spawnGenerator(const QString& name, const QJSValue& generator, const QString& where);
+    /// Starts a task that runs `generator` (the prelude made it and checked it is one); the line
+    /// of the script that called the API is its spawn location.
+    Q_INVOKABLE double spawnGenerator(const QString& name, const QJSValue& generator);
     Q_INVOKABLE void cancelTask(double id);
     Q_INVOKABLE bool taskDone(double id) const;
     Q_INVOKABLE QString taskState(double id) const;
-    Q_INVOKABLE void blockFor(double ms, const QString& where);
-    Q_INVOKABLE void burn(double ms, const QString& where);
+    Q_INVOKABLE void blockFor(double ms);
+    Q_INVOKABLE void burn(double ms);
     Q_INVOKABLE void log(const QString& line);
     Q_INVOKABLE double now() const;
     /// A pending value for the script's own primitives (Queue, Lock, Event, ...): yielded as
@@ -113,7 +113,15 @@ private:
         std::shared_ptr<ScriptFuture> future;
         Task<> task;
     };
-    std::uint64_t startTask(const QString& name, QJSValue generator, const QString& where);
+    /// A line of the script file: `file` interned (internStableString), null if unknown.
+    struct ScriptLine {
+        const char* file = nullptr;
+        int line = 0;
+    };
+    /// The innermost script line on the engine's stack outside the prelude: the line that
+    /// called the API function now running (enginetrace.cpp).
+    ScriptLine callerLine();
+    std::uint64_t startTask(const QString& name, QJSValue generator);
     Task<> drive(std::shared_ptr<ScriptFuture> future, QJSValue generator);
     /// Turns a settled future into what the yield gives the script: a value, or an error to throw.
     bool takeOutcome(const std::shared_ptr<ScriptFuture>& future, QJSValue& value, QJSValue& error);
@@ -141,6 +149,8 @@ private:
     /// The loopback server http.get() talks to, started on first use; and its client.
     /// "file.js:12" per line with a marked yield: where a resumed stretch of script starts.
     std::unordered_map<int, const char*> m_yieldLocations;
+    QString m_callerSource;             // the engine's name of the script file callerLine() last saw
+    const char* m_callerFile = nullptr; // ... and its interned path
     std::unique_ptr<class LoopbackHttpServer> m_http;
     std::unique_ptr<QNetworkAccessManager> m_network;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;
