@@ -2,27 +2,43 @@
 
 #include "instrument/taskcontext.h"
 
-#include <QTimer>
-
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
-#include <limits>
+#include <cstddef>
+#include <cstdint>
 
 namespace coroscope {
 
+class Sleep;
+
+namespace detail {
+class SleepQueue;
+/// The sleeps waiting on this thread, in one heap ordered by due time (sleepqueue.cpp).
+/// Qt keeps its timers in one list sorted by due time and inserts by walking it from the back:
+/// with a QTimer per sleep and a million tasks asleep for an hour, every short timer (a
+/// sleep(0), the loop probe) walked the whole million (73 % of a run's time at 1 M tasks). Here
+/// a sleep costs O(log n) and no QObject, and Qt sees one timer per thread.
+void enqueueSleep(Sleep& sleep);
+void dequeueSleep(Sleep& sleep) noexcept;
+} // namespace detail
+
 /// `co_await coroscope::sleepFor(50ms)`: a traced sleep. Unlike QCoro::sleepFor it needs no
 /// coroutine frame of its own, it tells the tracker its due time (so the task's scheduling delay
-/// is exactly how late the loop served the timer), and it is cancel-aware: cancelling the task
-/// stops the timer, so nothing stays pending after a cancellation.
+/// is exactly how late the loop served it), and it is cancel-aware: cancelling the task takes the
+/// sleep out of the queue, so nothing stays pending after a cancellation. Each wake-up is a
+/// dispatch of its own on the loop, as a QTimer's timeout was. Any length: no int of
+/// milliseconds to wrap.
 class Sleep {
 public:
     explicit Sleep(std::chrono::milliseconds duration)
-        : m_duration(std::max(duration, std::chrono::milliseconds::zero())) {
-        m_timer.setSingleShot(true);
-        m_timer.setTimerType(Qt::PreciseTimer);
-    }
+        : m_duration(std::max(duration, std::chrono::milliseconds::zero())) {}
     Sleep(const Sleep&) = delete;
     Sleep& operator=(const Sleep&) = delete;
+    ~Sleep() {
+        if (m_slot != kNotQueued) // destroyed asleep: its task's frame went away
+            detail::dequeueSleep(*this);
+    }
 
     AwaitLabel awaitLabel() const {
         return AwaitLabel{.kind = "sleep",
@@ -32,41 +48,27 @@ public:
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> awaiting) {
-        // Resuming may finish the task and destroy this timer from inside its own timeout signal;
-        // QTimer allows that (QCoro::sleepFor relies on it too).
-        // Single-shot: awaiting the same Sleep again must not leave a second resume behind.
-        if (m_duration <= kMaxTimerInterval) {
-            QObject::connect(
-                &m_timer, &QTimer::timeout, &m_timer, [awaiting] { awaiting.resume(); },
-                Qt::SingleShotConnection);
-            m_timer.start(m_duration);
-            return;
-        }
-        // QTimer takes an int of milliseconds (~24.8 days): longer sleeps wait in steps, or
-        // 2^32 + 5 ms would wrap to 5 ms.
-        const auto deadline = std::chrono::steady_clock::now() + m_duration;
-        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this, awaiting, deadline] {
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() > 0) {
-                m_timer.start(std::min(left, kMaxTimerInterval));
-                return;
-            }
-            m_timer.disconnect();
-            awaiting.resume();
-        });
-        m_timer.start(kMaxTimerInterval);
+        m_awaiting = awaiting;
+        m_due = std::chrono::steady_clock::now() + m_duration;
+        detail::enqueueSleep(*this);
     }
     void await_resume() const noexcept {}
     void await_cancel() noexcept {
-        m_timer.stop();
-        m_timer.disconnect();
+        if (m_slot != kNotQueued)
+            detail::dequeueSleep(*this);
     }
 
 private:
-    static constexpr std::chrono::milliseconds kMaxTimerInterval{std::numeric_limits<int>::max()};
+    friend class detail::SleepQueue;
+    friend void detail::dequeueSleep(Sleep& sleep) noexcept;
+    static constexpr std::size_t kNotQueued = ~std::size_t(0);
+    static constexpr std::size_t kWaking = kNotQueued - 1; // due: its wake-up event is posted
+
     std::chrono::milliseconds m_duration;
-    QTimer m_timer;
+    std::chrono::steady_clock::time_point m_due;
+    std::coroutine_handle<> m_awaiting;
+    std::size_t m_slot = kNotQueued; // its index in the queue's heap, or one of the two above
+    std::uint64_t m_order = 0;       // FIFO among sleeps due at the same instant
 };
 
 inline Sleep sleepFor(std::chrono::milliseconds duration) {

@@ -1,0 +1,170 @@
+// The sleep queue behind coroscope::Sleep: one heap of sleeps per thread, ordered by due time,
+// and one Qt timer armed for the earliest. Why not a QTimer per sleep: see sleep.h.
+#include <coroscope/sleep.h>
+
+#include <QBasicTimer>
+#include <QCoreApplication>
+#include <QEvent>
+#include <QObject>
+#include <QTimerEvent>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace coroscope::detail {
+
+class SleepQueue final : public QObject {
+public:
+    SleepQueue() { t_queue = this; }
+    ~SleepQueue() override { t_queue = nullptr; }
+    SleepQueue(const SleepQueue&) = delete;
+    SleepQueue& operator=(const SleepQueue&) = delete;
+
+    static SleepQueue& ofThisThread() {
+        // Never destroyed with pending sleeps of a live loop: a thread's queue lives as long as
+        // the thread; at exit QBasicTimer's stop is a no-op once the dispatcher is gone.
+        thread_local const auto queue = std::make_unique<SleepQueue>();
+        return *queue;
+    }
+    static SleepQueue* ofThisThreadIfAny() noexcept { return t_queue; }
+
+    void add(Sleep& sleep) {
+        sleep.m_order = m_nextOrder++;
+        sleep.m_slot = m_heap.size();
+        m_heap.push_back(&sleep);
+        siftUp(sleep.m_slot);
+        if (m_heap.front() == &sleep)
+            arm();
+    }
+
+    void remove(Sleep& sleep) noexcept {
+        if (sleep.m_slot == Sleep::kWaking) {
+            // Due already; its posted wake-up finds the next one instead (or nothing).
+            std::erase(m_waking, &sleep);
+        } else if (sleep.m_slot != Sleep::kNotQueued) {
+            const std::size_t slot = sleep.m_slot;
+            const bool wasFirst = slot == 0;
+            Sleep* last = m_heap.back();
+            m_heap.pop_back();
+            if (last != &sleep) {
+                m_heap[slot] = last;
+                last->m_slot = slot;
+                siftDown(siftUp(slot));
+            }
+            if (wasFirst)
+                arm();
+        }
+        sleep.m_slot = Sleep::kNotQueued;
+    }
+
+protected:
+    void timerEvent(QTimerEvent* event) override {
+        if (event->timerId() != m_timer.timerId())
+            return;
+        // Every sleep now due gets a wake-up event of its own: each resume is its own dispatch
+        // (its own callback, timed and attributed to its task), as each QTimer's timeout was.
+        const auto now = std::chrono::steady_clock::now();
+        while (!m_heap.empty() && m_heap.front()->m_due <= now) {
+            Sleep* due = m_heap.front();
+            removeFirst();
+            due->m_slot = Sleep::kWaking;
+            m_waking.push_back(due);
+            QCoreApplication::postEvent(this, new QEvent(kWakeEvent));
+        }
+        arm();
+    }
+
+    bool event(QEvent* event) override {
+        if (event->type() != kWakeEvent)
+            return QObject::event(event);
+        if (m_waking.empty())
+            return true; // its sleep was cancelled meanwhile
+        Sleep* sleep = m_waking.front();
+        m_waking.pop_front();
+        sleep->m_slot = Sleep::kNotQueued;
+        sleep->m_awaiting.resume(); // may destroy `sleep`
+        return true;
+    }
+
+private:
+    static inline const QEvent::Type kWakeEvent = QEvent::Type(QEvent::registerEventType());
+    static inline thread_local SleepQueue* t_queue = nullptr;
+
+    static bool earlier(const Sleep* a, const Sleep* b) noexcept {
+        return a->m_due != b->m_due ? a->m_due < b->m_due : a->m_order < b->m_order;
+    }
+
+    std::size_t siftUp(std::size_t slot) noexcept {
+        Sleep* sleep = m_heap[slot];
+        while (slot > 0) {
+            const std::size_t parent = (slot - 1) / 2;
+            if (!earlier(sleep, m_heap[parent]))
+                break;
+            m_heap[slot] = m_heap[parent];
+            m_heap[slot]->m_slot = slot;
+            slot = parent;
+        }
+        m_heap[slot] = sleep;
+        sleep->m_slot = slot;
+        return slot;
+    }
+
+    void siftDown(std::size_t slot) noexcept {
+        Sleep* sleep = m_heap[slot];
+        for (;;) {
+            std::size_t child = 2 * slot + 1;
+            if (child >= m_heap.size())
+                break;
+            if (child + 1 < m_heap.size() && earlier(m_heap[child + 1], m_heap[child]))
+                ++child;
+            if (!earlier(m_heap[child], sleep))
+                break;
+            m_heap[slot] = m_heap[child];
+            m_heap[slot]->m_slot = slot;
+            slot = child;
+        }
+        m_heap[slot] = sleep;
+        sleep->m_slot = slot;
+    }
+
+    void removeFirst() noexcept {
+        Sleep* last = m_heap.back();
+        m_heap.pop_back();
+        if (!m_heap.empty() && last != m_heap.front()) {
+            m_heap.front() = last;
+            siftDown(0);
+        }
+    }
+
+    /// Arms the one Qt timer for the earliest sleep, or stops it when none is left.
+    void arm() {
+        if (m_heap.empty()) {
+            m_timer.stop();
+            return;
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(m_heap.front()->m_due -
+                                                                       std::chrono::steady_clock::now());
+        // QBasicTimer takes an int of milliseconds: a longer sleep is re-armed when this fires.
+        const auto interval = std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1'000'000'000);
+        m_timer.start(int(interval), Qt::PreciseTimer, this);
+    }
+
+    std::vector<Sleep*> m_heap;  // a binary min-heap by (due, order); each Sleep knows its slot
+    std::deque<Sleep*> m_waking; // due, their wake-up events posted, in due order
+    std::uint64_t m_nextOrder = 0;
+    QBasicTimer m_timer;
+};
+
+void enqueueSleep(Sleep& sleep) {
+    SleepQueue::ofThisThread().add(sleep);
+}
+
+void dequeueSleep(Sleep& sleep) noexcept {
+    if (sleep.m_slot == Sleep::kNotQueued)
+        return;
+    if (SleepQueue* queue = SleepQueue::ofThisThreadIfAny())
+        queue->remove(sleep);
+}
+
+} // namespace coroscope::detail
