@@ -1,5 +1,6 @@
 #include "runner/workloadrun.h"
 
+#include "instrument/instrumentedthread.h"
 #include "memory/memoryprobe.h"
 #include "model/format.h"
 
@@ -182,8 +183,17 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
                 mainTask = &t;
         m_mainError = mainTask ? mainTask->error : main->value().toString();
     }
-    // Let every task end: cancelled tasks run their cleanup in callbacks of their own.
-    m_runtime->cancelAll();
+    // Let every task end: cancelled tasks run their cleanup in callbacks of their own. In slices,
+    // each run before the next is cancelled while the collector keeps up: 100 000 tasks cancelled
+    // at once outran the loop thread's channel (13 061 events dropped, the tasks shown leaked).
+    constexpr std::size_t kCancelSlice = 2000;
+    const EventChannel* channel =
+        InstrumentedThread::current() ? &InstrumentedThread::current()->channel() : nullptr;
+    while (m_runtime->cancelAll(kCancelSlice)) {
+        co_await QCoro::sleepFor(std::chrono::milliseconds(1));
+        for (int i = 0; i < 100 && channel && channel->queued() > channel->capacity() / 4; ++i)
+            co_await QCoro::sleepFor(std::chrono::milliseconds(1));
+    }
     for (int i = 0; i < 50 && m_runtime->unfinishedTasks() > 0; ++i)
         co_await QCoro::sleepFor(std::chrono::milliseconds(2));
     if (!enterPhase(Phase::Finishing))

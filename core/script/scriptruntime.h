@@ -46,8 +46,9 @@ public:
     /// The runner received this task's failure (main's): it is not "never retrieved".
     void markRetrieved(const std::shared_ptr<ScriptFuture>& future);
 
-    /// Cancels every script task still running (graceful stop).
-    int cancelAll();
+    /// Cancels every script task running at the first call (graceful stop), oldest first, at
+    /// most `limit` per call. True while some are left for the next call.
+    bool cancelAll(std::size_t limit = SIZE_MAX);
 
     QJSEngine& engine() { return m_engine; }
     /// From any thread: ends what the script is doing. The engine throws "Interrupted" at its next
@@ -165,6 +166,8 @@ private:
     std::uint64_t m_maxTasks = 1'000'000;
     std::atomic<std::uint64_t> m_unfinished{0};
     std::atomic<std::uint64_t> m_cleanupProgress{0};
+    std::optional<std::vector<std::uint64_t>> m_toCancel; // cancelAll()'s work list, oldest first
+    std::size_t m_toCancelNext = 0;
     bool m_taskLimitHit = false;
     std::mt19937_64 m_random{0};
     QStringList m_log;
