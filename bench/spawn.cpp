@@ -2,14 +2,25 @@
 // alive, under `coroscope run` as a user runs it. A spawn must cost the same however many tasks
 // live: the ratio is the figure (printed, never asserted: times depend on the machine).
 //
-//   ./build/dev/bench/spawn [LIVE]
+// Each spawn's memory is memory the process touches for the first time, and what the kernel
+// asks for a fresh page depends on the machine and on how much the process holds already. So the
+// bench also times first touches of fresh pages in its own process, at a small footprint and at
+// the footprint the LIVE run reached: `page_touch_ratio` is the part of the spawn ratio that no
+// code of ours pays.
+//
+//   ./build/dev/bench/spawn_bench [LIVE]
 #include <QCoreApplication>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
+#include <chrono>
 #include <cstdio>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -21,14 +32,57 @@ function* main() {
     const live = Number(params.live);
     for (let i = 0; i < live; ++i) { spawn(idle); if (i % 10000 === 0) yield sleep(0); }
     yield sleep(10);
+    log('ready'); // the bench reads the loop thread's page faults now ...
+    yield sleep(1000);
     const t = now();
     for (let i = 0; i < Number(params.spawns); ++i) spawn(idle);
-    log('spawned in', now() - t);
+    log('spawned in', now() - t); // ... and now
+    yield sleep(1000);
 }
 )JS";
 
-/// Milliseconds the script's `kSpawns` spawns took with `live` tasks alive, or -1.
-double spawnMs(const QString& script, long live) {
+/// What the loop thread of a runner has cost so far, from /proc/PID/task/PID/stat.
+struct ThreadCost {
+    std::uint64_t minorFaults = 0; // first touches of fresh pages, mostly
+    double userNs = 0;
+    double kernelNs = 0; // page faults, mostly
+
+    static ThreadCost of(qint64 pid) {
+        QFile stat(QStringLiteral("/proc/%1/task/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return {};
+        const QByteArray line = stat.readAll();
+        // After ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(") ") + 2).split(' ');
+        if (fields.size() < 13)
+            return {};
+        const double nsPerTick = 1e9 / double(sysconf(_SC_CLK_TCK));
+        return {fields[7].toULongLong(), fields[11].toDouble() * nsPerTick,
+                fields[12].toDouble() * nsPerTick};
+    }
+    ThreadCost operator-(const ThreadCost& before) const {
+        return {minorFaults - before.minorFaults, userNs - before.userNs, kernelNs - before.kernelNs};
+    }
+};
+
+struct Spawns {
+    double ms = -1;    // the script's kSpawns spawns took
+    ThreadCost thread; // what the loop thread spent meanwhile
+};
+
+/// Waits until the runner's stdout has a line containing `text`; false if it ended first.
+bool waitForLine(QProcess& run, QByteArray& out, const QByteArray& text) {
+    while (!out.contains(text)) {
+        if (run.state() == QProcess::NotRunning && !run.waitForReadyRead(0))
+            return false;
+        run.waitForReadyRead(100);
+        out += run.readAllStandardOutput();
+    }
+    return true;
+}
+
+/// The script's `kSpawns` spawns with `live` tasks alive.
+Spawns spawnCost(const QString& script, long live) {
     QProcess run;
     const QTemporaryDir dir;
     run.start(QStringLiteral(COROSCOPE_BINARY),
@@ -38,16 +92,58 @@ double spawnMs(const QString& script, long live) {
                QStringLiteral("--memory-limit"), QStringLiteral("16GiB"), QStringLiteral("--script-timeout"),
                QStringLiteral("10min"), QStringLiteral("--session"),
                dir.filePath(QStringLiteral("spawn.coroscope"))});
-    if (!run.waitForFinished(30 * 60 * 1000))
-        return -1;
-    const QString out = QString::fromUtf8(run.readAllStandardOutput());
-    const auto match = QRegularExpression(QStringLiteral("spawned in ([0-9.]+)")).match(out);
+    QByteArray out;
+    Spawns spawns;
+    ThreadCost before;
+    if (waitForLine(run, out, "ready"))
+        before = ThreadCost::of(run.processId());
+    if (waitForLine(run, out, "spawned in"))
+        spawns.thread = ThreadCost::of(run.processId()) - before;
+    run.waitForFinished(30 * 60 * 1000);
+    out += run.readAllStandardOutput();
+    const auto match =
+        QRegularExpression(QStringLiteral("spawned in ([0-9.]+)")).match(QString::fromUtf8(out));
     if (!match.hasMatch()) {
         std::fprintf(stderr, "live=%ld: no figure; stderr:\n%s\n", live,
                      run.readAllStandardError().constData());
-        return -1;
+        return spawns;
     }
-    return match.captured(1).toDouble();
+    spawns.ms = match.captured(1).toDouble();
+    return spawns;
+}
+
+/// Nanoseconds per first write to a fresh 4 KiB page, over `bytes` of fresh anonymous memory.
+double touchNsPerPage(std::size_t bytes) {
+    void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (block == MAP_FAILED)
+        return -1;
+    auto* bytesOf = static_cast<volatile char*>(block);
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t offset = 0; offset < bytes; offset += 4096)
+        bytesOf[offset] = 1;
+    const auto ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    munmap(block, bytes);
+    return ns / double(bytes / 4096);
+}
+
+/// First-touch cost at a small footprint and at `footprint` bytes held (held, then released).
+std::pair<double, double> pageTouchCosts(std::size_t footprint) {
+    constexpr std::size_t kProbe = std::size_t(256) << 20;
+    const double small = touchNsPerPage(kProbe);
+    std::vector<std::pair<void*, std::size_t>> held;
+    for (std::size_t heldBytes = 0; heldBytes + kProbe < footprint; heldBytes += kProbe) {
+        void* block = mmap(nullptr, kProbe, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (block == MAP_FAILED)
+            break;
+        for (std::size_t offset = 0; offset < kProbe; offset += 4096)
+            static_cast<volatile char*>(block)[offset] = 1;
+        held.emplace_back(block, kProbe);
+    }
+    const double large = touchNsPerPage(kProbe);
+    for (const auto& [block, size] : held)
+        munmap(block, size);
+    return {small, large};
 }
 
 } // namespace
@@ -63,12 +159,32 @@ int main(int argc, char** argv) {
             return 2;
         file.write(kScript);
     }
-    const double few = spawnMs(script, 1000);
-    const double many = spawnMs(script, live);
-    if (few <= 0 || many <= 0)
+    const Spawns few = spawnCost(script, 1000);
+    const Spawns many = spawnCost(script, live);
+    if (few.ms <= 0 || many.ms <= 0)
         return 1;
-    std::printf("spawn_ns_at_1000_live %.0f\n", few * 1e6 / kSpawns);
-    std::printf("spawn_ns_at_%ld_live %.0f\n", live, many * 1e6 / kSpawns);
-    std::printf("spawn_cost_ratio %.2f\n", many / few);
+    std::printf("spawn_ns_at_1000_live %.0f\n", few.ms * 1e6 / kSpawns);
+    std::printf("spawn_ns_at_%ld_live %.0f\n", live, many.ms * 1e6 / kSpawns);
+    std::printf("spawn_cost_ratio %.2f\n", many.ms / few.ms);
+    // The loop thread's own account of the window (clock ticks: ~2 % here): user time is the
+    // code that runs a spawn (ours, Qt's, the engine's, malloc), kernel time mostly page faults.
+    const auto perSpawn = [](double total) { return total / kSpawns; };
+    for (const auto& [label, spawns] :
+         {std::pair{QByteArray("1000"), few}, std::pair{QByteArray::number(qlonglong(live)), many}}) {
+        std::printf("page_faults_per_spawn_at_%s_live %.2f\n", label.constData(),
+                    perSpawn(double(spawns.thread.minorFaults)));
+        std::printf("spawn_user_ns_at_%s_live %.0f\n", label.constData(), perSpawn(spawns.thread.userNs));
+        std::printf("spawn_kernel_ns_at_%s_live %.0f\n", label.constData(), perSpawn(spawns.thread.kernelNs));
+    }
+    std::printf("spawn_user_ratio %.2f\n", many.thread.userNs / few.thread.userNs);
+    std::printf("spawn_kernel_ratio %.2f\n", many.thread.kernelNs / few.thread.kernelNs);
+    rusage children{};
+    getrusage(RUSAGE_CHILDREN, &children); // the largest runner: the LIVE one
+    const std::size_t footprint = std::size_t(children.ru_maxrss) * 1024;
+    const auto [small, large] = pageTouchCosts(footprint);
+    std::printf("runner_peak_rss_mib %zu\n", footprint >> 20);
+    std::printf("page_touch_ns_at_256MiB %.0f\n", small);
+    std::printf("page_touch_ns_at_runner_peak %.0f\n", large);
+    std::printf("page_touch_ratio %.2f\n", large / small);
     return 0;
 }
