@@ -337,11 +337,17 @@ void TaskTimeline::paintRow(QPainter& p, int row, int y) const {
     const auto range = m_segmentsOf.find(id);
     const std::size_t first = range == m_segmentsOf.end() ? 0 : range->second.first;
     const std::size_t last = range == m_segmentsOf.end() ? 0 : range->second.second;
+    // xOf() per segment recomputed the plot's geometry three times each: up to
+    // kSegmentsPerTask segments a row, every repaint of a live run (bench/gui's long dispatches).
+    const double left = plot.left();
+    const double right = plot.right();
+    const double pxPerNs = double(plot.width()) / double(std::max<std::int64_t>(1, m_to - m_from));
+    const auto x = [&](std::int64_t ns) { return left + double(ns - m_from) * pxPerNs; };
     for (std::size_t i = first; i < last; ++i) {
         const session::TaskSegment& s = m_segments[i];
-        const double r = std::max<double>(plot.left(), xOf(s.readyNs));
-        const double a = std::max<double>(plot.left(), xOf(s.startNs));
-        const double b = std::min<double>(plot.right(), xOf(s.endNs));
+        const double r = std::max(left, x(s.readyNs));
+        const double a = std::max(left, x(s.startNs));
+        const double b = std::min(right, x(s.endNs));
         if (a - r >= 1.0)
             p.fillRect(QRectF(r, y + h * 0.25, a - r, h * 0.5), waiting);
         if (b >= a) {
