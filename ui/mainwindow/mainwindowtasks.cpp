@@ -5,6 +5,7 @@
 #include "mainwindow/mainwindow.h"
 #include "model/format.h"
 #include "models/tasktablemodel.h"
+#include "panels/plaintextdelegate.h"
 #include "panels/taskdetail.h"
 #include "panels/tasktimeline.h"
 #include "run/taskstoreworker.h"
@@ -29,6 +30,7 @@ QTableView* MainWindow::makeTaskTable(TaskTableModel* model) {
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
     view->setAlternatingRowColors(true);
+    view->setItemDelegate(new PlainTextDelegate(view)); // a live run repaints it often
     view->verticalHeader()->hide();
     // Fixed row heights: a million rows are laid out without asking each one for its size.
     view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
