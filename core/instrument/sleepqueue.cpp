@@ -1,29 +1,45 @@
 // The sleep queue behind coroscope::Sleep: one heap of sleeps per thread, ordered by due time,
-// and one Qt timer armed for the earliest. Why not a QTimer per sleep: see sleep.h.
+// and one timerfd armed for the earliest. Why not a QTimer per sleep: see sleep.h. Why a timerfd,
+// not a QBasicTimer: Qt 6.4 takes whole milliseconds from now, so after waking one sleep the next,
+// due 40 µs later, woke up to 1 ms late; a timerfd takes the due time itself, to the nanosecond,
+// as each QTimer (PreciseTimer) had it.
 #include <coroscope/sleep.h>
 
-#include <QBasicTimer>
 #include <QCoreApplication>
 #include <QEvent>
 #include <QObject>
-#include <QTimerEvent>
+#include <QSocketNotifier>
 
+#include <cerrno>
 #include <deque>
 #include <memory>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <vector>
 
 namespace coroscope::detail {
 
 class SleepQueue final : public QObject {
 public:
-    SleepQueue() { t_queue = this; }
-    ~SleepQueue() override { t_queue = nullptr; }
+    SleepQueue()
+        : m_fd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
+        t_queue = this;
+        if (m_fd < 0)
+            qFatal("coroscope: timerfd_create failed (errno %d): sleeps cannot wait", errno);
+        m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+        connect(m_notifier, &QSocketNotifier::activated, this, [this] { wakeDueSleeps(); });
+    }
+    ~SleepQueue() override {
+        t_queue = nullptr;
+        delete m_notifier; // before its descriptor goes
+        ::close(m_fd);
+    }
     SleepQueue(const SleepQueue&) = delete;
     SleepQueue& operator=(const SleepQueue&) = delete;
 
     static SleepQueue& ofThisThread() {
         // Never destroyed with pending sleeps of a live loop: a thread's queue lives as long as
-        // the thread; at exit QBasicTimer's stop is a no-op once the dispatcher is gone.
+        // the thread; at exit its notifier does nothing once the dispatcher is gone.
         thread_local const auto queue = std::make_unique<SleepQueue>();
         return *queue;
     }
@@ -59,9 +75,9 @@ public:
     }
 
 protected:
-    void timerEvent(QTimerEvent* event) override {
-        if (event->timerId() != m_timer.timerId())
-            return;
+    void wakeDueSleeps() {
+        std::uint64_t expirations = 0;
+        [[maybe_unused]] const auto bytes = ::read(m_fd, &expirations, sizeof expirations);
         // Every sleep now due gets a wake-up event of its own: each resume is its own dispatch
         // (its own callback, timed and attributed to its task), as each QTimer's timeout was.
         const auto now = std::chrono::steady_clock::now();
@@ -137,23 +153,26 @@ private:
         }
     }
 
-    /// Arms the one Qt timer for the earliest sleep, or stops it when none is left.
-    void arm() {
-        if (m_heap.empty()) {
-            m_timer.stop();
-            return;
+    /// Arms the timerfd for the earliest sleep's due time, or disarms it when none is left.
+    void arm() noexcept {
+        itimerspec when{};
+        if (!m_heap.empty()) {
+            // steady_clock is CLOCK_MONOTONIC on Linux. A due time already past fires at once; a
+            // zero it_value would disarm instead, hence at least 1 ns.
+            const auto ns = std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                          m_heap.front()->m_due.time_since_epoch())
+                                                          .count());
+            when.it_value.tv_sec = time_t(ns / 1'000'000'000);
+            when.it_value.tv_nsec = long(ns % 1'000'000'000);
         }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(m_heap.front()->m_due -
-                                                                       std::chrono::steady_clock::now());
-        // QBasicTimer takes an int of milliseconds: a longer sleep is re-armed when this fires.
-        const auto interval = std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1'000'000'000);
-        m_timer.start(int(interval), Qt::PreciseTimer, this);
+        timerfd_settime(m_fd, TFD_TIMER_ABSTIME, &when, nullptr);
     }
 
     std::vector<Sleep*> m_heap;  // a binary min-heap by (due, order); each Sleep knows its slot
     std::deque<Sleep*> m_waking; // due, their wake-up events posted, in due order
     std::uint64_t m_nextOrder = 0;
-    QBasicTimer m_timer;
+    int m_fd;
+    QSocketNotifier* m_notifier = nullptr;
 };
 
 void enqueueSleep(Sleep& sleep) {

@@ -18,7 +18,7 @@ class SleepQueue;
 /// Qt keeps its timers in one list sorted by due time and inserts by walking it from the back:
 /// with a QTimer per sleep and a million tasks asleep for an hour, every short timer (a
 /// sleep(0), the loop probe) walked the whole million (73 % of a run's time at 1 M tasks). Here
-/// a sleep costs O(log n) and no QObject, and Qt sees one timer per thread.
+/// a sleep costs O(log n) and no QObject, and Qt sees no timer of theirs (one timerfd per thread).
 void enqueueSleep(Sleep& sleep);
 void dequeueSleep(Sleep& sleep) noexcept;
 } // namespace detail
