@@ -59,15 +59,8 @@ public:
             // Due already; its posted wake-up finds the next one instead (or nothing).
             std::erase(m_waking, &sleep);
         } else if (sleep.m_slot != Sleep::kNotQueued) {
-            const std::size_t slot = sleep.m_slot;
-            const bool wasFirst = slot == 0;
-            Sleep* last = m_heap.back();
-            m_heap.pop_back();
-            if (last != &sleep) {
-                m_heap[slot] = last;
-                last->m_slot = slot;
-                siftDown(siftUp(slot));
-            }
+            const bool wasFirst = sleep.m_slot == 0;
+            eraseAt(sleep.m_slot);
             if (wasFirst)
                 arm();
         }
@@ -83,7 +76,7 @@ protected:
         const auto now = std::chrono::steady_clock::now();
         while (!m_heap.empty() && m_heap.front()->m_due <= now) {
             Sleep* due = m_heap.front();
-            removeFirst();
+            eraseAt(0);
             due->m_slot = Sleep::kWaking;
             m_waking.push_back(due);
             QCoreApplication::postEvent(this, new QEvent(kWakeEvent));
@@ -144,12 +137,13 @@ private:
         sleep->m_slot = slot;
     }
 
-    void removeFirst() noexcept {
+    /// Takes the sleep at `slot` out of the heap; the last one fills its place.
+    void eraseAt(std::size_t slot) noexcept {
         Sleep* last = m_heap.back();
         m_heap.pop_back();
-        if (!m_heap.empty() && last != m_heap.front()) {
-            m_heap.front() = last;
-            siftDown(0);
+        if (slot < m_heap.size()) {
+            m_heap[slot] = last;
+            siftDown(siftUp(slot));
         }
     }
 
