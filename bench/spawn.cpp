@@ -112,37 +112,38 @@ Spawns spawnCost(const QString& script, long live) {
     return spawns;
 }
 
-/// Nanoseconds per first write to a fresh 4 KiB page, over `bytes` of fresh anonymous memory.
-double touchNsPerPage(std::size_t bytes) {
-    void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+constexpr std::size_t kProbeBytes = std::size_t(256) << 20;
+
+/// Maps kProbeBytes of fresh anonymous memory and writes once to each 4 KiB page of it; the
+/// block (null if refused) and the nanoseconds per page that took. The caller unmaps it.
+std::pair<void*, double> touchFreshBlock() {
+    void* block = mmap(nullptr, kProbeBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (block == MAP_FAILED)
-        return -1;
+        return {nullptr, -1};
     auto* bytesOf = static_cast<volatile char*>(block);
     const auto start = std::chrono::steady_clock::now();
-    for (std::size_t offset = 0; offset < bytes; offset += 4096)
+    for (std::size_t offset = 0; offset < kProbeBytes; offset += 4096)
         bytesOf[offset] = 1;
     const auto ns =
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-    munmap(block, bytes);
-    return ns / double(bytes / 4096);
+    return {block, ns / double(kProbeBytes / 4096)};
 }
 
-/// First-touch cost at a small footprint and at `footprint` bytes held (held, then released).
+/// First-touch cost per page at a small footprint and once `footprint` bytes are held: the first
+/// and the last of the blocks touched on the way there (all released after).
 std::pair<double, double> pageTouchCosts(std::size_t footprint) {
-    constexpr std::size_t kProbe = std::size_t(256) << 20;
-    const double small = touchNsPerPage(kProbe);
-    std::vector<std::pair<void*, std::size_t>> held;
-    for (std::size_t heldBytes = 0; heldBytes + kProbe < footprint; heldBytes += kProbe) {
-        void* block = mmap(nullptr, kProbe, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (block == MAP_FAILED)
+    std::vector<void*> held;
+    double small = -1;
+    double large = -1;
+    for (std::size_t heldBytes = 0; heldBytes <= footprint; heldBytes += kProbeBytes) {
+        const auto [block, nsPerPage] = touchFreshBlock();
+        if (!block)
             break;
-        for (std::size_t offset = 0; offset < kProbe; offset += 4096)
-            static_cast<volatile char*>(block)[offset] = 1;
-        held.emplace_back(block, kProbe);
+        held.push_back(block);
+        (held.size() == 1 ? small : large) = nsPerPage;
     }
-    const double large = touchNsPerPage(kProbe);
-    for (const auto& [block, size] : held)
-        munmap(block, size);
+    for (void* block : held)
+        munmap(block, kProbeBytes);
     return {small, large};
 }
 
