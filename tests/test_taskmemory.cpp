@@ -297,8 +297,8 @@ void TestTaskMemory::chartStacksOneLayerPerTask() {
     QCOMPARE(top->points().size(), qsizetype(m_data.taskMemory.tNs.size()));
     QVERIFY(qFuzzyCompare(top->points().back().y(), double(total) / kMiB));
     QCOMPARE(static_cast<QAreaSeries*>(areas.front())->lowerSeries(), nullptr);
-    QCOMPARE(static_cast<QAreaSeries*>(areas[1])->lowerSeries(),
-             static_cast<QAreaSeries*>(areas[0])->upperSeries());
+    QCOMPARE(static_cast<QAreaSeries*>(areas[1])->lowerSeries()->points(),
+             static_cast<QAreaSeries*>(areas[0])->upperSeries()->points());
 }
 
 void TestTaskMemory::chartReusesSeriesAndKeepsColours() {
@@ -316,6 +316,32 @@ void TestTaskMemory::chartReusesSeriesAndKeepsColours() {
     QCOMPARE(chart.layers()[1].label, QStringLiteral("b #9"));
     QCOMPARE(chart.layers()[1].color, b);
     QVERIFY(chart.layers()[0].color != b);
+    // The areas are relabelled, not built anew (that was a live chart's longest redraw), and
+    // drawn in their layer's name and colour.
+    QCOMPARE(chart.chart()->series(), before);
+    const auto drawnAsLayers = [&chart] {
+        const auto areas = chart.chart()->series();
+        if (std::size_t(areas.size()) != chart.layers().size())
+            return false;
+        for (qsizetype i = 0; i < areas.size(); ++i) {
+            const auto* area = static_cast<QAreaSeries*>(areas[i]);
+            if (area->name() != chart.layers()[std::size_t(i)].label ||
+                area->color() != chart.layers()[std::size_t(i)].color ||
+                (i == 0) != (area->lowerSeries() == nullptr) ||
+                (i > 0 && area->lowerSeries()->points() !=
+                              static_cast<QAreaSeries*>(areas[i - 1])->upperSeries()->points()))
+                return false;
+        }
+        return true;
+    };
+    QVERIFY(drawnAsLayers());
+    // A third task: one area added on top, the two below kept.
+    chart.setSeries(synthetic(95, {{12, QStringLiteral("c")}, {9, QStringLiteral("b")}, {0, QString()}}), 0);
+    QCOMPARE(chart.chart()->series().mid(0, 2), before);
+    QVERIFY(drawnAsLayers());
+    chart.setSeries(synthetic(99, {{9, QStringLiteral("b")}}), 0);
+    QCOMPARE(chart.chart()->series().size(), 1);
+    QVERIFY(drawnAsLayers());
     chart.clear();
     QVERIFY(chart.layers().empty());
     QVERIFY(chart.chart()->series().isEmpty());

@@ -134,6 +134,7 @@ void TaskMemoryChart::setSeries(const session::TaskMemorySeries& series, std::in
     std::vector<double> stack(shown.size(), 0.0);
     double yMax = 0, xMax = 0;
     std::size_t at = 0;
+    QList<QPointF> below;
     for (const session::TaskMemoryLayer& l : series.layers) {
         if (l.liveBytes.size() != times)
             continue;
@@ -147,7 +148,10 @@ void TaskMemoryChart::setSeries(const session::TaskMemorySeries& series, std::in
             xMax = std::max(xMax, t);
             yMax = std::max(yMax, stack[k]);
         }
-        m_uppers[at++]->replace(points);
+        if (QLineSeries* lower = m_areas[at]->lowerSeries())
+            lower->replace(below);
+        m_areas[at++]->upperSeries()->replace(points);
+        below = std::move(points);
     }
     m_pointsPerLayer = int(shown.size());
     chart()->setTitle(m_layers.empty() && times == 0 ? tr("Heap by task: none recorded")
@@ -157,34 +161,48 @@ void TaskMemoryChart::setSeries(const session::TaskMemorySeries& series, std::in
 }
 
 void TaskMemoryChart::rebuild() {
+    // Areas are kept and relabelled, and only those over or under the new count are added or
+    // taken away from the top: building them all anew, axes too, whenever the top tasks changed
+    // was a chart's longest redraw while a run went on (bench/gui).
     QChart* c = chart();
-    c->removeAllSeries(); // deletes the areas; their edges are deleted with their owner below
-    delete m_lines;
-    m_lines = new QObject(this);
-    m_uppers.clear();
-    for (QAbstractAxis* axis : c->axes()) {
-        c->removeAxis(axis);
-        delete axis; // removeAxis() hands it back to us
+    if (!m_x) {
+        m_x = new QValueAxis;
+        m_y = new QValueAxis;
+        m_y->setTitleText(tr("MiB"));
+        c->addAxis(m_x, Qt::AlignBottom);
+        c->addAxis(m_y, Qt::AlignLeft);
     }
-    m_x = new QValueAxis;
-    m_y = new QValueAxis;
-    m_y->setTitleText(tr("MiB"));
-    c->addAxis(m_x, Qt::AlignBottom);
-    c->addAxis(m_y, Qt::AlignLeft);
-    QLineSeries* below = nullptr;
-    for (const Layer& layer : m_layers) {
-        auto* upper = new QLineSeries(m_lines);
-        auto* area = new QAreaSeries(upper, below);
-        area->setName(layer.label);
-        area->setColor(layer.color);
-        QPen border(layer.color.darker(130));
-        border.setWidthF(1.0);
-        area->setPen(border);
+    // Each area has its own lower edge, a copy of the top of the one below, rather than sharing
+    // that series: a removed area's chart item lives until the next loop turn, connected to its
+    // edges, and one shared with a kept area would call it back from the next replace().
+    while (m_areas.size() > m_layers.size()) {
+        QAreaSeries* top = m_areas.back();
+        m_areas.pop_back();
+        c->removeSeries(top); // hands it back to us
+        delete top;           // with its edges, its children
+    }
+    while (m_areas.size() < m_layers.size()) {
+        auto* area = new QAreaSeries(new QLineSeries, m_areas.empty() ? nullptr : new QLineSeries);
+        // An area series does not own its lines (LeakSanitizer): they go with it.
+        area->upperSeries()->setParent(area);
+        if (area->lowerSeries())
+            area->lowerSeries()->setParent(area);
         c->addSeries(area);
         area->attachAxis(m_x);
         area->attachAxis(m_y);
-        m_uppers.push_back(upper);
-        below = upper;
+        m_areas.push_back(area);
+    }
+    for (std::size_t i = 0; i < m_layers.size(); ++i) {
+        const Layer& layer = m_layers[i];
+        QAreaSeries* area = m_areas[i];
+        if (area->name() != layer.label)
+            area->setName(layer.label);
+        if (area->color() != layer.color) {
+            area->setColor(layer.color);
+            QPen border(layer.color.darker(130));
+            border.setWidthF(1.0);
+            area->setPen(border);
+        }
     }
 }
 

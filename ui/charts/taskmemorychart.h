@@ -51,8 +51,7 @@ private:
     QColor colorFor(std::uint64_t taskId);
 
     std::vector<Layer> m_layers;
-    std::vector<QLineSeries*> m_uppers; ///< the top edge of each layer (the next one's bottom)
-    QObject* m_lines = nullptr;         ///< owns m_uppers (an area series does not)
+    std::vector<QAreaSeries*> m_areas; ///< one per layer, bottom first
     QValueAxis* m_x = nullptr;
     QValueAxis* m_y = nullptr;
     std::map<std::uint64_t, int> m_colorIndex; ///< by task: stable while it is shown
