@@ -229,11 +229,34 @@ LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
 
 void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& micros) {
     QChart* c = chart();
-    clearChart(c);
-    c->setTitle(title);
+    if (c->title() != title)
+        c->setTitle(title);
     m_counted = 0;
-    if (micros.count() == 0)
+    if (micros.count() == 0) {
+        clearChart(c);
+        m_bars = nullptr;
         return;
+    }
+    // One area series and two axes, made once and given new points after: building them anew on
+    // every read of a live run relaid the chart out each time (bench/gui).
+    if (!m_bars) {
+        m_bars = new QAreaSeries(new QLineSeries, new QLineSeries);
+        m_bars->upperSeries()->setParent(m_bars);
+        m_bars->lowerSeries()->setParent(m_bars);
+        m_bars->setColor(seriesColor(QStringLiteral("p50")));
+        m_bars->setBorderColor(seriesColor(QStringLiteral("p50")).darker(130));
+        c->addSeries(m_bars);
+        m_x = new QLogValueAxis;
+        m_x->setBase(10);
+        m_x->setLabelFormat(QStringLiteral("%g"));
+        m_x->setTitleText(tr("ms (log scale)"));
+        m_y = new QValueAxis;
+        m_y->setTitleText(tr("count"));
+        c->addAxis(m_x, Qt::AlignBottom);
+        c->addAxis(m_y, Qt::AlignLeft);
+        m_bars->attachAxis(m_x);
+        m_bars->attachAxis(m_y);
+    }
     // Log-spaced bins over [min, max], drawn as bars on a log axis of milliseconds: its labels
     // are whole decades ("0.1 ms", "1 ms", "10 ms"), which fit, where a label per bin was cut.
     const double lo = std::max(1.0, double(micros.min()));
@@ -245,8 +268,9 @@ void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& 
         const int bin = std::clamp(int(std::log(v / lo) / std::log(ratio)), 0, kBins - 1);
         counts[std::size_t(bin)] += double(b.count);
     }
-    auto* upper = new QLineSeries;
-    auto* lower = new QLineSeries;
+    QList<QPointF> upper, lower;
+    upper.reserve(4 * kBins);
+    lower.reserve(2 * kBins);
     double yMax = 1;
     for (int i = 0; i < kBins; ++i) {
         const double count = counts[std::size_t(i)];
@@ -256,35 +280,19 @@ void LatencyHistogramChart::setHistogram(const QString& title, const Histogram& 
         // stay apart).
         const double left = lo * std::pow(ratio, i) / 1000.0;
         const double right = lo * std::pow(ratio, i + 0.94) / 1000.0;
-        upper->append(left, 0);
-        upper->append(left, count);
-        upper->append(right, count);
-        upper->append(right, 0);
-        lower->append(left, 0);
-        lower->append(right, 0);
+        upper << QPointF(left, 0) << QPointF(left, count) << QPointF(right, count) << QPointF(right, 0);
+        lower << QPointF(left, 0) << QPointF(right, 0);
     }
-    auto* bars = new QAreaSeries(upper, lower);
-    upper->setParent(bars);
-    lower->setParent(bars);
-    bars->setColor(seriesColor(QStringLiteral("p50")));
-    bars->setBorderColor(seriesColor(QStringLiteral("p50")).darker(130));
-    c->addSeries(bars);
-    auto* x = new QLogValueAxis;
-    x->setBase(10);
-    x->setLabelFormat(QStringLiteral("%g"));
-    x->setTitleText(tr("ms (log scale)"));
-    auto* y = new QValueAxis;
-    y->setTitleText(tr("count"));
-    c->addAxis(x, Qt::AlignBottom);
-    c->addAxis(y, Qt::AlignLeft);
-    bars->attachAxis(x);
-    bars->attachAxis(y);
+    m_bars->upperSeries()->replace(upper);
+    m_bars->lowerSeries()->replace(lower);
     // Whole decades around the data, so the axis has labelled ticks.
-    x->setRange(std::pow(10.0, std::floor(std::log10(lo / 1000.0))),
-                std::pow(10.0, std::ceil(std::log10(hi / 1000.0))));
-    setNiceTicks(y, 0, yMax * 1.1, 4, QString());
-    if (y->tickInterval() < 1)
-        setNiceTicks(y, 0, std::ceil(yMax), int(std::ceil(yMax)), QString());
+    const double xMin = std::pow(10.0, std::floor(std::log10(lo / 1000.0)));
+    const double xMax = std::pow(10.0, std::ceil(std::log10(hi / 1000.0)));
+    if (m_x->min() != xMin || m_x->max() != xMax)
+        m_x->setRange(xMin, xMax);
+    setNiceTicks(m_y, 0, yMax * 1.1, 4, QString());
+    if (m_y->tickInterval() < 1)
+        setNiceTicks(m_y, 0, std::ceil(yMax), int(std::ceil(yMax)), QString());
 }
 
 } // namespace coroscope::ui

@@ -79,6 +79,9 @@ public:
 
 private:
     double m_counted = 0;
+    QAreaSeries* m_bars = nullptr; ///< null while no value is counted
+    QLogValueAxis* m_x = nullptr;
+    QValueAxis* m_y = nullptr;
 };
 
 } // namespace coroscope::ui
