@@ -99,7 +99,46 @@ private Q_SLOTS:
     void runSettingsRejectBadFields();
     void scriptIsEditedAndSaved();
     void aNewScriptOrSessionClearsWhatWasShown();
+    void onlyTheChartsOnScreenFollowALiveRun();
 };
+
+// While a run goes on, a chart behind another view is not redrawn (drawing every chart on every
+// read was the GUI thread's longest dispatch, bench/gui); brought to the front it is current in
+// the next dispatch, and a finished run draws them all.
+void TestMainWindow::onlyTheChartsOnScreenFollowALiveRun() {
+    const QTemporaryDir dir;
+    const QString script = dir.filePath(QStringLiteral("busy.js"));
+    {
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("function* main() { for (let i = 0; i < 300; ++i) yield sleep(10); }\n");
+    }
+    MainWindow w(QStringLiteral(COROSCOPE_BINARY));
+    w.show();
+    w.openScript(script);
+    w.run();
+    w.showView(MainWindow::View::EventLoop);
+    QVERIFY(test::spinUntil([&] { return w.lagChart().pointsDrawn() >= 5 || runFinished(w); }, 30s));
+    QVERIFY2(!runFinished(w), "the run ended before the test could look at it");
+    QCOMPARE(w.memoryChart().pointsDrawn(), 0);
+    QCOMPARE(w.stateChart().layers(), 0);
+    QVERIFY(test::spinUntil([&] { return w.tail().latest()->snapshot.memory.size() >= 2 || runFinished(w); },
+                            30s));
+
+    w.showView(MainWindow::View::Memory);
+    QCoreApplication::processEvents(); // drawn in the dispatch after the tab change, not on a later read
+    const int lagPoints = w.lagChart().pointsDrawn();
+    QVERIFY(w.memoryChart().pointsDrawn() >= 2);
+    const int memoryPoints = w.memoryChart().pointsDrawn();
+    QVERIFY(
+        test::spinUntil([&] { return w.memoryChart().pointsDrawn() > memoryPoints || runFinished(w); }, 30s));
+    if (!runFinished(w))
+        QCOMPARE(w.lagChart().pointsDrawn(), lagPoints);
+
+    QVERIFY(test::spinUntil([&] { return runFinished(w); }, 30s));
+    QVERIFY(w.lagChart().pointsDrawn() > lagPoints);
+    QVERIFY(w.stateChart().layers() > 0);
+}
 
 // Nothing of a previous run stays on screen next to a new script or another session: the stack
 // pane, the tables, the charts, the log and the Summary are the new file's or empty.

@@ -59,8 +59,8 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
     : QMainWindow(parent)
     , m_runner(std::make_unique<RunController>(std::move(runner)))
     , m_tail(std::make_unique<SessionTail>())
-    , m_elapsed(std::make_unique<QElapsedTimer>())
-    , m_taskStore(new TaskStoreWorker(this)) {
+    , m_taskStore(new TaskStoreWorker(this))
+    , m_elapsed(std::make_unique<QElapsedTimer>()) {
     setWindowTitle(tr("Coroscope"));
     setObjectName(QStringLiteral("MainWindow"));
     buildPanels();
@@ -115,7 +115,7 @@ void MainWindow::buildPanels() {
     connect(m_summary, &SummaryPage::taskActivated, this, &MainWindow::selectTask);
     connect(m_summary, &SummaryPage::slowCallbackActivated, this, &MainWindow::showSlowCallback);
     connect(m_summary, &SummaryPage::metricActivated, this, [this](const QString& metric) {
-        showChartsIfStale(); // the metric table too: it may not have been filled behind the Summary
+        showChartsIfStale(View::Latency); // its table may not have been filled behind the Summary
         for (int row = 0; row < m_latency->rowCount(); ++row)
             if (m_latency->index(row, 0).data(LatencyModel::MetricRole).toString() == metric) {
                 auto* proxy = static_cast<QSortFilterProxyModel*>(m_latencyView->model());
@@ -149,7 +149,10 @@ void MainWindow::buildPanels() {
     m_views->addTab(scriptSplit, tr("Script"));
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
     // What the run did while this view was behind.
-    connect(m_views, &QTabWidget::currentChanged, this, &MainWindow::showChartsIfStale);
+    // Queued: the view's charts are drawn in a dispatch of their own, after the one that shows and
+    // lays out the page (both in one were the longest dispatches of a view switch, bench/gui).
+    connect(m_views, &QTabWidget::currentChanged, this, qOverload<>(&MainWindow::showChartsIfStale),
+            Qt::QueuedConnection);
 
     m_start = new StartPage(this);
     m_pages = new QStackedWidget(this);
@@ -235,6 +238,7 @@ void MainWindow::clearShown(const QString& message) {
     m_histogramChart->setHistogram(QString(), Histogram());
     m_source->setSlowLines({});
     m_chartClock.invalidate();
+    m_chartsStale.fill(false);
     m_topTasksClock.invalidate();
     m_topTasksAgain = false;
     m_runSession.clear();
@@ -281,18 +285,17 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     followTasks(*data);
     m_slow->setSession(data);
     // The charts with every read of a live session (the tail reads every 100 ms and the runner
-    // commits every 100 ms: a chart stays within ~0.3 s of the run), but only those of the view
-    // in front — the others are drawn when they are brought there — and never twice within
-    // 90 ms (a read that came late and one on time); a finished session at once.
-    const View view = currentView();
-    const bool chartsInFront = m_pages->currentIndex() == 1 && view != View::Summary && view != View::Script;
-    if (data->finished || (chartsInFront && (!m_chartClock.isValid() || m_chartClock.elapsed() >= 90))) {
-        showCharts();
-        m_chartClock.start();
-        m_chartsStale = false;
-    } else {
-        m_chartsStale = true;
-    }
+    // commits every 100 ms: a chart stays within ~0.3 s of the run), but only those on screen,
+    // and never twice within 90 ms (a read that came late and one on time). The others are
+    // drawn when they are brought to the front, and those of a finished session one view per
+    // loop turn after it: drawing every chart in one dispatch was the GUI thread's longest work
+    // (bench/gui).
+    m_chartsStale.fill(true);
+    if (chartsOnScreen(currentView()) &&
+        (data->finished || !m_chartClock.isValid() || m_chartClock.elapsed() >= 90))
+        showChartsIfStale();
+    if (data->finished)
+        drawStaleChartsLater();
     // The source the run used, unless the user is editing it.
     if (!m_source->document()->isModified() && m_source->toPlainText() != data->info.scriptSource) {
         m_source->setPlainText(data->info.scriptSource);
@@ -323,11 +326,31 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
 }
 
 void MainWindow::showChartsIfStale() {
-    if (!m_chartsStale || !m_data)
+    if (chartsOnScreen(currentView()))
+        showChartsIfStale(currentView());
+}
+
+void MainWindow::drawStaleChartsLater() {
+    if (m_staleChartsQueued)
         return;
-    showCharts();
+    m_staleChartsQueued = true;
+    QTimer::singleShot(0, this, [this] {
+        m_staleChartsQueued = false;
+        for (const View view : {View::Tasks, View::EventLoop, View::Latency, View::Memory})
+            if (m_data && m_chartsStale[std::size_t(view)]) {
+                showChartsIfStale(view);
+                drawStaleChartsLater();
+                return;
+            }
+    });
+}
+
+void MainWindow::showChartsIfStale(View view) {
+    if (!m_chartsStale[std::size_t(view)] || !m_data)
+        return;
+    showCharts(view);
     m_chartClock.start();
-    m_chartsStale = false;
+    m_chartsStale[std::size_t(view)] = false;
 }
 
 void MainWindow::requestTopTasks() {

@@ -9,6 +9,8 @@
 #include <QHash>
 #include <QMainWindow>
 
+#include <array>
+
 class QAbstractItemModel;
 class QLabel;
 class QLineEdit;
@@ -174,9 +176,17 @@ private:
     // mainwindowcharts.cpp: the Latency and Memory panels, the charts
     QWidget* buildLatencyView();
     QWidget* buildMemoryView();
-    void showCharts();
-    /// showCharts() if the session moved on while no view with charts was in front.
+    /// Draws the charts (and the latency table) of `view` from m_data: only a view in front is
+    /// drawn while a run goes on, the others when they come to the front.
+    void showCharts(View view);
+    /// Whether the charts of `view` are on screen now (the Tasks view's only with its tab).
+    bool chartsOnScreen(View view) const;
+    /// showCharts() for the view in front if the session moved on since it was last drawn.
     void showChartsIfStale();
+    /// showCharts(view) if the session moved on since it was last drawn.
+    void showChartsIfStale(View view);
+    /// Draws the views whose charts are stale, one per loop turn (a finished session's).
+    void drawStaleChartsLater();
     void showMetricChart();
     /// A table over `model` through a sorting proxy (sorted by `sortRole`), one row selected.
     QTableView* sortedTable(QAbstractItemModel* model, int sortRole);
@@ -226,9 +236,10 @@ private:
     QTabWidget* m_views = nullptr;
     bool m_topTasksPending = false;
     bool m_topTasksAgain = false;
-    bool m_chartsStale = false;      ///< the session moved on while no view with charts was in front
-    QString m_runSession;            ///< the session the last run started writes
-    std::size_t m_logLinesShown = 0; ///< of a saved session's log (a live run's comes from its output)
+    std::array<bool, 6> m_chartsStale{}; ///< by View: the session moved on since its charts were drawn
+    bool m_staleChartsQueued = false;    ///< drawStaleChartsLater() has a loop turn queued
+    QString m_runSession;                ///< the session the last run started writes
+    std::size_t m_logLinesShown = 0;     ///< of a saved session's log (a live run's comes from its output)
     QElapsedTimer m_topTasksClock;
     QLineEdit* m_taskText = nullptr;
     QComboBox* m_taskState = nullptr;

@@ -11,6 +11,8 @@
 #include <QHeaderView>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
+#include <QTabWidget>
 #include <QTableView>
 
 #include <cmath>
@@ -24,6 +26,15 @@ double seconds(std::int64_t tNs, const session::SessionData& data) {
 
 double msOrGap(std::int64_t ns) {
     return ns < 0 ? std::nan("") : double(ns) / 1e6;
+}
+
+/// Where the loop was blocked, shaded on every chart over time (the HTML report shades them too).
+std::vector<std::pair<double, double>> blockedSpans(const session::SessionData& data) {
+    std::vector<std::pair<double, double>> blocked;
+    blocked.reserve(data.snapshot.slowCallbacks.size());
+    for (const SlowCallback& c : data.snapshot.slowCallbacks)
+        blocked.emplace_back(seconds(c.startNs, data), seconds(c.startNs + c.durationNs, data));
+    return blocked;
 }
 
 } // namespace
@@ -93,49 +104,79 @@ QWidget* MainWindow::buildMemoryView() {
     return split;
 }
 
-void MainWindow::showCharts() {
+bool MainWindow::chartsOnScreen(View view) const {
+    if (m_pages->currentIndex() != 1 || currentView() != view)
+        return false;
+    switch (view) {
+    case View::Tasks:
+        return m_taskTabs->currentWidget() == m_stateChart;
+    case View::EventLoop:
+    case View::Latency:
+    case View::Memory:
+        return true;
+    case View::Summary:
+    case View::Script:
+        break;
+    }
+    return false;
+}
+
+void MainWindow::showCharts(View view) {
     const session::SessionData& data = *m_data;
-    std::vector<TimeChart::Line> lag{{tr("p50"), {}}, {tr("p99"), {}}, {tr("max"), {}}};
-    for (const session::TimePoint& p : data.timeSeries) {
-        const double t = seconds(p.tNs, data);
-        lag[0].points.emplace_back(t, msOrGap(p.lagP50Ns));
-        lag[1].points.emplace_back(t, msOrGap(p.lagP99Ns));
-        lag[2].points.emplace_back(t, msOrGap(p.lagMaxNs));
+    switch (view) {
+    case View::Tasks: {
+        std::vector<std::pair<double, std::array<double, 7>>> states;
+        states.reserve(data.timeSeries.size());
+        for (const session::TimePoint& p : data.timeSeries) {
+            std::array<double, 7> counts{};
+            for (std::size_t s = 0; s < counts.size(); ++s)
+                counts[s] = double(p.tasksByState[s]);
+            states.emplace_back(seconds(p.tNs, data), counts);
+        }
+        m_stateChart->setSamples(states);
+        return;
     }
-    m_lagChart->setLines(lag);
-    std::vector<QPointF> slow;
-    std::vector<std::pair<double, double>> blocked;
-    for (const SlowCallback& c : data.snapshot.slowCallbacks) {
-        slow.emplace_back(seconds(c.startNs, data), double(c.durationNs) / 1e6);
-        blocked.emplace_back(seconds(c.startNs, data), seconds(c.startNs + c.durationNs, data));
+    case View::EventLoop: {
+        std::vector<TimeChart::Line> lag{{tr("p50"), {}}, {tr("p99"), {}}, {tr("max"), {}}};
+        for (const session::TimePoint& p : data.timeSeries) {
+            const double t = seconds(p.tNs, data);
+            lag[0].points.emplace_back(t, msOrGap(p.lagP50Ns));
+            lag[1].points.emplace_back(t, msOrGap(p.lagP99Ns));
+            lag[2].points.emplace_back(t, msOrGap(p.lagMaxNs));
+        }
+        m_lagChart->setLines(lag);
+        m_lagChart->setShadedSpans(blockedSpans(data));
+        std::vector<QPointF> slow;
+        for (const SlowCallback& c : data.snapshot.slowCallbacks)
+            slow.emplace_back(seconds(c.startNs, data), double(c.durationNs) / 1e6);
+        const double runSeconds = data.timeSeries.empty() ? 1.0 : seconds(data.timeSeries.back().tNs, data);
+        m_slowScatter->setPoints(slow, double(data.info.slowThresholdNs) / 1e6, runSeconds);
+        return;
     }
-    // Where the loop was blocked, on every chart over time: the HTML report shades them too.
-    m_lagChart->setShadedSpans(blocked);
-    m_metricChart->setShadedSpans(blocked);
-    m_memoryChart->setShadedSpans(blocked);
-    const double runSeconds = data.timeSeries.empty() ? 1.0 : seconds(data.timeSeries.back().tNs, data);
-    m_slowScatter->setPoints(slow, double(data.info.slowThresholdNs) / 1e6, runSeconds);
-    std::vector<std::pair<double, std::array<double, 7>>> states;
-    states.reserve(data.timeSeries.size());
-    for (const session::TimePoint& p : data.timeSeries) {
-        std::array<double, 7> counts{};
-        for (std::size_t s = 0; s < counts.size(); ++s)
-            counts[s] = double(p.tasksByState[s]);
-        states.emplace_back(seconds(p.tNs, data), counts);
+    case View::Latency:
+        m_metricChart->setShadedSpans(blockedSpans(data));
+        m_latency->setSession(m_data);
+        if (!m_latencyView->currentIndex().isValid() && m_latency->rowCount() > 0)
+            m_latencyView->setCurrentIndex(m_latencyView->model()->index(0, 0));
+        showMetricChart();
+        return;
+    case View::Memory: {
+        m_memoryChart->setShadedSpans(blockedSpans(data));
+        std::vector<TimeChart::Line> memory{{tr("RSS"), {}}, {tr("heap"), {}}};
+        for (const MemorySample& m : data.snapshot.memory) {
+            const double t = seconds(m.tNanos, data);
+            memory[0].points.emplace_back(t, m.rssBytes < 0 ? std::nan("") : double(m.rssBytes) / (1 << 20));
+            memory[1].points.emplace_back(t,
+                                          m.heapBytes < 0 ? std::nan("") : double(m.heapBytes) / (1 << 20));
+        }
+        m_memoryChart->setLines(memory);
+        m_taskMemoryChart->setSeries(data.taskMemory, data.info.startNs);
+        return;
     }
-    m_stateChart->setSamples(states);
-    std::vector<TimeChart::Line> memory{{tr("RSS"), {}}, {tr("heap"), {}}};
-    for (const MemorySample& m : data.snapshot.memory) {
-        const double t = seconds(m.tNanos, data);
-        memory[0].points.emplace_back(t, m.rssBytes < 0 ? std::nan("") : double(m.rssBytes) / (1 << 20));
-        memory[1].points.emplace_back(t, m.heapBytes < 0 ? std::nan("") : double(m.heapBytes) / (1 << 20));
+    case View::Summary:
+    case View::Script:
+        return;
     }
-    m_memoryChart->setLines(memory);
-    m_taskMemoryChart->setSeries(data.taskMemory, data.info.startNs);
-    m_latency->setSession(m_data);
-    if (!m_latencyView->currentIndex().isValid() && m_latency->rowCount() > 0)
-        m_latencyView->setCurrentIndex(m_latencyView->model()->index(0, 0));
-    showMetricChart();
 }
 
 void MainWindow::showMetricChart() {

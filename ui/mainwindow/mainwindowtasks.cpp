@@ -79,6 +79,8 @@ QWidget* MainWindow::buildTasksView() {
     m_taskTabs->addTab(m_taskView, tr("Table"));
     m_taskTabs->addTab(m_timeline, tr("Timeline"));
     m_taskTabs->addTab(m_stateChart, tr("States over time"));
+    connect(m_taskTabs, &QTabWidget::currentChanged, this, qOverload<>(&MainWindow::showChartsIfStale),
+            Qt::QueuedConnection);
 
     m_taskDetail = new QTextBrowser(this);
     m_taskDetail->setPlaceholderText(tr("Select a task to see its details."));
