@@ -5,6 +5,7 @@
 #include "diffcommand.h"
 #include "examplescommand.h"
 #include "guicommand.h"
+#include "launchcommand.h"
 #include "reportcommand.h"
 #include "runcommand.h"
 #include "screenshotcommand.h"
@@ -29,6 +30,11 @@ Commands:
                                FILE, or a new file under $XDG_DATA_HOME/coroscope/sessions).
                                --fail-on EXPR fails the run (exit 3) on a budget.
                                See coroscope run --help.
+  launch [options] -- PROGRAM [ARGS...]
+                               Run an unmodified Qt 6 program with the probe preloaded and
+                               record its event loop into a session, as run does for a
+                               script: slow callbacks with their stacks, loop lag, memory.
+                               See coroscope launch --help.
   report SESSION -o FILE       Write a report (.json, .html, .csv, .md, .trace.json) from a
                                recorded session, or check --fail-on budgets on it.
                                See coroscope report --help.
@@ -70,6 +76,8 @@ int main(int argc, char** argv) {
     }
     if (std::strcmp(argv[1], "run") == 0)
         return coroscope::app::runCommand(argc, argv);
+    if (std::strcmp(argv[1], "launch") == 0)
+        return coroscope::app::launchCommand(argc, argv);
     if (std::strcmp(argv[1], "report") == 0)
         return coroscope::app::reportCommand(argc, argv);
     if (std::strcmp(argv[1], "diff") == 0)

@@ -8,6 +8,7 @@
 #include "report/textsummary.h"
 #include "reportfile.h"
 #include "runner/workloadrun.h"
+#include "sessionpath.h"
 #include "terminaltext.h"
 #include <coroscope/instrumentedapplication.h>
 
@@ -46,23 +47,6 @@ struct ParsedOptions {
     bool controlStdin = false;
     BudgetOptions budgets;
 };
-
-/// `$XDG_DATA_HOME/coroscope/sessions/NAME-YYYYMMDD-HHMMSS.coroscope`, a new name each time.
-std::optional<QString> defaultSessionPath(const QString& scriptName) {
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
-                        QStringLiteral("/coroscope/sessions");
-    if (!QDir().mkpath(dir)) {
-        printError(QStringLiteral("cannot create the session directory %1 (use --session FILE)").arg(dir));
-        return std::nullopt;
-    }
-    QString base = QFileInfo(scriptName.section(u':', -1)).completeBaseName();
-    base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
-    base += QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss"));
-    QString path = dir + u'/' + base + QStringLiteral(".coroscope");
-    for (int n = 2; QFileInfo::exists(path); ++n)
-        path = dir + u'/' + base + u'-' + QString::number(n) + QStringLiteral(".coroscope");
-    return path;
-}
 
 std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -243,10 +227,13 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
             return std::nullopt;
         }
     } else {
-        const auto path =
-            defaultSessionPath(parsed.run.displayName.isEmpty() ? parsed.run.script : parsed.run.displayName);
-        if (!path)
+        QString error;
+        const auto path = defaultSessionPath(
+            parsed.run.displayName.isEmpty() ? parsed.run.script : parsed.run.displayName, error);
+        if (!path) {
+            printError(error);
             return std::nullopt;
+        }
         parsed.session = *path;
     }
     return parsed;

@@ -1,0 +1,133 @@
+// The probe `coroscope launch` preloads into PROGRAM (LD_PRELOAD): it times every event dispatch
+// of the thread that creates the application object, with no help from PROGRAM.
+//
+// How it sees the dispatches on Qt 6.4 (checked against Debian's libQt6Core, docs/launch.md):
+// - libQt6Core is linked with -Bsymbolic-functions, so a preloaded notifyInternal2 would miss
+//   every event QtCore sends itself (timers, posted events).
+// - QCoreApplication::notifyInternal2 calls the EventNotifyCallback list first, on every thread.
+//   A callback that returns true ends the dispatch with its own result. So ours marks the event,
+//   calls the exported notifyInternal2 again inside a DispatchScope (the marked inner call
+//   passes through at once, and Qt's own path runs: its scope-level counter, which deleteLater()
+//   needs, and the application's notify() override) and returns true with Qt's result.
+// - Qt's startup hook (qtHookData[QHooks::Startup]) runs when the application object is made:
+//   there the profiler starts on that thread. A previous hook is chained.
+// Registered from the library's constructor, before PROGRAM's main() and any thread of its.
+#include "instrument/dispatchscope.h"
+#include "proberecording.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QThread>
+#include <QtCore/private/qhooks_p.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+// The exported static member QCoreApplication::notifyInternal2 (private in the header).
+extern "C" bool coroscope_qt_notifyInternal2(QObject* receiver, QEvent* event) __asm__(
+    "_ZN16QCoreApplication15notifyInternal2EP7QObjectP6QEvent");
+
+namespace coroscope::probe {
+namespace {
+
+ProbeConfig* g_config = nullptr;       ///< null: inert (not launched by coroscope)
+ProbeRecording* g_recording = nullptr; ///< made by the startup hook, never deleted (exit finishes it)
+QHooks::StartupCallback g_nextStartup = nullptr;
+
+/// The event our own callback is dispatching right now on this thread: its inner call passes.
+thread_local QEvent* t_passThrough = nullptr;
+
+void writeStatus(const QString& line) {
+    if (!g_config || g_config->statusFile.isEmpty())
+        return;
+    QFile file(g_config->statusFile);
+    if (file.open(QIODevice::Append | QIODevice::Text))
+        file.write(line.toUtf8() + '\n');
+}
+
+bool onNotify(void** data) {
+    if (!InstrumentedThread::current()) [[likely]] // not the measured thread: one TLS load
+        return false;
+    auto* receiver = static_cast<QObject*>(data[0]);
+    auto* event = static_cast<QEvent*>(data[1]);
+    if (event == t_passThrough) { // our own inner call: let Qt dispatch it
+        t_passThrough = nullptr;
+        return false;
+    }
+    bool result = false;
+    {
+        DispatchScope scope(receiver, event);
+        QEvent* const outer = t_passThrough;
+        t_passThrough = event;
+        result = coroscope_qt_notifyInternal2(receiver, event);
+        t_passThrough = outer;
+    }
+    *static_cast<bool*>(data[2]) = result;
+    return true;
+}
+
+void finishRecording() {
+    if (g_recording && g_recording->isRecording() && QThread::currentThread() == qApp->thread())
+        g_recording->finish(QString());
+}
+
+void finishAtExit() {
+    // PROGRAM called exit() with its application object still alive: finish on this thread if
+    // it is the measured one (the usual case), else the session stays unfinished and launch
+    // says how PROGRAM ended.
+    if (g_recording && g_recording->isRecording() && InstrumentedThread::current())
+        g_recording->finish(QStringLiteral("exit() with the application object alive"));
+}
+
+void onStartup() {
+    if (g_nextStartup)
+        g_nextStartup();
+    if (!g_config || g_recording)
+        return;
+    // PROGRAM's own children run without the probe.
+    ::unsetenv("LD_PRELOAD");
+    for (const char* name :
+         {"COROSCOPE_PROBE_SESSION", "COROSCOPE_PROBE_STATUS", "COROSCOPE_PROBE_SLOW_THRESHOLD_NS",
+          "COROSCOPE_PROBE_PROGRAM", "COROSCOPE_PROBE_ARGS"})
+        ::unsetenv(name);
+    g_recording = new ProbeRecording(*g_config);
+    if (const auto error = g_recording->start()) {
+        writeStatus(QStringLiteral("error: cannot create the session: ") + *error);
+        return;
+    }
+    qAddPostRoutine(finishRecording); // from the application object's destructor
+    std::atexit(finishAtExit);
+    writeStatus(QStringLiteral("attached Qt %1 thread %2")
+                    .arg(QString::fromLatin1(qVersion()))
+                    .arg(quintptr(QThread::currentThreadId())));
+}
+
+__attribute__((constructor)) void probeLoaded() {
+    const std::optional<ProbeConfig> config = ProbeConfig::fromEnvironment();
+    if (!config)
+        return;
+    g_config = new ProbeConfig(*config);
+    // The Qt this process runs must be the one the probe was built against: the hook table and
+    // the callback are private API, and the probe's code is compiled for this minor version.
+    const quintptr running = qtHookData[QHooks::QtVersion];
+    if ((running >> 8) != (QT_VERSION >> 8)) {
+        writeStatus(QStringLiteral("error: PROGRAM runs Qt %1.%2.%3; this probe was built for Qt %4")
+                        .arg(running >> 16)
+                        .arg((running >> 8) & 0xff)
+                        .arg(running & 0xff)
+                        .arg(QStringLiteral(QT_VERSION_STR)));
+        return;
+    }
+    if (qtHookData[QHooks::HookDataSize] <= QHooks::Startup) {
+        writeStatus(QStringLiteral("error: this Qt has no startup hook"));
+        return;
+    }
+    g_nextStartup = reinterpret_cast<QHooks::StartupCallback>(qtHookData[QHooks::Startup]);
+    qtHookData[QHooks::Startup] = reinterpret_cast<quintptr>(&onStartup);
+    QInternal::registerCallback(QInternal::EventNotifyCallback, onNotify);
+    writeStatus(QStringLiteral("loaded"));
+}
+
+} // namespace
+} // namespace coroscope::probe
