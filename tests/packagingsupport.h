@@ -40,6 +40,7 @@ inline QSet<QString> filesUnder(const QString& root) {
 inline QSet<QString> expectedInstalledFiles() {
     QSet<QString> files = {
         QStringLiteral("bin/coroscope"),
+        QStringLiteral("lib/coroscope/probe/libcoroscope-probe.so"),
         QStringLiteral("share/applications/") + kAppId + QStringLiteral(".desktop"),
         QStringLiteral("share/metainfo/") + kAppId + QStringLiteral(".metainfo.xml"),
         QStringLiteral("share/mime/packages/") + kAppId + QStringLiteral(".xml"),

@@ -5,8 +5,10 @@
 #include "packagingsupport.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QImageReader>
 #include <QMimeDatabase>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -137,6 +139,22 @@ private Q_SLOTS:
     }
 
     // The hicolor theme looks an icon up by the directory's size: each PNG must have it.
+    // The installed coroscope finds the installed probe (lib/coroscope/probe/, relative to bin/) and
+    // profiles an unmodified Qt program with it.
+    void installedLaunchFindsItsProbe() {
+        const QString session = m_dir.filePath(QStringLiteral("launched.coroscope"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("COROSCOPE_PROBE_LIBRARY"));
+        QProcess launch;
+        launch.setProcessEnvironment(env);
+        launch.start(installed(QStringLiteral("bin/coroscope")),
+                     {QStringLiteral("launch"), QStringLiteral("--session"), session, QStringLiteral("--"),
+                      QStringLiteral(COROSCOPE_FIXTURE_DIR "/launch_exitcode"), QStringLiteral("0")});
+        QVERIFY(launch.waitForFinished(60'000));
+        QVERIFY2(launch.exitCode() == 0, launch.readAllStandardError().constData());
+        QVERIFY(QFileInfo(session).size() > 0);
+    }
+
     void iconsHaveTheirSizes() {
         for (const int size : {16, 24, 32, 48, 64, 128, 256}) {
             const QString path = installed(QStringLiteral("share/icons/hicolor/%1x%1/apps/").arg(size) +
@@ -315,8 +333,8 @@ private Q_SLOTS:
         while (it.hasNext())
             commands.append(it.next().captured(1));
         QCOMPARE(commands,
-                 QStringList({QStringLiteral("run"), QStringLiteral("report"), QStringLiteral("diff"),
-                              QStringLiteral("demo"), QStringLiteral("examples")}));
+                 QStringList({QStringLiteral("run"), QStringLiteral("launch"), QStringLiteral("report"),
+                              QStringLiteral("diff"), QStringLiteral("demo"), QStringLiteral("examples")}));
         const QString globalOptions =
             page.section(QStringLiteral("\n.SH OPTIONS\n"), 1).section(QStringLiteral("\n.SH"), 0, 0);
         for (const QString& option : documentedOptions(usage.section(QStringLiteral("Options:"), 1)))
