@@ -1,6 +1,7 @@
 #include "commandhelp.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace coroscope::app {
 
@@ -26,6 +27,18 @@ QString commandHelp(const QCommandLineParser& parser, const QString& command) {
 
 void printCommandHelp(const QCommandLineParser& parser, const QString& command) {
     std::fputs(commandHelp(parser, command).toUtf8().constData(), stdout);
+}
+
+std::optional<QString> parseCommandLine(QCommandLineParser& parser, const QStringList& arguments,
+                                        const QString& command) {
+    parser.addOption(helpOption());
+    if (!parser.parse(arguments))
+        return parser.errorText();
+    if (parser.isSet(QStringLiteral("help"))) {
+        printCommandHelp(parser, command);
+        std::exit(0);
+    }
+    return std::nullopt;
 }
 
 } // namespace coroscope::app

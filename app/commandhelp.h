@@ -3,6 +3,8 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 
+#include <optional>
+
 namespace coroscope::app {
 
 /// `-h, --help` for a subcommand. Not QCommandLineParser::addHelpOption(): it also lists
@@ -15,5 +17,10 @@ QString commandHelp(const QCommandLineParser& parser, const QString& command);
 
 /// Prints commandHelp() to stdout.
 void printCommandHelp(const QCommandLineParser& parser, const QString& command);
+
+/// Adds helpOption(), parses `arguments`, and with --help prints the help and exits 0. The
+/// parser's error text if the arguments do not parse.
+std::optional<QString> parseCommandLine(QCommandLineParser& parser, const QStringList& arguments,
+                                        const QString& command);
 
 } // namespace coroscope::app

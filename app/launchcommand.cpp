@@ -88,14 +88,9 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral("FILE"));
     parser.addOptions({duration, threshold, report, session});
     parser.addOptions(BudgetOptions::commandLineOptions());
-    parser.addOption(helpOption());
-    if (!parser.parse(arguments)) {
-        printError(parser.errorText());
+    if (const auto error = parseCommandLine(parser, arguments, QStringLiteral("launch"))) {
+        printError(*error);
         return std::nullopt;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        printCommandHelp(parser, QStringLiteral("launch"));
-        std::exit(0);
     }
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty()) {
@@ -125,17 +120,11 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
         }
         *target = *value;
     }
-    for (const QString& path : parser.values(report)) {
-        if (!reportFormatForPath(path)) {
-            printError(QStringLiteral("--report %1: unknown format (use %2)").arg(path, reportExtensions()));
-            return std::nullopt;
-        }
-        if (const auto writable = checkWritable(path)) {
-            printError(*writable);
-            return std::nullopt;
-        }
-        out.reports << path;
+    if (const auto error = checkReportPaths(parser.values(report))) {
+        printError(*error);
+        return std::nullopt;
     }
+    out.reports = parser.values(report);
     if (const auto budgetError = BudgetOptions::parse(parser, out.budgets)) {
         printError(*budgetError);
         return std::nullopt;

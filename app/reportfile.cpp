@@ -25,6 +25,16 @@ std::optional<QString> checkWritable(const QString& path, const QString& what) {
     return std::nullopt;
 }
 
+std::optional<QString> checkReportPaths(const QStringList& paths) {
+    for (const QString& path : paths) {
+        if (!reportFormatForPath(path))
+            return QStringLiteral("--report %1: unknown format (use %2)").arg(path, reportExtensions());
+        if (auto error = checkWritable(path))
+            return error;
+    }
+    return std::nullopt;
+}
+
 std::optional<QString> writeReportFile(const QString& path, ReportFormat format,
                                        const session::SessionData& data, const ReportOptions& options) {
     // A device or a pipe (/dev/stdout, a fifo): written in place. QSaveFile would replace it by a

@@ -95,14 +95,9 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
     parser.addOptions(
         {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session, control});
     parser.addOptions(BudgetOptions::commandLineOptions());
-    parser.addOption(helpOption());
-    if (!parser.parse(arguments)) {
-        printError(parser.errorText());
+    if (const auto error = parseCommandLine(parser, arguments, QStringLiteral("run"))) {
+        printError(*error);
         return std::nullopt;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        printCommandHelp(parser, QStringLiteral("run"));
-        std::exit(0);
     }
     if (parser.positionalArguments().size() != 1) {
         printError(QStringLiteral("expected exactly one script (see coroscope run --help)"));
@@ -180,17 +175,11 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         }
         parsed.run.params.emplace_back(kv.left(eq), kv.mid(eq + 1));
     }
-    for (const QString& path : parser.values(report)) {
-        if (!reportFormatForPath(path)) {
-            printError(QStringLiteral("--report %1: unknown format (use %2)").arg(path, reportExtensions()));
-            return std::nullopt;
-        }
-        if (const auto error = checkWritable(path)) {
-            printError(*error);
-            return std::nullopt;
-        }
-        parsed.reports << path;
+    if (const auto error = checkReportPaths(parser.values(report))) {
+        printError(*error);
+        return std::nullopt;
     }
+    parsed.reports = parser.values(report);
     // Budgets before the run: a typo in one must not cost a whole run.
     if (const auto error = BudgetOptions::parse(parser, parsed.budgets)) {
         printError(*error);

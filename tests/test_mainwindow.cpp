@@ -18,6 +18,7 @@
 #include "reading/sessionreader.h"
 #include "report/reportformat.h"
 #include "run/taskstoreworker.h"
+#include "scriptfile.h"
 #include "session/sqlite.h"
 #include "syntheticsession.h"
 #include "testsupport.h"
@@ -107,12 +108,9 @@ private Q_SLOTS:
 // the next dispatch, and a finished run draws them all.
 void TestMainWindow::onlyTheChartsOnScreenFollowALiveRun() {
     const QTemporaryDir dir;
-    const QString script = dir.filePath(QStringLiteral("busy.js"));
-    {
-        QFile file(script);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("function* main() { for (let i = 0; i < 300; ++i) yield sleep(10); }\n");
-    }
+    const QString script = test::writeScriptFile(
+        dir, QStringLiteral("busy.js"),
+        QStringLiteral("function* main() { for (let i = 0; i < 300; ++i) yield sleep(10); }\n"));
     MainWindow w(QStringLiteral(COROSCOPE_BINARY));
     w.show();
     w.openScript(script);
