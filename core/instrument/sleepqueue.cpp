@@ -104,18 +104,22 @@ private:
         return a->m_due != b->m_due ? a->m_due < b->m_due : a->m_order < b->m_order;
     }
 
+    /// Puts `sleep` at `slot`, and tells it where it is.
+    void place(std::size_t slot, Sleep* sleep) noexcept {
+        m_heap[slot] = sleep;
+        sleep->m_slot = slot;
+    }
+
     std::size_t siftUp(std::size_t slot) noexcept {
         Sleep* sleep = m_heap[slot];
         while (slot > 0) {
             const std::size_t parent = (slot - 1) / 2;
             if (!earlier(sleep, m_heap[parent]))
                 break;
-            m_heap[slot] = m_heap[parent];
-            m_heap[slot]->m_slot = slot;
+            place(slot, m_heap[parent]);
             slot = parent;
         }
-        m_heap[slot] = sleep;
-        sleep->m_slot = slot;
+        place(slot, sleep);
         return slot;
     }
 
@@ -129,12 +133,10 @@ private:
                 ++child;
             if (!earlier(m_heap[child], sleep))
                 break;
-            m_heap[slot] = m_heap[child];
-            m_heap[slot]->m_slot = slot;
+            place(slot, m_heap[child]);
             slot = child;
         }
-        m_heap[slot] = sleep;
-        sleep->m_slot = slot;
+        place(slot, sleep);
     }
 
     /// Takes the sleep at `slot` out of the heap; the last one fills its place.
