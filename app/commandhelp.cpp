@@ -1,5 +1,7 @@
 #include "commandhelp.h"
 
+#include "model/format.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -38,6 +40,18 @@ std::optional<QString> parseCommandLine(QCommandLineParser& parser, const QStrin
         printCommandHelp(parser, command);
         std::exit(0);
     }
+    return std::nullopt;
+}
+
+std::optional<QString> readDurationOption(const QCommandLineParser& parser, const QCommandLineOption& option,
+                                          std::chrono::nanoseconds& out) {
+    if (!parser.isSet(option))
+        return std::nullopt;
+    const auto value = parseDuration(parser.value(option));
+    if (!value)
+        return QStringLiteral("--%1: '%2' is not a duration (like 500ms, 10s, 2m)")
+            .arg(option.names().front(), parser.value(option));
+    out = *value;
     return std::nullopt;
 }
 

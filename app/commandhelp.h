@@ -3,6 +3,7 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 
+#include <chrono>
 #include <optional>
 
 namespace coroscope::app {
@@ -17,6 +18,11 @@ QString commandHelp(const QCommandLineParser& parser, const QString& command);
 
 /// Prints commandHelp() to stdout.
 void printCommandHelp(const QCommandLineParser& parser, const QString& command);
+
+/// Reads a duration option ("500ms", "10s", "2m") into `out` when it is set; the error naming
+/// the option and the value if it is not a duration.
+std::optional<QString> readDurationOption(const QCommandLineParser& parser, const QCommandLineOption& option,
+                                          std::chrono::nanoseconds& out);
 
 /// Adds helpOption(), parses `arguments`, and with --help prints the help and exits 0. The
 /// parser's error text if the arguments do not parse.

@@ -3,7 +3,6 @@
 #include "budgetoptions.h"
 #include "commandhelp.h"
 #include "launchsession.h"
-#include "model/format.h"
 #include "programcheck.h"
 #include "report/textsummary.h"
 #include "reportfile.h"
@@ -109,17 +108,11 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
     }
     out.program = *program;
     for (const auto& [option, target] :
-         {std::pair{&duration, &out.duration}, std::pair{&threshold, &out.slowThreshold}}) {
-        if (!parser.isSet(*option))
-            continue;
-        const auto value = parseDuration(parser.value(*option));
-        if (!value) {
-            printError(QStringLiteral("--%1: '%2' is not a duration (like 500ms, 10s, 2m)")
-                           .arg(option->names().front(), parser.value(*option)));
+         {std::pair{&duration, &out.duration}, std::pair{&threshold, &out.slowThreshold}})
+        if (const auto durationError = readDurationOption(parser, *option, *target)) {
+            printError(*durationError);
             return std::nullopt;
         }
-        *target = *value;
-    }
     if (const auto error = checkReportPaths(parser.values(report))) {
         printError(*error);
         return std::nullopt;

@@ -124,15 +124,10 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
         return std::nullopt;
     }
     auto durationOption = [&](const QCommandLineOption& option, std::chrono::nanoseconds& out) {
-        if (!parser.isSet(option))
-            return true;
-        const auto value = parseDuration(parser.value(option));
-        if (!value)
-            printError(QStringLiteral("--%1: '%2' is not a duration (like 500ms, 10s, 2m)")
-                           .arg(option.names().front(), parser.value(option)));
-        else
-            out = *value;
-        return bool(value);
+        const auto error = readDurationOption(parser, option, out);
+        if (error)
+            printError(*error);
+        return !error;
     };
     auto numberOption = [&](const QCommandLineOption& option, std::uint64_t& out, std::uint64_t minimum) {
         if (!parser.isSet(option))
