@@ -67,17 +67,19 @@ bool onNotify(void** data) {
     return true;
 }
 
-void finishRecording() {
-    if (g_recording && g_recording->isRecording() && QThread::currentThread() == qApp->thread())
-        g_recording->finish(QString());
+/// Finishes the session from the measured thread (the profiler stops there); from any other, the
+/// session stays unfinished and launch says how PROGRAM ended.
+void finishOnMeasuredThread(const QString& reason) {
+    if (g_recording && g_recording->isRecording() && InstrumentedThread::current())
+        g_recording->finish(reason);
 }
 
-void finishAtExit() {
-    // PROGRAM called exit() with its application object still alive: finish on this thread if
-    // it is the measured one (the usual case), else the session stays unfinished and launch
-    // says how PROGRAM ended.
-    if (g_recording && g_recording->isRecording() && InstrumentedThread::current())
-        g_recording->finish(QStringLiteral("exit() with the application object alive"));
+void finishRecording() { // from the application object's destructor
+    finishOnMeasuredThread(QString());
+}
+
+void finishAtExit() { // PROGRAM called exit() with its application object still alive
+    finishOnMeasuredThread(QStringLiteral("exit() with the application object alive"));
 }
 
 void onStartup() {
@@ -96,7 +98,7 @@ void onStartup() {
         writeStatus(QStringLiteral("error: cannot create the session: ") + *error);
         return;
     }
-    qAddPostRoutine(finishRecording); // from the application object's destructor
+    qAddPostRoutine(finishRecording);
     std::atexit(finishAtExit);
     writeStatus(QStringLiteral("attached Qt %1 thread %2")
                     .arg(QString::fromLatin1(qVersion()))

@@ -12,10 +12,6 @@
 namespace coroscope::probe {
 namespace {
 
-QString environment(const char* name) {
-    return qEnvironmentVariable(name);
-}
-
 Settings settingsFor(const ProbeConfig& config) {
     Settings settings;
     settings.slowCallbackThreshold = config.slowThreshold;
@@ -26,16 +22,16 @@ Settings settingsFor(const ProbeConfig& config) {
 
 std::optional<ProbeConfig> ProbeConfig::fromEnvironment() {
     ProbeConfig config;
-    config.session = environment("COROSCOPE_PROBE_SESSION");
+    config.session = qEnvironmentVariable("COROSCOPE_PROBE_SESSION");
     if (config.session.isEmpty())
         return std::nullopt;
-    config.statusFile = environment("COROSCOPE_PROBE_STATUS");
+    config.statusFile = qEnvironmentVariable("COROSCOPE_PROBE_STATUS");
     bool ok = false;
-    const qlonglong threshold = environment("COROSCOPE_PROBE_SLOW_THRESHOLD_NS").toLongLong(&ok);
+    const qlonglong threshold = qEnvironmentVariable("COROSCOPE_PROBE_SLOW_THRESHOLD_NS").toLongLong(&ok);
     if (ok && threshold > 0)
         config.slowThreshold = std::chrono::nanoseconds(threshold);
-    config.program = environment("COROSCOPE_PROBE_PROGRAM");
-    const QString arguments = environment("COROSCOPE_PROBE_ARGS");
+    config.program = qEnvironmentVariable("COROSCOPE_PROBE_PROGRAM");
+    const QString arguments = qEnvironmentVariable("COROSCOPE_PROBE_ARGS");
     if (!arguments.isEmpty())
         config.arguments = arguments.split(u'\n');
     return config;
