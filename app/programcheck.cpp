@@ -123,8 +123,13 @@ std::optional<ProgramFile> checkProgram(const QString& program, QString& error) 
         error = QStringLiteral("%1: is not an ELF program or a script").arg(out.path);
         return std::nullopt;
     }
-    // Headers and the dynamic section sit in the first pages of a program; a few MiB cover them.
-    const QByteArray image = file.read(64 << 20);
+    // Mapped, not read: only the pages of the headers and the dynamic section are touched.
+    const uchar* mapped = file.map(0, file.size());
+    if (!mapped) {
+        error = QStringLiteral("%1: cannot read: %2").arg(out.path, file.errorString());
+        return std::nullopt;
+    }
+    const QByteArray image = QByteArray::fromRawData(reinterpret_cast<const char*>(mapped), file.size());
     QString why;
     const auto needed = neededLibraries(image, why);
     if (!needed) {
