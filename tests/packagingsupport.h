@@ -48,6 +48,16 @@ inline QSet<QString> expectedInstalledFiles() {
         QStringLiteral("share/man/man1/coroscope.1.gz"),
         QStringLiteral("share/doc/coroscope/README.md"),
     };
+    // The SDK (core/include/CMakeLists.txt): the library, its headers, its CMake package.
+    const QString lib = QStringLiteral(COROSCOPE_INSTALL_LIBDIR "/");
+    files.insert(lib + QStringLiteral("libcoroscope.so"));
+    files.insert(lib + QStringLiteral("libcoroscope.so." COROSCOPE_VERSION));
+    for (const char* cmake :
+         {"CoroscopeConfig.cmake", "CoroscopeConfigVersion.cmake", "CoroscopeTargets.cmake"})
+        files.insert(lib + QStringLiteral("cmake/Coroscope/") + QLatin1String(cmake));
+    files.insert(lib + QStringLiteral("cmake/Coroscope/CoroscopeTargets-" COROSCOPE_EXPORT_CONFIG ".cmake"));
+    for (const QString& header : QStringLiteral(COROSCOPE_SDK_HEADERS).split(u','))
+        files.insert(QStringLiteral(COROSCOPE_INSTALL_INCLUDEDIR "/coroscope/") + header);
     for (const int size : {16, 24, 32, 48, 64, 128, 256})
         files.insert(QStringLiteral("share/icons/hicolor/%1x%1/apps/").arg(size) + kAppId +
                      QStringLiteral(".png"));

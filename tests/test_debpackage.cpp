@@ -85,12 +85,26 @@ private Q_SLOTS:
                  qPrintable(depends));
     }
 
-    // Debian's triggers refresh the MIME, desktop, icon and man caches: no maintainer scripts.
-    void noMaintainerScripts() {
+    // Debian's triggers refresh the MIME, desktop, icon and man caches. The one thing the package
+    // runs itself is ldconfig, after installing and removing the SDK's public libcoroscope.so
+    // (CPack adds those two scripts for any library in /usr/lib): nothing else.
+    void maintainerScriptsOnlyRunLdconfig() {
         const ToolRun info = runTool(m_dpkgDeb, {QStringLiteral("--info"), m_deb});
         QCOMPARE(info.exitCode, 0);
-        for (const char* script : {"preinst", "postinst", "prerm", "postrm"})
+        for (const char* script : {"preinst", "prerm"})
             QVERIFY2(!info.out.contains(QLatin1String(script)), qPrintable(info.out));
+        for (const char* script : {"postinst", "postrm"}) {
+            const ToolRun text = runTool(m_dpkgDeb, {QStringLiteral("--info"), m_deb, QLatin1String(script)});
+            QCOMPARE(text.exitCode, 0);
+            QStringList commands;
+            for (const QString& line : text.out.split(u'\n')) {
+                const QString command = line.trimmed();
+                if (!command.isEmpty() && !command.startsWith(u'#') && command != QStringLiteral("set -e") &&
+                    !command.startsWith(QStringLiteral("if ")) && command != QStringLiteral("fi"))
+                    commands.append(command);
+            }
+            QCOMPARE(commands, QStringList{QStringLiteral("ldconfig")});
+        }
     }
 
     void holdsTheInstalledFiles() {
