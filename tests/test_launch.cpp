@@ -114,6 +114,9 @@ void TestLaunch::deleteLaterAndNestedLoopsBehaveAsWithoutTheProbe() {
     QVERIFY2(plain.out.indexOf(QStringLiteral("deleted first")) >
                  plain.out.indexOf(QStringLiteral("nested loop ended")),
              qPrintable(plain.out));
+    QVERIFY2(plain.out.indexOf(QStringLiteral("deleted third")) >
+                 plain.out.indexOf(QStringLiteral("processEvents returned")),
+             qPrintable(plain.out));
     QCOMPARE(session::readSession(session).info.status, RunStatus::Completed);
 }
 

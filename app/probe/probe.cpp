@@ -1,17 +1,22 @@
 // The probe `coroscope launch` preloads into PROGRAM (LD_PRELOAD): it times every event dispatch
 // of the thread that creates the application object, with no help from PROGRAM.
 //
-// How it sees the dispatches on Qt 6.4 (checked against Debian's libQt6Core, docs/launch.md):
+// How it sees the dispatches on Qt 6.4 (checked against Debian's libQt6Core, docs/architecture.md):
 // - libQt6Core is linked with -Bsymbolic-functions, so a preloaded notifyInternal2 would miss
 //   every event QtCore sends itself (timers, posted events).
 // - QCoreApplication::notifyInternal2 calls the EventNotifyCallback list first, on every thread.
-//   A callback that returns true ends the dispatch with its own result. So ours marks the event,
-//   calls the exported notifyInternal2 again inside a DispatchScope (the marked inner call
-//   passes through at once, and Qt's own path runs: its scope-level counter, which deleteLater()
-//   needs, and the application's notify() override) and returns true with Qt's result.
+//   A callback that returns true ends the dispatch with its own result. So ours does, on the
+//   measured thread, what notifyInternal2 does after the list, inside a DispatchScope: it raises
+//   the receiver thread's scope level (deleteLater() needs it: without it, objects are deleted
+//   inside nested loops) and calls the application's notify(), override included.
+//   Calling notifyInternal2 again instead, with the event marked to pass, would run the callback
+//   list a second time on every dispatch: bench/launch measured that at 1.16-1.18 x the plain
+//   switch rate, this at (see docs/architecture.md).
 // - Qt's startup hook (qtHookData[QHooks::Startup]) runs when the application object is made:
 //   there the profiler starts on that thread. A previous hook is chained.
-// Registered from the library's constructor, before PROGRAM's main() and any thread of its.
+// The scope level is private API (QThreadData): the probe refuses any Qt but the exact release it
+// was built against. Registered from the library's constructor, before PROGRAM's main() and any
+// thread of its.
 #include "instrument/dispatchscope.h"
 #include "proberecording.h"
 
@@ -19,14 +24,12 @@
 #include <QFile>
 #include <QThread>
 #include <QtCore/private/qhooks_p.h>
+#include <QtCore/private/qobject_p.h>
+#include <QtCore/private/qthread_p.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
-
-// The exported static member QCoreApplication::notifyInternal2 (private in the header).
-extern "C" bool coroscope_qt_notifyInternal2(QObject* receiver, QEvent* event) __asm__(
-    "_ZN16QCoreApplication15notifyInternal2EP7QObjectP6QEvent");
 
 namespace coroscope::probe {
 namespace {
@@ -34,9 +37,6 @@ namespace {
 ProbeConfig* g_config = nullptr;       ///< null: inert (not launched by coroscope)
 ProbeRecording* g_recording = nullptr; ///< made by the startup hook, never deleted (exit finishes it)
 QHooks::StartupCallback g_nextStartup = nullptr;
-
-/// The event our own callback is dispatching right now on this thread: its inner call passes.
-thread_local QEvent* t_passThrough = nullptr;
 
 void writeStatus(const QString& line) {
     if (!g_config || g_config->statusFile.isEmpty())
@@ -49,21 +49,16 @@ void writeStatus(const QString& line) {
 bool onNotify(void** data) {
     if (!InstrumentedThread::current()) [[likely]] // not the measured thread: one TLS load
         return false;
+    QCoreApplication* const app = QCoreApplication::instance();
+    if (!app) // being destroyed: Qt's own path decides
+        return false;
     auto* receiver = static_cast<QObject*>(data[0]);
     auto* event = static_cast<QEvent*>(data[1]);
-    if (event == t_passThrough) { // our own inner call: let Qt dispatch it
-        t_passThrough = nullptr;
-        return false;
-    }
-    bool result = false;
-    {
-        DispatchScope scope(receiver, event);
-        QEvent* const outer = t_passThrough;
-        t_passThrough = event;
-        result = coroscope_qt_notifyInternal2(receiver, event);
-        t_passThrough = outer;
-    }
-    *static_cast<bool*>(data[2]) = result;
+    // What notifyInternal2 does after the callback list, in its order (Qt 6.4.2,
+    // qcoreapplication.cpp): the scope level of the receiver's thread, then notify().
+    DispatchScope scope(receiver, event);
+    QScopedScopeLevelCounter scopeLevel(QObjectPrivate::get(receiver)->threadData.loadAcquire());
+    *static_cast<bool*>(data[2]) = app->notify(receiver, event);
     return true;
 }
 
@@ -110,10 +105,11 @@ __attribute__((constructor)) void probeLoaded() {
     if (!config)
         return;
     g_config = new ProbeConfig(*config);
-    // The Qt this process runs must be the one the probe was built against: the hook table and
-    // the callback are private API, and the probe's code is compiled for this minor version.
+    // The Qt this process runs must be the very release the probe was built against: the hook
+    // table, the callback and the scope level are private API, whose layout only holds for one
+    // release (as Debian's qt6-base-abi dependency of private-API users says).
     const quintptr running = qtHookData[QHooks::QtVersion];
-    if ((running >> 8) != (QT_VERSION >> 8)) {
+    if (running != QT_VERSION) {
         writeStatus(QStringLiteral("error: PROGRAM runs Qt %1.%2.%3; this probe was built for Qt %4")
                         .arg(running >> 16)
                         .arg((running >> 8) & 0xff)

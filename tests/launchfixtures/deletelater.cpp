@@ -1,5 +1,5 @@
-// deleteLater() inside handlers and a nested event loop (QEventLoop::exec): prints the order in
-// which things happen. Run with and without the probe, the output must be the same: the probe
+// deleteLater() inside handlers, a nested event loop (QEventLoop::exec) and processEvents():
+// prints the order in which things happen. Run with and without the probe, the output must be the same: the probe
 // must not change when Qt deletes an object (its scope-level counter) nor what a nested loop runs.
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -35,6 +35,13 @@ int main(int argc, char** argv) {
         });
         nested.exec();
         std::printf("nested loop ended\n");
+        // Qt keeps an object deleteLater()'d in this very handler alive through processEvents():
+        // only the handler's scope level (which the probe must raise as Qt does) tells it apart
+        // from one deleteLater()'d by a handler that has returned. Without it, "third" is freed here.
+        auto* third = new Noisy("third");
+        third->deleteLater();
+        QCoreApplication::processEvents();
+        std::printf("processEvents returned\n");
         QTimer::singleShot(10, &app, [&app] {
             std::printf("quit\n");
             app.quit();
