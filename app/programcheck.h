@@ -3,6 +3,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <optional>
 
 namespace coroscope::app {
@@ -12,6 +13,13 @@ struct ProgramFile {
     QString path;        ///< absolute, found on PATH when named without a slash
     bool script = false; ///< starts with #!: checked when it runs, not here
     QStringList needed;  ///< its ELF DT_NEEDED entries (a script: none)
+
+    /// It links the SDK's libcoroscope.so: it has tasks, so heap is worth charging to them.
+    bool linksSdk() const {
+        return std::any_of(needed.begin(), needed.end(), [](const QString& name) {
+            return name.startsWith(QLatin1String("libcoroscope.so"));
+        });
+    }
 };
 
 /// Finds and checks PROGRAM: it must exist, be executable, and be a dynamically linked ELF

@@ -3,6 +3,7 @@
 // from any thread. Byte counts on bare accounts are exact; through the profiler they are bounds,
 // because the test's own bookkeeping allocates too.
 #include "instrument/heapaccount.h"
+#include "instrument/heapinterposer.h"
 #include "testsupport.h"
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
@@ -84,6 +85,8 @@ private Q_SLOTS:
     void callocAndBadSizes();
     void profilerReportsLiveAndAllocatedPerTask();
     void memoryGrowthNamesOnlyTheTaskThatKeeps();
+    // Last: it turns tagging off for the rest of the process.
+    void untaggedBlocksMixWithTaggedOnes();
 };
 
 void TestHeapTracking::interposerIsBoundForQtToo() {
@@ -274,6 +277,49 @@ void TestHeapTracking::memoryGrowthNamesOnlyTheTaskThatKeeps() {
     const RunSnapshot s = profiler.snapshot();
     QCOMPARE(countDiagnostics(s, QStringLiteral("memory-growth")), 1);
     QCOMPARE(findDiagnostic(s, QStringLiteral("memory-growth"))->taskId, keeper.id());
+}
+
+// The launch probe in a program without the SDK stops tagging: blocks tagged before must still
+// be freed, resized and measured right, beside untagged ones, and nothing is charged any more.
+void TestHeapTracking::untaggedBlocksMixWithTaggedOnes() {
+    heap::Account* account = heap::newAccount();
+    QVERIFY(account);
+    void* tagged = nullptr;
+    void* taggedAligned = nullptr;
+    {
+        ChargeTo charge(account);
+        tagged = std::malloc(100);
+        taggedAligned = std::aligned_alloc(64, 256);
+    }
+    QCOMPARE(account->totals().live, std::int64_t(356));
+
+    heap::stopTagging();
+    QVERIFY(!heap::interposed());
+    QVERIFY(!heap::newAccount()); // no task gets an account now
+    void* plain = nullptr;
+    void* zeroed = nullptr;
+    void* aligned = nullptr;
+    {
+        ChargeTo charge(account); // still current, but nothing is tagged for it
+        plain = std::malloc(100);
+        zeroed = std::calloc(10, 10);
+        aligned = std::aligned_alloc(128, 512);
+        tagged = std::realloc(tagged, 200); // a tagged block stays tagged: the resizer pays
+    }
+    QCOMPARE(account->totals().allocated, std::int64_t(356 + 200));
+    QVERIFY(isAligned(aligned, 128));
+    for (int i = 0; i < 100; ++i)
+        QCOMPARE(static_cast<const char*>(zeroed)[i], char(0));
+    // Untagged blocks are measured by glibc: at least what was asked for.
+    QVERIFY(malloc_usable_size(plain) >= 100);
+    QVERIFY(malloc_usable_size(aligned) >= 512);
+    QCOMPARE(malloc_usable_size(tagged), std::size_t(200));
+    std::memset(plain, 1, 100);
+    plain = std::realloc(plain, 5000); // untagged stays untagged
+    QVERIFY(malloc_usable_size(plain) >= 5000);
+    for (void* p : {plain, zeroed, aligned, tagged, taggedAligned})
+        std::free(p);
+    QCOMPARE(account->totals().live, std::int64_t(0));
 }
 
 COROSCOPE_TEST_MAIN(TestHeapTracking)

@@ -18,6 +18,7 @@
 // was built against. Registered from the library's constructor, before PROGRAM's main() and any
 // thread of its.
 #include "instrument/dispatchscope.h"
+#include "instrument/heapinterposer.h"
 #include "proberecording.h"
 
 #include <QCoreApplication>
@@ -102,6 +103,10 @@ void onStartup() {
 
 __attribute__((constructor)) void probeLoaded() {
     const std::optional<ProbeConfig> config = ProbeConfig::fromEnvironment();
+#ifdef COROSCOPE_PROBE_HEAP_TRACKING
+    if (!config || !config->taskHeap)
+        heap::stopTagging();
+#endif
     if (!config)
         return;
     g_config = new ProbeConfig(*config);

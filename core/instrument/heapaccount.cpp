@@ -26,6 +26,10 @@ void markInterposed() noexcept {
     g_interposed.store(true, std::memory_order_relaxed);
 }
 
+void unmarkInterposed() noexcept {
+    g_interposed.store(false, std::memory_order_relaxed);
+}
+
 Account* newAccount() noexcept {
     if (!interposed())
         return nullptr;

@@ -46,6 +46,8 @@ extern constinit thread_local Account* t_current;
 bool interposed() noexcept;
 /// Called by the interposer's static constructor.
 void markInterposed() noexcept;
+/// The interposer stopped tagging new blocks (heapinterposer.h): no task can be charged.
+void unmarkInterposed() noexcept;
 
 /// A fresh zeroed account (from this thread's arena chunk), or nullptr if not interposed.
 Account* newAccount() noexcept;

@@ -7,6 +7,8 @@
 // Everything here runs before main, inside signal handlers and in the dynamic loader's callbacks:
 // no locks, no allocation, no C++ runtime beyond thread_local PODs and relaxed atomics.
 
+#include "instrument/heapinterposer.h"
+
 #include "instrument/heapaccount.h"
 
 #include <atomic>
@@ -50,6 +52,7 @@ using FreeFn = void (*)(void*) noexcept;
 using CallocFn = void* (*)(std::size_t, std::size_t) noexcept;
 using ReallocFn = void* (*)(void*, std::size_t) noexcept;
 using PosixMemalignFn = int (*)(void**, std::size_t, std::size_t) noexcept;
+using UsableSizeFn = std::size_t (*)(void*) noexcept;
 
 void* bootstrapMalloc(std::size_t size) noexcept;
 void bootstrapFree(void* raw) noexcept;
@@ -65,6 +68,13 @@ constinit std::atomic<FreeFn> g_free{&bootstrapFree};
 constinit std::atomic<CallocFn> g_calloc{&bootstrapCalloc};
 constinit std::atomic<ReallocFn> g_realloc{&bootstrapRealloc};
 constinit std::atomic<PosixMemalignFn> g_posixMemalign{&bootstrapPosixMemalign};
+constinit std::atomic<UsableSizeFn> g_usableSize{nullptr}; ///< resolved with the others
+
+// Whether new blocks get a header naming their owner. On from the first allocation; the launch
+// probe turns it off for a program without tasks to charge (stopTagging()). Blocks made before
+// stay tagged: every path below tells tagged from untagged blocks by the header's magic, as it
+// already must for blocks made before the interposer existed.
+constinit std::atomic<bool> g_tagging{true};
 
 // dlsym may allocate while it looks the backend up (older glibc kept the dlerror state in a
 // calloc'd block): on the resolving thread those requests come from this arena, bump-allocated,
@@ -116,7 +126,9 @@ void resolve() noexcept {
     const auto nextCalloc = nextDefinition<CallocFn>("calloc", &__libc_calloc);
     const auto nextRealloc = nextDefinition<ReallocFn>("realloc", &__libc_realloc);
     const auto nextPosixMemalign = nextDefinition<PosixMemalignFn>("posix_memalign", &libcPosixMemalign);
+    const auto nextUsableSize = reinterpret_cast<UsableSizeFn>(dlsym(RTLD_NEXT, "malloc_usable_size"));
     t_resolving = false;
+    g_usableSize.store(nextUsableSize, std::memory_order_relaxed);
     g_malloc.store(nextMalloc, std::memory_order_relaxed);
     g_free.store(nextFree, std::memory_order_relaxed);
     g_calloc.store(nextCalloc, std::memory_order_relaxed);
@@ -206,7 +218,13 @@ void* stamp(void* raw, unsigned shift, std::size_t size) noexcept {
     return user;
 }
 
+bool tagging() noexcept {
+    return g_tagging.load(std::memory_order_relaxed);
+}
+
 void* allocatePlain(std::size_t size) noexcept {
+    if (!tagging()) [[unlikely]]
+        return g_malloc.load(std::memory_order_relaxed)(size);
     if (size >= kMaxSize) {
         errno = ENOMEM;
         return nullptr;
@@ -219,6 +237,14 @@ void* allocatePlain(std::size_t size) noexcept {
 void* allocateAligned(std::size_t alignment, std::size_t size) noexcept {
     if (alignment <= sizeof(Header))
         return allocatePlain(size);
+    if (!tagging()) [[unlikely]] {
+        void* raw = nullptr;
+        if (g_posixMemalign.load(std::memory_order_relaxed)(&raw, alignment, size) != 0) {
+            errno = ENOMEM;
+            return nullptr;
+        }
+        return raw;
+    }
     if (size >= kMaxSize || alignment >= kMaxSize) {
         errno = ENOMEM;
         return nullptr;
@@ -255,7 +281,10 @@ std::size_t roundUpToPowerOfTwo(std::size_t n) noexcept {
 }
 
 struct MarkInterposed {
-    MarkInterposed() noexcept { coroscope::heap::markInterposed(); }
+    MarkInterposed() noexcept {
+        if (tagging()) // stopTagging() may have run first, from another constructor
+            coroscope::heap::markInterposed();
+    }
 } g_markInterposed;
 
 } // namespace
@@ -272,6 +301,8 @@ void free(void* ptr) noexcept {
 }
 
 void* calloc(size_t count, size_t size) noexcept {
+    if (!tagging()) [[unlikely]]
+        return g_calloc.load(std::memory_order_relaxed)(count, size);
     size_t total = 0;
     if (__builtin_mul_overflow(count, size, &total) || total >= kMaxSize) {
         errno = ENOMEM;
@@ -362,13 +393,25 @@ void* pvalloc(size_t size) noexcept {
     return allocateAligned(page, (size + page - 1) & ~(page - 1));
 }
 
-// The size asked for (always within the block). A foreign block (see release()) says 0: glibc's
-// own __libc_malloc_usable_size is not exported, and such blocks do not reach callers in practice.
+// The size asked for (always within the block). An untagged block is the backend's to measure
+// (SQLite sizes its blocks with this); 0 before the backend is known.
 size_t malloc_usable_size(void* ptr) noexcept {
     if (!ptr)
         return 0;
     const Header* h = headerOf(ptr);
-    return isOurs(h) ? std::size_t(sizeOf(h)) : 0;
+    if (isOurs(h))
+        return std::size_t(sizeOf(h));
+    const UsableSizeFn next = g_usableSize.load(std::memory_order_relaxed);
+    return next ? next(ptr) : 0;
 }
 
 } // extern "C"
+
+namespace coroscope::heap {
+
+void stopTagging() noexcept {
+    g_tagging.store(false, std::memory_order_relaxed);
+    unmarkInterposed();
+}
+
+} // namespace coroscope::heap
