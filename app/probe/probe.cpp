@@ -10,8 +10,8 @@
 //   the receiver thread's scope level (deleteLater() needs it: without it, objects are deleted
 //   inside nested loops) and calls the application's notify(), override included.
 //   Calling notifyInternal2 again instead, with the event marked to pass, would run the callback
-//   list a second time on every dispatch: bench/launch measured that at 1.16-1.18 x the plain
-//   switch rate, this at (see docs/architecture.md).
+//   list a second time on every dispatch (it copies the list: two atomic reference counts) and
+//   notifyInternal2's own prologue (a thread-data lookup).
 // - Qt's startup hook (qtHookData[QHooks::Startup]) runs when the application object is made:
 //   there the profiler starts on that thread. A previous hook is chained.
 // The scope level is private API (QThreadData): the probe refuses any Qt but the exact release it
