@@ -35,6 +35,10 @@ ProbeReport readProbeStatus(const QString& statusFile) {
             report.attached = true;
         else if (line.startsWith(QLatin1String("error: ")) && report.error.isEmpty())
             report.error = line.mid(7);
+        else if (line.startsWith(QLatin1String("waiting for thread ")))
+            report.waitingForThread = line.mid(19);
+        else if (line.startsWith(QLatin1String("seen thread ")) && !report.threadsSeen.contains(line.mid(12)))
+            report.threadsSeen << line.mid(12);
     }
     return report;
 }

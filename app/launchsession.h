@@ -20,7 +20,9 @@ struct ProgramEnd {
 /// What the probe said in its status file: that it attached to PROGRAM's application, or why not.
 struct ProbeReport {
     bool attached = false;
-    QString error; ///< the probe's own words (a different Qt, a session it could not make)
+    QString error;            ///< the probe's own words (a different Qt, a session it could not make)
+    QString waitingForThread; ///< --thread's name, once the application object existed
+    QStringList threadsSeen;  ///< the names of the other threads that dispatched events meanwhile
 };
 ProbeReport readProbeStatus(const QString& statusFile);
 

@@ -59,6 +59,9 @@ private Q_SLOTS:
     void qcoroCoroutineBlocksAfterAnAwait();
     void deleteLaterAndNestedLoopsBehaveAsWithoutTheProbe();
     void widgetsProgramUnderOffscreen();
+    void namedThreadIsTheMeasuredOne();
+    void unknownThreadNameIsAnError();
+    void blockRightAfterStartHasItsStack();
     void exitCodePassesThrough();
     void crashKeepsTheSession();
     void notAQtProgramIsRefused();
@@ -118,6 +121,51 @@ void TestLaunch::deleteLaterAndNestedLoopsBehaveAsWithoutTheProbe() {
                  plain.out.indexOf(QStringLiteral("processEvents returned")),
              qPrintable(plain.out));
     QCOMPARE(session::readSession(session).info.status, RunStatus::Completed);
+}
+
+void TestLaunch::namedThreadIsTheMeasuredOne() {
+    const QString session = m_dir.filePath(QStringLiteral("thread.coroscope"));
+    const Launched l =
+        launch(session, "namedthread", {}, {QStringLiteral("--thread"), QStringLiteral("render-worker")});
+    QVERIFY2(l.exitCode == 0, qPrintable(l.err));
+    QVERIFY2(l.out.contains(QStringLiteral("worker rendered 2 frames")), qPrintable(l.out));
+    const session::SessionData data = session::readSession(session);
+    QCOMPARE(data.info.status, RunStatus::Completed);
+    // The worker's two blocks, and not the main thread's.
+    QCOMPARE(data.snapshot.slowCallbacks.size(), std::size_t(2));
+    for (const SlowCallback& c : data.snapshot.slowCallbacks) {
+        QVERIFY2(c.stack.contains(QStringLiteral("renderFrameBlocking")), qPrintable(c.stack));
+        QVERIFY2(c.durationNs >= 240'000'000, qPrintable(QString::number(c.durationNs)));
+    }
+}
+
+// Without --thread the application's thread is measured: the main thread's block only. It blocks
+// 20 ms after start, while the symbolizer still loads its tables (90-150 ms): the watchdog must
+// not wait for them to catch the block (it did: the stack was empty).
+void TestLaunch::blockRightAfterStartHasItsStack() {
+    const QString session = m_dir.filePath(QStringLiteral("thread-main.coroscope"));
+    QCOMPARE(launch(session, "namedthread").exitCode, 0);
+    const session::SessionData data = session::readSession(session);
+    QCOMPARE(data.snapshot.slowCallbacks.size(), std::size_t(1));
+    QVERIFY2(data.snapshot.slowCallbacks[0].stack.contains(QStringLiteral("mainThreadBlocking")),
+             qPrintable(data.snapshot.slowCallbacks[0].stack));
+}
+
+void TestLaunch::unknownThreadNameIsAnError() {
+    const QString session = m_dir.filePath(QStringLiteral("nosuch.coroscope"));
+    const Launched l =
+        launch(session, "namedthread", {}, {QStringLiteral("--thread"), QStringLiteral("no-such-thread")});
+    QCOMPARE(l.exitCode, 2);
+    // It names what was asked for and the threads there were to choose from.
+    QVERIFY2(l.err.contains(QStringLiteral("no thread named 'no-such-thread' dispatched an event")),
+             qPrintable(l.err));
+    QVERIFY2(l.err.contains(QStringLiteral("render-worker")), qPrintable(l.err));
+    QVERIFY2(l.out.contains(QStringLiteral("worker rendered 2 frames")), qPrintable(l.out)); // it still ran
+
+    const Launched empty =
+        launch(session, "namedthread", {}, {QStringLiteral("--thread"), QStringLiteral(" ")});
+    QCOMPARE(empty.exitCode, 2);
+    QVERIFY2(empty.err.contains(QStringLiteral("--thread: expected a thread's name")), qPrintable(empty.err));
 }
 
 void TestLaunch::widgetsProgramUnderOffscreen() {

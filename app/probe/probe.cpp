@@ -1,5 +1,6 @@
 // The probe `coroscope launch` preloads into PROGRAM (LD_PRELOAD): it times every event dispatch
-// of the thread that creates the application object, with no help from PROGRAM.
+// of the thread that creates the application object (or of the thread named by --thread), with
+// no help from PROGRAM.
 //
 // How it sees the dispatches on Qt 6.4 (checked against Debian's libQt6Core, docs/architecture.md):
 // - libQt6Core is linked with -Bsymbolic-functions, so a preloaded notifyInternal2 would miss
@@ -7,8 +8,9 @@
 // - QCoreApplication::notifyInternal2 calls the EventNotifyCallback list first, on every thread.
 //   A callback that returns true ends the dispatch with its own result. So ours does, on the
 //   measured thread, what notifyInternal2 does after the list, inside a DispatchScope: it raises
-//   the receiver thread's scope level (deleteLater() needs it: without it, objects are deleted
-//   inside nested loops) and calls the application's notify(), override included.
+//   the receiver thread's scope level (deleteLater() needs it: without it, an object deleted
+//   later by a handler that then calls processEvents() is deleted inside that call) and calls
+//   the application's notify(), override included.
 //   Calling notifyInternal2 again instead, with the event marked to pass, would run the callback
 //   list a second time on every dispatch (it copies the list: two atomic reference counts) and
 //   notifyInternal2's own prologue (a thread-data lookup).
@@ -28,8 +30,12 @@
 #include <QtCore/private/qobject_p.h>
 #include <QtCore/private/qthread_p.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <pthread.h>
 #include <string>
 
 namespace coroscope::probe {
@@ -39,17 +45,31 @@ ProbeConfig* g_config = nullptr;       ///< null: inert (not launched by corosco
 ProbeRecording* g_recording = nullptr; ///< made by the startup hook, never deleted (exit finishes it)
 QHooks::StartupCallback g_nextStartup = nullptr;
 
+/// --thread NAME: set by the startup hook until a thread of that name dispatches an event.
+std::atomic<bool> g_waitingForThread{false};
+/// This thread's name was compared with --thread's already (each thread is looked at once).
+thread_local bool t_threadChecked = false;
+
 void writeStatus(const QString& line) {
     if (!g_config || g_config->statusFile.isEmpty())
         return;
+    static std::mutex mutex; // threads looked at for --thread say their names from where they run
+    const std::lock_guard lock(mutex);
     QFile file(g_config->statusFile);
     if (file.open(QIODevice::Append | QIODevice::Text))
         file.write(line.toUtf8() + '\n');
 }
 
+void attachIfNamed();
+
 bool onNotify(void** data) {
-    if (!InstrumentedThread::current()) [[likely]] // not the measured thread: one TLS load
-        return false;
+    if (!InstrumentedThread::current()) [[likely]] { // not the measured thread: one TLS load
+        if (!g_waitingForThread.load(std::memory_order_relaxed) || t_threadChecked) [[likely]]
+            return false;
+        attachIfNamed();
+        if (!InstrumentedThread::current())
+            return false;
+    }
     QCoreApplication* const app = QCoreApplication::instance();
     if (!app) // being destroyed: Qt's own path decides
         return false;
@@ -78,27 +98,76 @@ void finishAtExit() { // PROGRAM called exit() with its application object still
     finishOnMeasuredThread(QStringLiteral("exit() with the application object alive"));
 }
 
-void onStartup() {
-    if (g_nextStartup)
-        g_nextStartup();
-    if (!g_config || g_recording)
-        return;
-    // PROGRAM's own children run without the probe.
-    ::unsetenv("LD_PRELOAD");
-    for (const char* name :
-         {"COROSCOPE_PROBE_SESSION", "COROSCOPE_PROBE_STATUS", "COROSCOPE_PROBE_SLOW_THRESHOLD_NS",
-          "COROSCOPE_PROBE_PROGRAM", "COROSCOPE_PROBE_ARGS"})
-        ::unsetenv(name);
+/// The calling thread's names: its QThread's objectName, then the OS's (15 characters at most).
+QStringList threadNames() {
+    QStringList names;
+    if (const QString object = QThread::currentThread()->objectName(); !object.isEmpty())
+        names << object;
+    char os[16] = {};
+    if (::pthread_getname_np(::pthread_self(), os, sizeof os) == 0 && os[0] &&
+        !names.contains(QString::fromUtf8(os)))
+        names << QString::fromUtf8(os);
+    return names;
+}
+
+/// Starts the profiler and the session on the calling thread.
+bool startRecording() {
     g_recording = new ProbeRecording(*g_config);
     if (const auto error = g_recording->start()) {
         writeStatus(QStringLiteral("error: cannot create the session: ") + *error);
+        return false;
+    }
+    writeStatus(QStringLiteral("attached Qt %1 thread %2 %3")
+                    .arg(QString::fromLatin1(qVersion()))
+                    .arg(quintptr(QThread::currentThreadId()))
+                    .arg(threadNames().value(0)));
+    return true;
+}
+
+/// --thread NAME: the first thread whose name is NAME becomes the measured one, from inside its
+/// first dispatch after the application object exists. Each thread is looked at once.
+void attachIfNamed() {
+    t_threadChecked = true;
+    const QStringList names = threadNames();
+    const QString& wanted = g_config->thread;
+    const bool named = std::any_of(names.begin(), names.end(), [&](const QString& name) {
+        return name == wanted || (name.size() == 15 && wanted.startsWith(name)); // the OS's is cut
+    });
+    if (!named) {
+        writeStatus(QStringLiteral("seen thread ") + names.value(0, QStringLiteral("(unnamed)")));
         return;
     }
+    bool waiting = true;
+    if (!g_waitingForThread.compare_exchange_strong(waiting, false))
+        return; // another thread of that name was first
+    if (!startRecording())
+        return;
+    // A worker thread ends before the application does: the session ends with it, on it.
+    QThread* const thread = QThread::currentThread();
+    QObject::connect(
+        thread, &QThread::finished, thread,
+        [] { finishOnMeasuredThread(QStringLiteral("the measured thread finished")); }, Qt::DirectConnection);
+}
+
+void onStartup() {
+    if (g_nextStartup)
+        g_nextStartup();
+    if (!g_config || g_recording || g_waitingForThread)
+        return;
+    // PROGRAM's own children run without the probe.
+    ::unsetenv("LD_PRELOAD");
+    for (const char* name : {"COROSCOPE_PROBE_SESSION", "COROSCOPE_PROBE_STATUS",
+                             "COROSCOPE_PROBE_SLOW_THRESHOLD_NS", "COROSCOPE_PROBE_PROGRAM",
+                             "COROSCOPE_PROBE_ARGS", "COROSCOPE_PROBE_TASK_HEAP", "COROSCOPE_PROBE_THREAD"})
+        ::unsetenv(name);
     qAddPostRoutine(finishRecording);
     std::atexit(finishAtExit);
-    writeStatus(QStringLiteral("attached Qt %1 thread %2")
-                    .arg(QString::fromLatin1(qVersion()))
-                    .arg(quintptr(QThread::currentThreadId())));
+    if (!g_config->thread.isEmpty()) {
+        writeStatus(QStringLiteral("waiting for thread ") + g_config->thread);
+        g_waitingForThread.store(true);
+        return;
+    }
+    startRecording();
 }
 
 __attribute__((constructor)) void probeLoaded() {

@@ -32,6 +32,7 @@ std::optional<ProbeConfig> ProbeConfig::fromEnvironment() {
         config.slowThreshold = std::chrono::nanoseconds(threshold);
     config.program = qEnvironmentVariable("COROSCOPE_PROBE_PROGRAM");
     config.taskHeap = qEnvironmentVariable("COROSCOPE_PROBE_TASK_HEAP") == QLatin1String("1");
+    config.thread = qEnvironmentVariable("COROSCOPE_PROBE_THREAD");
     const QString arguments = qEnvironmentVariable("COROSCOPE_PROBE_ARGS");
     if (!arguments.isEmpty())
         config.arguments = arguments.split(u'\n');

@@ -21,6 +21,7 @@ struct ProbeConfig {
     QString program;       ///< COROSCOPE_PROBE_PROGRAM: as the user named it
     QStringList arguments; ///< COROSCOPE_PROBE_ARGS: its arguments, one per line
     bool taskHeap = false; ///< COROSCOPE_PROBE_TASK_HEAP=1: PROGRAM links the SDK, charge heap to tasks
+    QString thread;        ///< COROSCOPE_PROBE_THREAD: measure the thread of this name (empty: the app's)
 
     /// Null when COROSCOPE_PROBE_SESSION is not set: the probe stays inert.
     static std::optional<ProbeConfig> fromEnvironment();

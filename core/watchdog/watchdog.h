@@ -26,7 +26,7 @@ public:
     void start();
     void stop();
     /// True once the symbolizer is warm: from then on a block is reported within
-    /// threshold + poll interval + a few ms. Blocks before that are reported after the warm-up.
+    /// threshold + poll interval + a few ms. A block caught before waits for its symbols.
     bool isReady() const noexcept { return m_ready.load(std::memory_order_acquire); }
 
 private:
@@ -39,6 +39,7 @@ private:
     ThreadStackSampler m_sampler;
     std::uint64_t m_lastCapturedSeq = 0;
     std::atomic<bool> m_ready{false};
+    std::jthread m_warmUp; ///< loads the symbolizer's tables at the lowest priority, then ends
     std::jthread m_thread;
 };
 
