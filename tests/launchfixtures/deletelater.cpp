@@ -1,6 +1,6 @@
 // deleteLater() inside handlers, a nested event loop (QEventLoop::exec) and processEvents():
-// prints the order in which things happen. Run with and without the probe, the output must be the same: the probe
-// must not change when Qt deletes an object (its scope-level counter) nor what a nested loop runs.
+// prints the order in which things happen. Run with and without the probe, the output must be the same: the
+// probe must not change when Qt deletes an object (its scope-level counter) nor what a nested loop runs.
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QTimer>
