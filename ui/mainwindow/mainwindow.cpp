@@ -182,6 +182,7 @@ MainWindow::View MainWindow::currentView() const {
 
 void MainWindow::openScript(const QString& script) {
     m_script = script;
+    m_program.reset();
     setWindowTitle(tr("%1 — Coroscope").arg(QFileInfo(script).fileName()));
     QFile file(script);
     m_source->setPlainText(file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString());
@@ -248,17 +249,18 @@ QString MainWindow::newSessionPath() const {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
                         QStringLiteral("/coroscope/sessions");
     QDir().mkpath(dir);
-    QString base = QFileInfo(m_script.section(u':', -1)).completeBaseName();
+    QString base = QFileInfo(m_program ? m_program->program : m_script.section(u':', -1)).completeBaseName();
     base += QDateTime::currentDateTime().toString(QStringLiteral("-yyyyMMdd-HHmmss-zzz"));
     return dir + u'/' + base + QStringLiteral(".coroscope");
 }
 
 void MainWindow::run() {
-    if (m_script.isEmpty() || m_runner->isRunning())
+    if ((m_script.isEmpty() && !m_program) || m_runner->isRunning())
         return;
     const QString session = newSessionPath();
     RunRequest request = m_settings;
     request.script = m_script;
+    request.program = m_program;
     request.session = session;
     if (!m_runner->start(request)) {
         statusBar()->showMessage(m_runner->error());
@@ -266,7 +268,7 @@ void MainWindow::run() {
     }
     // The new run owns every view from its first moment: no figure, stack, log line or banner
     // of the one before stays beside it.
-    clearShown(tr("%1: starting…").arg(m_script.toHtmlEscaped()));
+    clearShown(tr("%1: starting…").arg((m_program ? m_program->commandLine() : m_script).toHtmlEscaped()));
     m_elapsed->start();
     m_runSession = session;
     m_tail->follow(session, SessionTail::Source::LiveRunner);
@@ -390,7 +392,7 @@ void MainWindow::requestTopTasks() {
 
 void MainWindow::showStatus() {
     const bool running = m_runner->isRunning();
-    m_runAction->setEnabled(!running && !m_script.isEmpty());
+    m_runAction->setEnabled(!running && (!m_script.isEmpty() || m_program));
     m_stopAction->setEnabled(running);
     QString text = running
                        ? tr("Running %1 s").arg(double(m_elapsed->elapsed()) / 1000.0, 0, 'f', 1)

@@ -59,6 +59,11 @@ public:
     /// A script or a session, by its extension; remembered in File > Recent.
     void openFile(const QString& file);
     QStringList recentFiles() const;
+    /// Profiles the user's program under `coroscope launch` at once, the window following its
+    /// session live (File > Profile Program…); remembered in File > Recent; Run (F5) runs it again.
+    bool profileProgram(const ProgramRequest& program);
+    /// The programs profiled last, newest first (File > Recent, below the files).
+    QList<ProgramRequest> recentPrograms() const;
     /// Back to the default layout: the Summary in front, every splitter as it first was
     /// (View > Reset Layout).
     void resetLayout();
@@ -198,6 +203,8 @@ public:
     bool openExample(const QString& name);
     /// File > Examples: one entry per built-in example (setExamples()).
     QMenu& examplesMenu() { return *m_examplesMenu; }
+    /// File > Recent: the recent files, then the recent programs.
+    QMenu& recentMenu() { return *m_recentMenu; }
     /// Where File > Export Report starts: the directory last exported to (else home), and the
     /// script's base name with today's date, without an extension (the chosen filter adds it).
     QString suggestedReportPath() const;
@@ -211,6 +218,8 @@ private:
     void openExampleInteractively();
     void openExampleOrWarn(const QString& name);
     void openSessionInteractively();
+    void profileProgramInteractively();
+    void addRecentProgram(const ProgramRequest& program);
     void exportInteractively();
     void editRunSettings();
     void compareInteractively();
@@ -267,6 +276,7 @@ private:
     StartPage* m_start = nullptr;
     QStackedWidget* m_pages = nullptr;
     RunRequest m_settings;
+    std::optional<ProgramRequest> m_program; ///< what Run profiles instead of a script
     QTableView* m_taskView = nullptr;
     QTextBrowser* m_taskDetail = nullptr;
     std::uint64_t m_selectedTask = 0;

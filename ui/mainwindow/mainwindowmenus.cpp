@@ -40,8 +40,11 @@ void MainWindow::buildActions() {
     QAction* openSessionAction =
         file->addAction(tr("Open S&ession…"), this, &MainWindow::openSessionInteractively);
     connect(m_start, &StartPage::openSessionRequested, openSessionAction, &QAction::trigger);
+    QAction* profileAction = file->addAction(tr("Profile &Program…"), QKeySequence(Qt::CTRL | Qt::Key_P),
+                                             this, &MainWindow::profileProgramInteractively);
     file->addAction(tr("Save Scrip&t"), QKeySequence::Save, this, &MainWindow::saveScript);
     m_recentMenu = file->addMenu(tr("&Recent"));
+    m_recentMenu->setToolTipsVisible(true);
     file->addSeparator();
     QAction* exportAction = file->addAction(tr("&Export Report…"), this, &MainWindow::exportInteractively);
     exportAction->setShortcut(Qt::CTRL | Qt::Key_E);
@@ -73,6 +76,7 @@ void MainWindow::buildActions() {
     QToolBar* tools = addToolBar(tr("Run"));
     tools->setObjectName(QStringLiteral("RunToolBar"));
     tools->addAction(openScriptAction);
+    tools->addAction(profileAction);
     tools->addAction(m_runAction);
     tools->addAction(m_stopAction);
     tools->addAction(exportAction);

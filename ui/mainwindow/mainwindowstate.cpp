@@ -90,6 +90,17 @@ void MainWindow::showRecent() {
     m_recentMenu->clear();
     for (const QString& file : recentFiles())
         m_recentMenu->addAction(file, this, [this, file] { openFile(file); });
+    const QList<ProgramRequest> programs = recentPrograms();
+    if (!programs.isEmpty() && !m_recentMenu->isEmpty())
+        m_recentMenu->addSeparator();
+    for (const ProgramRequest& program : programs) {
+        // A long command line is cut in the menu; the tooltip has it whole.
+        const QString line = program.commandLine();
+        QAction* action = m_recentMenu->addAction(
+            tr("Profile %1").arg(line.size() > 80 ? line.left(79) + QChar(0x2026) : line), this,
+            [this, program] { profileProgram(program); });
+        action->setToolTip(line);
+    }
     m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
     m_start->setRecent(recentFiles());
 }

@@ -14,15 +14,18 @@ StartPage::StartPage(QWidget* parent)
     , m_recent(new QListWidget(this)) {
     auto* layout = new QVBoxLayout(this);
     auto* title = new QLabel(tr("<h2>Coroscope</h2><p>Load a workload script, press Run, and watch the event "
-                                "loop, the tasks, the memory and the latency live.</p>"),
+                                "loop, the tasks, the memory and the latency live. Or profile a Qt 6 "
+                                "program of your own, unmodified.</p>"),
                              this);
     title->setWordWrap(true);
     layout->addWidget(title);
     auto* buttons = new QHBoxLayout;
     auto* openScript = new QPushButton(tr("Open Script…"), this);
     auto* openSession = new QPushButton(tr("Open Session…"), this);
+    auto* profileProgram = new QPushButton(tr("Profile Program…"), this);
     buttons->addWidget(openScript);
     buttons->addWidget(openSession);
+    buttons->addWidget(profileProgram);
     buttons->addStretch();
     layout->addLayout(buttons);
     layout->addWidget(new QLabel(tr("<b>Examples</b> — click one to open and run it"), this));
@@ -31,6 +34,7 @@ StartPage::StartPage(QWidget* parent)
     layout->addWidget(m_recent, 1);
     connect(openScript, &QPushButton::clicked, this, &StartPage::openScriptRequested);
     connect(openSession, &QPushButton::clicked, this, &StartPage::openSessionRequested);
+    connect(profileProgram, &QPushButton::clicked, this, &StartPage::profileProgramRequested);
     connect(m_examples, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
         Q_EMIT runExample(QStringLiteral("example:") + item->data(Qt::UserRole).toString());
     });

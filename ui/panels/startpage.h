@@ -29,6 +29,7 @@ Q_SIGNALS:
     void openFile(const QString& file);
     void openScriptRequested();
     void openSessionRequested();
+    void profileProgramRequested();
 
 private:
     QListWidget* m_examples;

@@ -5,6 +5,7 @@
 #include "models/verdictmodel.h"
 #include "panels/bardelegate.h"
 #include "report/incompletedata.h"
+#include "report/readablestack.h"
 
 #include <QFrame>
 #include <QGridLayout>
@@ -287,7 +288,9 @@ void SummaryPage::setSession(const session::SessionData& data, bool running) {
     for (std::size_t i = 0; i < top; ++i) {
         const SlowCallback& c = *slow[i];
         rows.push_back({c.taskId ? taskLabel(c.taskName, c.taskId) : c.eventType, double(c.durationNs),
-                        formatDuration(c.durationNs) + (c.ongoing ? tr(" (ongoing)") : QString()), c.location,
+                        formatDuration(c.durationNs) + (c.ongoing ? tr(" (ongoing)") : QString()),
+                        // A launched program has no script line: its own frame says where.
+                        c.location.isEmpty() ? firstInterestingFrame(c.stack).section(u' ', 1) : c.location,
                         qulonglong(c.dispatchSeq)});
     }
     m_slowest->setRows(std::move(rows));

@@ -1,5 +1,9 @@
 #include "run/runcontroller.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QTimer>
 
@@ -32,10 +36,80 @@ QString signalName(int signal) {
 
 constexpr int kStderrTailLines = 20;
 
+/// An argument as QProcess::splitCommand() reads it back: in double quotes if it has a space or a
+/// quote (a literal quote is three of them there), bare otherwise.
+QString quoted(const QString& argument) {
+    if (!argument.isEmpty() && !argument.contains(QRegularExpression(QStringLiteral("[\\s\"]"))))
+        return argument;
+    QString escaped = argument;
+    escaped.replace(u'"', QStringLiteral("\"\"\""));
+    return u'"' + escaped + u'"';
+}
+
+QString launchBanner(const RunOutcome& outcome, const QString& after) {
+    // launch's own refusal (not a Qt 6 program, a bad option) is its last stderr line.
+    const QString last = outcome.stderrTail.trimmed().section(u'\n', -1);
+    if (outcome.exitCode == 2 && last.startsWith(QLatin1String("coroscope launch: ")))
+        return QStringLiteral("The program could not be profiled: %1").arg(last.mid(18));
+    if (outcome.crashed) // launch itself was killed (the 3 s kill after Stop)
+        return QStringLiteral("The program did not stop and was killed after %1 s — data up to then is kept")
+            .arg(after);
+    if (outcome.exitCode > 128 && outcome.exitCode < 128 + 65 && !outcome.stoppedByUser)
+        return QStringLiteral("The program was killed by %1 after %2 s — data up to then is kept")
+            .arg(signalName(outcome.exitCode - 128), after);
+    if (outcome.exitCode != 0 && !outcome.stoppedByUser)
+        return QStringLiteral("The program exited with code %1 after %2 s").arg(outcome.exitCode).arg(after);
+    return {};
+}
+
 } // namespace
+
+QString ProgramRequest::commandLine() const {
+    return (QStringList{quoted(program)} + quotedArguments()).join(u' ');
+}
+
+QStringList ProgramRequest::quotedArguments() const {
+    QStringList parts;
+    for (const QString& argument : arguments)
+        parts << quoted(argument);
+    return parts;
+}
+
+QString ProgramRequest::toJson() const {
+    const QJsonObject object{{QStringLiteral("program"), program},
+                             {QStringLiteral("arguments"), QJsonArray::fromStringList(arguments)},
+                             {QStringLiteral("workingDirectory"), workingDirectory},
+                             {QStringLiteral("environment"), QJsonArray::fromStringList(environment)},
+                             {QStringLiteral("thread"), thread}};
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+std::optional<ProgramRequest> ProgramRequest::fromJson(const QString& json) {
+    const QJsonDocument document = QJsonDocument::fromJson(json.toUtf8());
+    if (!document.isObject())
+        return std::nullopt;
+    const QJsonObject object = document.object();
+    ProgramRequest request;
+    request.program = object.value(QStringLiteral("program")).toString();
+    if (request.program.isEmpty())
+        return std::nullopt;
+    const auto strings = [&](const char* key) {
+        QStringList out;
+        for (const QJsonValue& value : object.value(QLatin1String(key)).toArray())
+            out << value.toString();
+        return out;
+    };
+    request.arguments = strings("arguments");
+    request.environment = strings("environment");
+    request.workingDirectory = object.value(QStringLiteral("workingDirectory")).toString();
+    request.thread = object.value(QStringLiteral("thread")).toString();
+    return request;
+}
 
 QString RunOutcome::banner() const {
     const QString after = QString::number(double(elapsed.count()) / 1000.0, 'f', 1);
+    if (launched)
+        return launchBanner(*this, after);
     if (crashed && stoppedByUser)
         return QStringLiteral("The workload did not stop and was killed after %1 s — data up to then is kept")
             .arg(after);
@@ -67,13 +141,24 @@ RunController::~RunController() {
 }
 
 bool RunController::setSlowThreshold(std::chrono::milliseconds threshold) {
-    if (!m_process)
+    if (!m_process || m_launched)
         return false;
     m_process->write("slow-threshold " + QByteArray::number(qlonglong(threshold.count())) + "ms\n");
     return true;
 }
 
 QStringList RunController::arguments(const RunRequest& request) {
+    if (const auto& program = request.program) {
+        QStringList args{QStringLiteral("launch"), QStringLiteral("--session"), request.session,
+                         QStringLiteral("--slow-threshold"),
+                         QString::number(request.slowThreshold.count()) + QStringLiteral("ms")};
+        if (request.duration.count() > 0)
+            args << QStringLiteral("--duration")
+                 << QString::number(request.duration.count()) + QStringLiteral("ms");
+        if (!program->thread.isEmpty())
+            args << QStringLiteral("--thread") << program->thread;
+        return args << QStringLiteral("--") << program->program << program->arguments;
+    }
     QStringList args{QStringLiteral("run"),
                      request.script,
                      QStringLiteral("--session"),
@@ -99,6 +184,15 @@ bool RunController::start(const RunRequest& request) {
     auto* process = new QProcess(this);
     process->setProgram(m_runner);
     process->setArguments(arguments(request));
+    m_launched = request.program.has_value();
+    if (const auto& program = request.program) {
+        if (!program->workingDirectory.isEmpty())
+            process->setWorkingDirectory(program->workingDirectory);
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        for (const QString& entry : program->environment)
+            environment.insert(entry.section(u'=', 0, 0), entry.section(u'=', 1));
+        process->setProcessEnvironment(environment);
+    }
     connect(process, &QProcess::readyReadStandardOutput, this,
             [this, process] { forward(process, QProcess::StandardOutput); });
     connect(process, &QProcess::readyReadStandardError, this,
@@ -163,6 +257,7 @@ void RunController::onFinished(QProcess* process) {
     outcome.signal = outcome.crashed ? process->exitCode() : 0;
     outcome.exitCode = outcome.crashed ? -1 : process->exitCode();
     outcome.stoppedByUser = m_stopRequested;
+    outcome.launched = m_launched;
     outcome.stderrTail = m_stderrLines.join(u'\n');
     outcome.caughtSignal = m_caughtSignal;
     if (process->error() == QProcess::FailedToStart) {
