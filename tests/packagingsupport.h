@@ -120,6 +120,15 @@ inline QString describe(const QString& program, const ToolRun& run) {
              run.err);
 }
 
+/// `cmake --install` of this build tree into `prefix`: what test_packaging checks and test_sdk
+/// builds against.
+inline ToolRun installBuildInto(const QString& prefix) {
+    return runTool(QStringLiteral(CMAKE_COMMAND),
+                   {QStringLiteral("--install"), QStringLiteral(COROSCOPE_BUILD_DIR),
+                    QStringLiteral("--prefix"), prefix},
+                   120'000);
+}
+
 } // namespace coroscope::test
 
 /// Declares `var` as the path of `program`, or fails the test naming the Debian package to install:

@@ -31,10 +31,7 @@ private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         m_prefix = m_dir.filePath(QStringLiteral("prefix"));
-        const ToolRun install = runTool(QStringLiteral(CMAKE_COMMAND),
-                                        {QStringLiteral("--install"), QStringLiteral(COROSCOPE_BUILD_DIR),
-                                         QStringLiteral("--prefix"), m_prefix},
-                                        120'000);
+        const ToolRun install = installBuildInto(m_prefix);
         QVERIFY2(install.error.isEmpty() && install.exitCode == 0,
                  qPrintable(describe(QStringLiteral("cmake"), install)));
 
