@@ -187,6 +187,9 @@ void TestLaunch::exitCodePassesThrough() {
     const session::SessionData data = session::readSession(session);
     QCOMPARE(data.info.status, RunStatus::Failed);
     QVERIFY2(l.err.contains(QStringLiteral("exit code 7")), qPrintable(l.err));
+    // What ran, as the user named it, read back from the session.
+    QCOMPARE(data.info.launchedProgram, fixture("exitcode"));
+    QCOMPARE(data.info.launchedArguments, QStringList{QStringLiteral("7")});
 }
 
 void TestLaunch::crashKeepsTheSession() {

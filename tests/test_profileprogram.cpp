@@ -6,6 +6,7 @@
 #include "mainwindow/mainwindow.h"
 #include "models/slowcallbackmodel.h"
 #include "models/toplistmodel.h"
+#include "panels/scripteditor.h"
 #include "panels/summarypage.h"
 
 #include <QAction>
@@ -187,6 +188,11 @@ void TestProfileProgram::windowProfilesAProgramLive() {
     const QString where = slowest.index(0, TopListModel::Detail).data().toString();
     QVERIFY2(where.startsWith(QStringLiteral("blockInNamedFunction")), qPrintable(where));
     QVERIFY2(w.windowTitle().startsWith(QStringLiteral("launch_timerblock")), qPrintable(w.windowTitle()));
+    // The Script view says there is no script, and what ran instead.
+    const QString placeholder = w.scriptEditor().placeholderText();
+    QVERIFY2(placeholder.startsWith(QStringLiteral("No script")) &&
+                 placeholder.contains(fixture("timerblock")),
+             qPrintable(placeholder));
     screenshot(w, "profile-program-window");
 
     // Remembered: File > Recent has it, and it profiles it again.

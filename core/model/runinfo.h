@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <optional>
@@ -72,6 +73,8 @@ struct RunInfo {
     std::uint64_t seed = 0;
     std::vector<std::pair<QString, QString>> params; ///< --param k=v, in command-line order
     QString coroscopeVersion;                        ///< COROSCOPE_VERSION of the binary that ran it
+    QString launchedProgram;       ///< `coroscope launch`: the program as the user named it (else empty)
+    QStringList launchedArguments; ///< and its arguments
 };
 
 } // namespace coroscope

@@ -28,6 +28,9 @@ void readRunInfo(const Database& db, const std::map<QString, QString>& meta, Ses
     info.slowThresholdNs = value("slow_threshold_ns").toLongLong();
     info.seed = std::uint64_t(value("seed").toLongLong()); // stored as SQLite's signed 64-bit
     info.coroscopeVersion = value("coroscope_version");
+    info.launchedProgram = value("launched_program");
+    for (const QJsonValue argument : QJsonDocument::fromJson(value("launched_arguments").toUtf8()).array())
+        info.launchedArguments << argument.toString();
     out.mainError = value("main_error");
     out.host = value("host");
     out.startedAt = value("started_at");

@@ -38,10 +38,12 @@ Histogram readHistogram(Statement& s) {
 qsizetype metaBound(const QString& key) {
     if (key == QLatin1String("script_source"))
         return Statement::kWholeText;
-    if (key == QLatin1String("crash_stack") || key == QLatin1String("params"))
+    if (key == QLatin1String("crash_stack") || key == QLatin1String("params") ||
+        key == QLatin1String("launched_arguments"))
         return kMaxStackChars;
     if (key == QLatin1String("script") || key == QLatin1String("script_path") ||
-        key == QLatin1String("main_error") || key == QLatin1String("end_reason"))
+        key == QLatin1String("main_error") || key == QLatin1String("end_reason") ||
+        key == QLatin1String("launched_program"))
         return kMaxTextChars;
     return kMaxNameChars;
 }

@@ -299,6 +299,13 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     if (data->finished)
         drawStaleChartsLater();
     // The source the run used, unless the user is editing it.
+    // A launched program has no script: the view says what ran instead.
+    m_source->setPlaceholderText(
+        data->info.launchedProgram.isEmpty()
+            ? QString()
+            : tr("No script: this session profiled a program with coroscope launch.\n\n%1 %2\n\nIts slow "
+                 "callbacks, with their stacks, are in the Event loop view.")
+                  .arg(data->info.launchedProgram, data->info.launchedArguments.join(u' ')));
     if (!m_source->document()->isModified() && m_source->toPlainText() != data->info.scriptSource) {
         m_source->setPlainText(data->info.scriptSource);
         m_source->document()->setModified(false);
