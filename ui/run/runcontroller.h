@@ -32,8 +32,8 @@ struct ProgramRequest {
 
 /// What to run: the settings form of the Run menu.
 struct RunRequest {
-    QString script;                        ///< a path, or example:NAME
-    QString session;                       ///< the session file the runner writes (the GUI tails it)
+    QString script;  ///< a path, or example:NAME
+    QString session; ///< the session file the runner writes (the GUI tails it)
     std::chrono::milliseconds slowThreshold{100};
     std::chrono::milliseconds duration{0}; ///< 0: until main returns
     std::optional<std::uint64_t> seed;
