@@ -2,6 +2,7 @@
 // header) run with the probe preloaded. What the probe must see without any help from them, that
 // they behave exactly as without it, and a clear error or a kept session when things go wrong.
 #include "reading/sessionreader.h"
+#include "report/htmlreport.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -190,6 +191,14 @@ void TestLaunch::exitCodePassesThrough() {
     // What ran, as the user named it, read back from the session.
     QCOMPARE(data.info.launchedProgram, fixture("exitcode"));
     QCOMPARE(data.info.launchedArguments, QStringList{QStringLiteral("7")});
+    // The HTML report's Script section says what ran instead of a script, escaped.
+    session::SessionData named = data;
+    named.info.launchedArguments << QStringLiteral("<b>&");
+    const QString html = QString::fromUtf8(toHtmlReport(named));
+    QVERIFY2(
+        html.contains(QStringLiteral("No script: a program profiled with <code>coroscope launch</code>")),
+        qPrintable(html.right(2000)));
+    QVERIFY(html.contains(fixture("exitcode") + QStringLiteral(" 7 &lt;b&gt;&amp;</pre>")));
 }
 
 void TestLaunch::crashKeepsTheSession() {

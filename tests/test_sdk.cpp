@@ -115,6 +115,7 @@ private Q_SLOTS:
         QCOMPARE(s.slowCallbacks.size(), std::size_t(1));
         const SlowCallback& slow = s.slowCallbacks[0];
         QCOMPARE(slow.taskName, QStringLiteral("reporter"));
+        QCOMPARE(slow.eventType, QStringLiteral("SleepWake")); // coroscope::sleepFor's wake-up, by name
         QVERIFY2(slow.durationNs >= 190'000'000, qPrintable(QString::number(slow.durationNs)));
         QVERIFY2(slow.stack.contains(QStringLiteral("digestReportBlocking")), qPrintable(slow.stack));
         QVERIFY2(slow.stack.contains(QStringLiteral("report")), qPrintable(slow.stack));

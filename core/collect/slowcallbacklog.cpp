@@ -1,6 +1,7 @@
 #include "collect/slowcallbacklog.h"
 
 #include "collect/tasktable.h"
+#include <coroscope/sleep.h>
 
 #include <QEvent>
 #include <QMetaEnum>
@@ -18,6 +19,12 @@ std::int64_t ns(Clock::Ticks ticks) {
 }
 
 QString eventTypeName(int type) {
+    if (type == detail::sleepWakeEventType())
+        return QStringLiteral("SleepWake");
+    // registerEventType() hands out types from MaxUser down: valueToKey() would call the first
+    // one registered "MaxUser", and the others numbers.
+    if (type >= QEvent::User && type <= QEvent::MaxUser)
+        return QStringLiteral("User+%1").arg(type - QEvent::User);
     const char* key = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
     return key ? QString::fromLatin1(key) : QString::number(type);
 }

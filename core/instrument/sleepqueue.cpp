@@ -96,8 +96,10 @@ protected:
         return true;
     }
 
-private:
+public:
     static inline const QEvent::Type kWakeEvent = QEvent::Type(QEvent::registerEventType());
+
+private:
     static inline thread_local SleepQueue* t_queue = nullptr;
 
     static bool earlier(const Sleep* a, const Sleep* b) noexcept {
@@ -170,6 +172,10 @@ private:
     int m_fd;
     QSocketNotifier* m_notifier = nullptr;
 };
+
+int sleepWakeEventType() noexcept {
+    return SleepQueue::kWakeEvent;
+}
 
 void enqueueSleep(Sleep& sleep) {
     SleepQueue::ofThisThread().add(sleep);

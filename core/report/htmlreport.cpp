@@ -183,6 +183,15 @@ QString verdicts(const RunInfo& run, const RunSnapshot& s, const QStringList& re
 
 QString source(const RunInfo& run, const RunSnapshot& s) {
     QString h = QStringLiteral("<h2 id=\"script\">Script</h2>\n");
+    if (run.scriptSource.isEmpty() && !run.launchedProgram.isEmpty()) {
+        // Names from the command line: untrusted, escaped and bounded as every other text.
+        QStringList command{run.launchedProgram};
+        command << run.launchedArguments;
+        return h +
+               QStringLiteral(
+                   "<p>No script: a program profiled with <code>coroscope launch</code>:</p>\n<pre>") +
+               esc(command.join(u' ').left(4096)) + QStringLiteral("</pre>\n");
+    }
     if (run.scriptSource.isEmpty())
         return h + QStringLiteral("<p>The script source was not recorded.</p>\n");
     // Slow lines: how many slow callbacks each line caused, and the worst.

@@ -91,8 +91,8 @@ QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s) {
 
 QString latencyTable(const RunSnapshot& s) {
     if (s.latency.empty())
-        return QStringLiteral("<p>The script recorded no latency metrics (<code>measure()</code>, "
-                              "<code>record()</code>).</p>\n");
+        return QStringLiteral("<p>No latency metrics were recorded (a script's <code>measure()</code> and "
+                              "<code>record()</code>, <code>coroscope::recordMetric()</code> in C++).</p>\n");
     QString h = QStringLiteral("<table class=\"sortable\">\n<thead><tr>") + th("Metric") +
                 distributionHeader() + QStringLiteral("</tr></thead>\n<tbody>\n");
     for (const LatencyMetric& m : s.latency)

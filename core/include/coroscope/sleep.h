@@ -20,6 +20,8 @@ class SleepQueue;
 /// sleep(0), the loop probe) walked the whole million (73 % of a run's time at 1 M tasks). Here
 /// a sleep costs O(log n) and no QObject, and Qt sees no timer of theirs (one timerfd per thread).
 void enqueueSleep(Sleep& sleep);
+/// The event type the sleep queue posts to wake due sleeps (registered with Qt): reports name it.
+int sleepWakeEventType() noexcept;
 void dequeueSleep(Sleep& sleep) noexcept;
 } // namespace detail
 
