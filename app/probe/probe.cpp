@@ -41,8 +41,9 @@
 namespace coroscope::probe {
 namespace {
 
-ProbeConfig* g_config = nullptr;       ///< null: inert (not launched by coroscope)
-ProbeRecording* g_recording = nullptr; ///< made by the startup hook, never deleted (exit finishes it)
+ProbeConfig* g_config = nullptr; ///< null: inert (not launched by coroscope)
+/// Made on the measured thread (the startup hook's, or --thread's), never deleted (exit finishes it).
+ProbeRecording* g_recording = nullptr;
 QHooks::StartupCallback g_nextStartup = nullptr;
 
 /// --thread NAME: set by the startup hook until a thread of that name dispatches an event.
@@ -84,9 +85,10 @@ bool onNotify(void** data) {
 }
 
 /// Finishes the session from the measured thread (the profiler stops there); from any other, the
-/// session stays unfinished and launch says how PROGRAM ended.
+/// session stays unfinished and launch says how PROGRAM ended. The thread is checked first: only
+/// the measured one, which made g_recording, reads it (with --thread that is not the main thread).
 void finishOnMeasuredThread(const QString& reason) {
-    if (g_recording && g_recording->isRecording() && InstrumentedThread::current())
+    if (InstrumentedThread::current() && g_recording && g_recording->isRecording())
         g_recording->finish(reason);
 }
 

@@ -3,8 +3,6 @@
 #include "watchdog/symbolizer.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace coroscope {
 
@@ -24,11 +22,10 @@ void Watchdog::start() {
     // thread of its own, so the watchdog polls from the start. A program measured from its first
     // instruction (`launch`) often blocks right away (loading its configuration); waiting for the
     // warm-up, the watchdog missed those blocks' stacks. A block caught meanwhile is symbolized by
-    // the watchdog itself (libbacktrace is thread-safe). At the lowest priority: the measured
-    // program keeps its cores on a small machine.
+    // the watchdog itself (libbacktrace is thread-safe). At the normal priority: `run` waits for
+    // the warm-up before it starts the workload.
     m_warmUp = std::jthread([this] {
         pthread_setname_np(pthread_self(), "coroscope-syms");
-        ::setpriority(PRIO_PROCESS, id_t(::gettid()), 19); // this thread only (Linux)
         Symbolizer::instance().warmUp();
         m_ready.store(true, std::memory_order_release);
     });

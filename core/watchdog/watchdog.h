@@ -39,7 +39,7 @@ private:
     ThreadStackSampler m_sampler;
     std::uint64_t m_lastCapturedSeq = 0;
     std::atomic<bool> m_ready{false};
-    std::jthread m_warmUp; ///< loads the symbolizer's tables at the lowest priority, then ends
+    std::jthread m_warmUp; ///< loads the symbolizer's tables, then ends
     std::jthread m_thread;
 };
 
