@@ -81,11 +81,7 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral("report"),
         QStringLiteral("Write a report; format from the extension: %1 (repeatable).").arg(reportExtensions()),
         QStringLiteral("FILE"));
-    const QCommandLineOption session(
-        QStringLiteral("session"),
-        QStringLiteral(
-            "Record the session into FILE (default: a new file in $XDG_DATA_HOME/coroscope/sessions)."),
-        QStringLiteral("FILE"));
+    const QCommandLineOption session = sessionOption();
     const QCommandLineOption thread(
         QStringLiteral("thread"),
         QStringLiteral("Measure the thread named NAME (its QThread objectName, or its OS name) instead of\n"

@@ -83,11 +83,7 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
                        "writes the others) (repeatable).")
             .arg(reportExtensions()),
         QStringLiteral("FILE"));
-    const QCommandLineOption session(
-        QStringLiteral("session"),
-        QStringLiteral(
-            "Record the session into FILE (default: a new file in $XDG_DATA_HOME/coroscope/sessions)."),
-        QStringLiteral("FILE"));
+    const QCommandLineOption session = sessionOption();
     const QCommandLineOption control(
         QStringLiteral("control-stdin"),
         QStringLiteral("Take commands on standard input while running, one per line: 'slow-threshold T' "

@@ -24,4 +24,12 @@ std::optional<QString> defaultSessionPath(const QString& name, QString& error) {
     return path;
 }
 
+QCommandLineOption sessionOption() {
+    return QCommandLineOption(
+        QStringLiteral("session"),
+        QStringLiteral(
+            "Record the session into FILE (default: a new file in $XDG_DATA_HOME/coroscope/sessions)."),
+        QStringLiteral("FILE"));
+}
+
 } // namespace coroscope::app

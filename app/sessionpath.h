@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QCommandLineOption>
 #include <QString>
 
 #include <optional>
@@ -10,5 +11,8 @@ namespace coroscope::app {
 /// script, example:NAME or a program), a new file name each time; nullopt and `error` if the
 /// directory cannot be made.
 std::optional<QString> defaultSessionPath(const QString& name, QString& error);
+
+/// `--session FILE`, as `run` and `launch` both take it (defaultSessionPath() when not given).
+QCommandLineOption sessionOption();
 
 } // namespace coroscope::app
