@@ -29,6 +29,10 @@ void Watchdog::start() {
         Symbolizer::instance().warmUp();
         m_ready.store(true, std::memory_order_release);
     });
+    m_symbolize = std::jthread([this](std::stop_token stop) {
+        pthread_setname_np(pthread_self(), "coroscope-wsym");
+        symbolizeLoop(stop);
+    });
     m_thread = std::jthread([this](std::stop_token stop) {
         pthread_setname_np(pthread_self(), "coroscope-wdog");
         run(stop);
@@ -39,6 +43,11 @@ void Watchdog::stop() {
     if (m_thread.joinable()) {
         m_thread.request_stop();
         m_thread.join();
+    }
+    // After the watchdog: every block it caught is symbolized and emitted before stop() returns.
+    if (m_symbolize.joinable()) {
+        m_symbolize.request_stop();
+        m_symbolize.join();
     }
     if (m_warmUp.joinable())
         m_warmUp.join();
@@ -63,20 +72,48 @@ void Watchdog::captureBlockedDispatch(std::uint64_t seq, Clock::Ticks start) {
     const LoopPublication& pub = m_loop.published;
     m_lastCapturedSeq = seq;
     m_loop.published.capturedSeq.store(seq, std::memory_order_relaxed);
-    const std::vector<std::uintptr_t> pcs = m_sampler.capture();
+    std::vector<std::uintptr_t> pcs = m_sampler.capture();
     // The dispatch ended while we were capturing: the stack may belong to the next one.
     // Same seq is not enough: the dispatch may have ended and the loop gone idle (seq unchanged).
     if (pcs.empty() || pub.dispatchSeq.load(std::memory_order_relaxed) != seq ||
         pub.dispatchStart.load(std::memory_order_relaxed) == 0)
         return;
-    QString stack = Symbolizer::format(Symbolizer::instance().resolve(pcs));
     const QMetaObject* meta = pub.receiverMeta.load(std::memory_order_relaxed);
-    // The class name is static data: safe to read from this thread.
-    m_output.push(Record::blockingStack(seq, start, Clock::now(),
-                                        pub.runningTask.load(std::memory_order_relaxed),
-                                        pub.scriptLocation.load(std::memory_order_relaxed),
-                                        int(pub.eventType.load(std::memory_order_relaxed)),
-                                        meta ? meta->className() : nullptr, std::move(stack)));
+    CapturedBlock block{.seq = seq,
+                        .start = start,
+                        .reported = Clock::now(),
+                        .task = pub.runningTask.load(std::memory_order_relaxed),
+                        .scriptLocation = pub.scriptLocation.load(std::memory_order_relaxed),
+                        .eventType = int(pub.eventType.load(std::memory_order_relaxed)),
+                        // The class name is static data: safe to keep and read from another thread.
+                        .receiverClass = meta ? meta->className() : nullptr,
+                        .pcs = std::move(pcs)};
+    {
+        const std::lock_guard lock(m_pendingMutex);
+        if (m_pending.size() >= kMaxPendingBlocks)
+            return; // the slow callback itself is still reported when it ends, without a stack
+        m_pending.push_back(std::move(block));
+    }
+    m_pendingReady.notify_one();
+}
+
+void Watchdog::symbolizeLoop(std::stop_token stop) {
+    for (;;) {
+        CapturedBlock block;
+        {
+            std::unique_lock lock(m_pendingMutex);
+            // Drains what is queued even once stop is requested.
+            m_pendingReady.wait(lock, stop, [this] { return !m_pending.empty(); });
+            if (m_pending.empty())
+                return;
+            block = std::move(m_pending.front());
+            m_pending.pop_front();
+        }
+        QString stack = Symbolizer::format(Symbolizer::instance().resolve(block.pcs));
+        m_output.push(Record::blockingStack(block.seq, block.start, block.reported, block.task,
+                                            block.scriptLocation, block.eventType, block.receiverClass,
+                                            std::move(stack)));
+    }
 }
 
 } // namespace coroscope
