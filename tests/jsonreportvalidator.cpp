@@ -220,9 +220,45 @@ Problem checkLatency(const QJsonObject& o, const QString& path) {
     return checkDistribution(o, path);
 }
 
+Problem checkCpuProfile(const QJsonObject& cpu, const QString& path) {
+    if (Problem p = checkFields(cpu, path,
+                                {{"sampled", Kind::Bool},
+                                 {"interval_ms", Kind::Number},
+                                 {"samples", Kind::Number},
+                                 {"stacks", Kind::Number},
+                                 {"dropped_stacks", Kind::Number},
+                                 {"over_budget_samples", Kind::Number},
+                                 {"by_task", Kind::Array},
+                                 {"top_functions", Kind::Array}}))
+        return p;
+    if (Problem p = checkItems(cpu.value(QLatin1String("by_task")), path + QStringLiteral(".by_task"),
+                               [](const QJsonObject& t, const QString& where) {
+                                   return checkFields(t, where,
+                                                      {{"task", Kind::String},
+                                                       {"task_id", Kind::NumberOrNull},
+                                                       {"samples", Kind::Number}});
+                               }))
+        return p;
+    return checkItems(cpu.value(QLatin1String("top_functions")), path + QStringLiteral(".top_functions"),
+                      [](const QJsonObject& f, const QString& where) {
+                          return checkFields(f, where,
+                                             {{"function", Kind::String},
+                                              {"module", Kind::StringOrNull},
+                                              {"file", Kind::StringOrNull},
+                                              {"line", Kind::NumberOrNull},
+                                              {"self", Kind::Number},
+                                              {"total", Kind::Number}});
+                      });
+}
+
 Problem checkLoop(const QJsonObject& loop) {
     const QString path = QStringLiteral("loop");
-    if (Problem p = checkFields(loop, path, {{"lag", Kind::Object}, {"utilization", Kind::Number}}))
+    if (Problem p = checkFields(
+            loop, path,
+            {{"lag", Kind::Object}, {"utilization", Kind::Number}, {"cpu_profile", Kind::Object}}))
+        return p;
+    if (Problem p = checkCpuProfile(loop.value(QLatin1String("cpu_profile")).toObject(),
+                                    path + QStringLiteral(".cpu_profile")))
         return p;
     return checkDistribution(loop.value(QLatin1String("lag")).toObject(), path + QStringLiteral(".lag"));
 }

@@ -48,9 +48,10 @@ QByteArray readAll(const QString& path) {
 /// Compares `actual` with `expected` under the golden rules; appends each difference to `out`.
 void compare(const QJsonValue& expected, const QJsonValue& actual, const QString& path, QStringList& out) {
     const QString key = path.section(u'.', -1).section(u'[', 0, 0);
-    // Heap figures follow the allocator and the machine; the version follows releases.
+    // Heap figures and CPU samples follow the allocator and the machine; the version follows releases.
     static const QStringList kValueFree{QStringLiteral("alloc_bytes"), QStringLiteral("live_bytes"),
-                                        QStringLiteral("by_task"), QStringLiteral("coroscope_version")};
+                                        QStringLiteral("by_task"), QStringLiteral("coroscope_version"),
+                                        QStringLiteral("cpu_profile")};
     if (kValueFree.contains(key) || path.startsWith(QLatin1String("memory."))) {
         if (expected.type() != actual.type() && !expected.isNull() && !actual.isNull())
             out << QStringLiteral("%1: type changed").arg(path);

@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace coroscope::test {
@@ -35,6 +36,21 @@ bool spinUntil(Pred done, std::chrono::milliseconds timeout = std::chrono::secon
     const auto end = std::chrono::steady_clock::now() + duration;
     volatile unsigned sink = 0;
     while (std::chrono::steady_clock::now() < end)
+        for (int i = 0; i < 1000; ++i)
+            sink = sink + unsigned(i);
+}
+
+/// Burns `duration` of this thread's CPU time (not wall time: a loaded machine stretches it, and
+/// the CPU profile counts CPU time).
+[[gnu::noinline]] inline void burnThreadCpu(std::chrono::nanoseconds duration) {
+    const auto cpuNow = [] {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+    };
+    const auto end = cpuNow() + duration;
+    volatile unsigned sink = 0;
+    while (cpuNow() < end)
         for (int i = 0; i < 1000; ++i)
             sink = sink + unsigned(i);
 }

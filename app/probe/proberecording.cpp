@@ -15,6 +15,7 @@ namespace {
 Settings settingsFor(const ProbeConfig& config) {
     Settings settings;
     settings.slowCallbackThreshold = config.slowThreshold;
+    settings.cpuSampleInterval = config.cpuSampleInterval;
     return settings;
 }
 
@@ -30,6 +31,9 @@ std::optional<ProbeConfig> ProbeConfig::fromEnvironment() {
     const qlonglong threshold = qEnvironmentVariable("COROSCOPE_PROBE_SLOW_THRESHOLD_NS").toLongLong(&ok);
     if (ok && threshold > 0)
         config.slowThreshold = std::chrono::nanoseconds(threshold);
+    const qlonglong interval = qEnvironmentVariable("COROSCOPE_PROBE_CPU_INTERVAL_US").toLongLong(&ok);
+    if (ok && interval >= 0)
+        config.cpuSampleInterval = std::chrono::microseconds(interval);
     config.program = qEnvironmentVariable("COROSCOPE_PROBE_PROGRAM");
     config.taskHeap = qEnvironmentVariable("COROSCOPE_PROBE_TASK_HEAP") == QLatin1String("1");
     config.thread = qEnvironmentVariable("COROSCOPE_PROBE_THREAD");

@@ -18,8 +18,9 @@ struct ProbeConfig {
     QString session;    ///< COROSCOPE_PROBE_SESSION: the session file to record
     QString statusFile; ///< COROSCOPE_PROBE_STATUS: where the probe says it attached, or why not
     std::chrono::nanoseconds slowThreshold{std::chrono::milliseconds(100)};
-    QString program;       ///< COROSCOPE_PROBE_PROGRAM: as the user named it
-    QStringList arguments; ///< COROSCOPE_PROBE_ARGS: its arguments, one per line
+    std::chrono::microseconds cpuSampleInterval{1000}; ///< the CPU profile's; 0: off
+    QString program;                                   ///< COROSCOPE_PROBE_PROGRAM: as the user named it
+    QStringList arguments;                             ///< COROSCOPE_PROBE_ARGS: its arguments, one per line
     bool taskHeap = false; ///< COROSCOPE_PROBE_TASK_HEAP=1: PROGRAM links the SDK, charge heap to tasks
     QString thread;        ///< COROSCOPE_PROBE_THREAD: measure the thread of this name (empty: the app's)
 

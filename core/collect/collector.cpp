@@ -1,5 +1,7 @@
 #include "collect/collector.h"
 
+#include "collect/slowcallbacklog.h"
+
 #include <algorithm>
 #include <pthread.h>
 
@@ -211,10 +213,26 @@ session::SessionDelta Collector::cutSessionDeltaLocked() {
     // will count. Counted now, the loop reads busy while it is blocked, not "busy 1 %".
     if (loopBlockedSinceNs() != 0 && m_state.loop().lastTickNs() >= 0)
         d.loopWallNs += std::max<std::int64_t>(0, d.tNs - m_state.loop().lastTickNs());
+    addCpuProfileLocked(d);
     d.drops = m_state.drops();
     d.drops.records += channelDropsTotal();
     d.drops.segments += channelDrops(RecordKind::TaskSegment);
     return d;
+}
+
+void Collector::addCpuProfileLocked(session::SessionDelta& d) const {
+    if (!m_cpuTree)
+        return;
+    CallingContextTree::Changes changes = m_cpuTree->takeChanges();
+    d.cpuFrames = std::move(changes.frames);
+    d.cpuNodes = std::move(changes.nodes);
+    for (std::size_t i = 0; i < d.cpuNodes.size(); ++i) {
+        const int type = changes.nodeEventTypes[i];
+        if (d.cpuNodes[i].parent == 0 && type != CallingContextTree::kNoEvent)
+            d.cpuNodes[i].eventType = eventTypeName(type);
+    }
+    d.cpu = changes.counters;
+    d.cpuIntervalNs = std::chrono::nanoseconds(m_cpuInterval).count();
 }
 
 void Collector::addOngoingBusyLocked(session::SessionDelta& d) const {

@@ -7,6 +7,7 @@
 #include "instrument/instrumentedthread.h"
 #include "model/settings.h"
 #include "recording/sessiondeltaqueue.h"
+#include "sampling/callingcontexttree.h"
 
 #include <condition_variable>
 #include <map>
@@ -33,6 +34,11 @@ public:
     /// What the measured loop publishes: a task stuck in one long callback is shown running
     /// while it runs, not only once its segment record arrives at the end. Before start().
     void watchLoop(const LoopPublication* loop) { m_loop = loop; }
+    /// The CPU profile to record in the session (it is sampled `interval` apart). Before start().
+    void watchCpuProfile(CallingContextTree* tree, std::chrono::microseconds interval) {
+        m_cpuTree = tree;
+        m_cpuInterval = interval;
+    }
     void start();
     /// Stops the thread after draining what is queued.
     void stop();
@@ -59,6 +65,7 @@ private:
     session::SessionDelta cutSessionDeltaLocked();
     /// The task blocking the loop now: its row in `d`, busy time counted up to the delta's time.
     void addOngoingBusyLocked(session::SessionDelta& d) const;
+    void addCpuProfileLocked(session::SessionDelta& d) const;
     std::uint64_t channelDrops(RecordKind kind) const;
     std::uint64_t channelDropsTotal() const;
     std::uint64_t report(Diagnostic diagnostic) override;
@@ -70,6 +77,8 @@ private:
 
     const Settings& m_settings;
     const LoopPublication* m_loop = nullptr;
+    CallingContextTree* m_cpuTree = nullptr;
+    std::chrono::microseconds m_cpuInterval{0};
     mutable std::mutex m_mutex; ///< guards the state below; never taken by a measured thread
     RunState m_state;
     std::vector<std::unique_ptr<DiagnosticRule>> m_rules;

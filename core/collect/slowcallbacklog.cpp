@@ -18,6 +18,8 @@ std::int64_t ns(Clock::Ticks ticks) {
     return Clock::sinceOrigin(ticks);
 }
 
+} // namespace
+
 QString eventTypeName(int type) {
     if (type == detail::sleepWakeEventType())
         return QStringLiteral("SleepWake");
@@ -28,6 +30,8 @@ QString eventTypeName(int type) {
     const char* key = QMetaEnum::fromType<QEvent::Type>().valueToKey(type);
     return key ? QString::fromLatin1(key) : QString::number(type);
 }
+
+namespace {
 
 QString className(const char* name) {
     return name ? QString::fromLatin1(name) : QString();

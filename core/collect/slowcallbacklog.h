@@ -12,6 +12,9 @@ namespace coroscope {
 
 class TaskTable;
 
+/// A QEvent type as reports name it: "Timer", "MetaCall", "SleepWake", "User+3".
+QString eventTypeName(int type);
+
 /// The slow callbacks of a run, in the order they were first seen: from the dispatch's own
 /// SlowCallback record, or earlier from the watchdog's BlockingStack while the loop is still
 /// blocked (then `ongoing`). Bounded by Settings::maxSlowCallbacks. Collector thread only.

@@ -26,6 +26,11 @@ struct Settings {
     std::size_t maxSlowCallbacks = 10'000;
     std::size_t maxDiagnosticsPerRule = 1'000;
     std::size_t maxMemorySamples = 100'000;
+    /// CPU profile of the loop thread: one stack per this much of its CPU time (0: off).
+    std::chrono::microseconds cpuSampleInterval{1000};
+    /// Calling-context tree nodes the CPU profile may hold (~100 bytes each in memory, ~30 in the
+    /// session file); see CallingContextTree for what happens beyond.
+    std::size_t maxCpuProfileNodes = 200'000;
 };
 
 } // namespace coroscope

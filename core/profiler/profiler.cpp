@@ -12,10 +12,13 @@ Profiler::Profiler(Settings settings)
     , m_thread(m_loopChannel)
     , m_probe(m_thread, m_settings.lagProbeInterval)
     , m_watchdog(m_thread, m_watchdogChannel, m_settings.watchdogPollInterval)
-    , m_memory(m_settings.memorySampleInterval) {
+    , m_memory(m_settings.memorySampleInterval)
+    , m_cpu(m_thread.published, m_settings.cpuSampleInterval, m_settings.maxCpuProfileNodes) {
     Clock::calibrate();
     m_thread.slowThreshold.store(Clock::fromDuration(m_settings.slowCallbackThreshold));
     m_collector.watchLoop(&m_thread.published);
+    if (m_settings.cpuSampleInterval.count() > 0)
+        m_collector.watchCpuProfile(&m_cpu.tree(), m_settings.cpuSampleInterval);
     EventChannel* memoryChannel = &m_memoryChannel;
     m_memory.setCallback(
         [memoryChannel](const MemorySample& sample) { memoryChannel->push(Record::memory(sample)); });
@@ -34,6 +37,7 @@ void Profiler::start() {
     m_probe.start();
     m_watchdog.start();
     m_memory.start();
+    m_cpu.start();
 }
 
 void Profiler::stop() {
@@ -49,8 +53,12 @@ void Profiler::stopWithoutLoop() {
     if (!m_running)
         return;
     m_running = false;
-    m_memory.stop();
+    // The watchdog first: stopping the sampler may wait for its last stacks to be symbolized (the
+    // first lookups in a library take a few hundred ms here), and a watchdog still running would
+    // report that wait as a slow callback of the dispatch that stops the profiler.
     m_watchdog.stop();
+    m_cpu.stop();
+    m_memory.stop();
     m_collector.stop();
     m_collector.finish();
     m_collector.flushSessionTap();

@@ -77,6 +77,22 @@ void applyCounters(const std::map<QString, std::int64_t>& counters, RunSnapshot&
     snapshot.loopUtilization = wall > 0 ? 1.0 - double(counter("loop_idle_ns")) / double(wall) : 0.0;
 }
 
+void applyCpuCounters(const std::map<QString, std::int64_t>& counters, const std::map<QString, QString>& meta,
+                      CpuProfile& profile) {
+    const auto counter = [&](const char* name) {
+        const auto it = counters.find(QString::fromLatin1(name));
+        return it == counters.end() ? std::uint64_t(0) : std::uint64_t(std::max<std::int64_t>(0, it->second));
+    };
+    const auto interval = meta.find(QStringLiteral("cpu_interval_ns"));
+    profile.intervalNs = interval == meta.end() ? 0 : std::max<qlonglong>(0, interval->second.toLongLong());
+    CpuProfileCounters& c = profile.counters;
+    c.samples = counter("cpu_samples");
+    c.stacks = counter("cpu_stacks");
+    c.droppedStacks = counter("cpu_dropped_stacks");
+    c.overBudget = counter("cpu_over_budget_samples");
+    c.otherTaskSamples = counter("cpu_other_task_samples");
+}
+
 /// Tasks by state without reading their rows. While a run goes on, the latest 10 Hz point has
 /// them (counting a million rows ten times a second would not keep up); a finished session is
 /// counted exactly, as its tasks table has it.
@@ -128,6 +144,7 @@ SessionData readSession(const QString& path, ReadOptions options) {
                       [&](std::size_t& rows) { tables::memorySamples(db, snapshot, rows); });
         salvage.table("task_memory",
                       [&](std::size_t& rows) { tables::taskMemory(db, out.taskMemory, rows); });
+        salvage.table("cpu_nodes", [&](std::size_t& rows) { tables::cpuProfile(db, out.cpuProfile, rows); });
         MemoryStatsFold fold;
         for (const MemorySample& sample : snapshot.memory)
             fold.add(sample);
@@ -135,6 +152,7 @@ SessionData readSession(const QString& path, ReadOptions options) {
         std::map<QString, std::int64_t> counters;
         salvage.table("counters", [&](std::size_t& rows) { tables::counters(db, counters, rows); });
         applyCounters(counters, snapshot);
+        applyCpuCounters(counters, meta, out.cpuProfile);
         salvage.table("logs", [&](std::size_t& rows) { tables::logs(db, out.logs, rows); });
         if (!options.taskRows)
             countTasks(db, salvage, out);

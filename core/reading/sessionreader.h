@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/cpuprofile.h"
 #include "model/runinfo.h"
 #include "model/runmodel.h"
 
@@ -92,6 +93,7 @@ struct SessionData {
     std::vector<TimePoint> timeSeries;
     std::vector<MetricSeries> metricSeries; ///< by name
     TaskMemorySeries taskMemory;
+    CpuProfile cpuProfile; ///< the loop thread's CPU samples (not recorded: intervalNs 0)
     std::vector<LogLine> logs;
     QString host;
     QString startedAt; ///< ISO 8601, local time with offset

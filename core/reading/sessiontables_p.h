@@ -32,6 +32,8 @@ void memorySamples(Database& db, RunSnapshot& snapshot, std::size_t& rows);
 /// The per-task heap series; nothing (and no error) for a session recorded before the table.
 /// Names the task layers from the tasks table, where it can.
 void taskMemory(Database& db, TaskMemorySeries& out, std::size_t& rows);
+/// The CPU profile's frames and nodes; nothing for a session recorded before the tables.
+void cpuProfile(Database& db, CpuProfile& out, std::size_t& rows);
 void counters(Database& db, std::map<QString, std::int64_t>& out, std::size_t& rows);
 void logs(Database& db, std::vector<LogLine>& out, std::size_t& rows);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/cpuprofile.h"
 #include "model/runmodel.h"
 #include "session/sparsehistogram.h"
 
@@ -52,6 +53,11 @@ struct SessionDelta {
     std::uint64_t tasksTotal = 0;
     std::uint64_t segmentsTotal = 0;
     DropCounters drops;
+    /// The CPU profile: new frames, nodes new or with a new self count, all counters so far.
+    std::vector<CpuFrame> cpuFrames;
+    std::vector<CpuNode> cpuNodes;
+    CpuProfileCounters cpu;
+    std::int64_t cpuIntervalNs = 0; ///< 0: the CPU profile is off
 };
 
 } // namespace coroscope::session

@@ -212,6 +212,7 @@ void SessionWriter::tryBatch(const SessionDelta& delta, const std::map<QString, 
             writeDiagnostics(delta);
             writeTimeSeries(delta);
             writeTaskMemory(delta);
+            writeCpuProfile(delta);
             writeLogs(logs);
             writeCounters(delta);
             writeMetaRows(meta);
@@ -379,6 +380,11 @@ void SessionWriter::writeCounters(const SessionDelta& d) {
         {"tasks_total", d.tasksTotal},
         {"loop_wall_ns", std::uint64_t(d.loopWallNs)},
         {"loop_idle_ns", std::uint64_t(d.loopIdleNs)},
+        {"cpu_samples", d.cpu.samples},
+        {"cpu_stacks", d.cpu.stacks},
+        {"cpu_dropped_stacks", d.cpu.droppedStacks},
+        {"cpu_over_budget_samples", d.cpu.overBudget},
+        {"cpu_other_task_samples", d.cpu.otherTaskSamples},
     };
     for (const auto& [name, value] : rows) {
         s.bind(1, QString::fromLatin1(name)).bind(2, std::int64_t(value));

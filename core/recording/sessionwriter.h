@@ -103,6 +103,7 @@ private:
     void writeDiagnostics(const SessionDelta& d);
     void writeTimeSeries(const SessionDelta& d);
     void writeTaskMemory(const SessionDelta& d);
+    void writeCpuProfile(const SessionDelta& d);
     void writeHistogram(const char* kind, const QString& name, std::int64_t second, const Histogram& h);
     void writeMetaRows(const std::map<QString, QVariant>& rows);
     void writeCounters(const SessionDelta& d);

@@ -149,4 +149,31 @@ void SessionWriter::writeTaskMemory(const SessionDelta& d) {
     }
 }
 
+void SessionWriter::writeCpuProfile(const SessionDelta& d) {
+    if (d.cpuIntervalNs > 0) {
+        Statement meta =
+            m_db->prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('cpu_interval_ns', ?1)");
+        meta.bind(1, d.cpuIntervalNs).run();
+    }
+    if (!d.cpuFrames.empty()) {
+        Statement s = m_db->prepare("INSERT OR REPLACE INTO cpu_frames (id, function, module, file, line) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5)");
+        for (const CpuFrame& f : d.cpuFrames) {
+            s.bind(1, std::int64_t(f.id)).bind(2, f.function).bind(3, f.module).bind(4, f.file);
+            s.bind(5, std::int64_t(f.line)).run();
+        }
+    }
+    if (d.cpuNodes.empty())
+        return;
+    // Whole rows, replaced: a batch that is tried again writes the same thing twice.
+    Statement s =
+        m_db->prepare("INSERT OR REPLACE INTO cpu_nodes (id, parent_id, frame_id, task_id, event_type, "
+                      "self_samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const CpuNode& n : d.cpuNodes) {
+        s.bind(1, std::int64_t(n.id)).bind(2, std::int64_t(n.parent)).bind(3, std::int64_t(n.frame));
+        s.bind(4, std::int64_t(n.taskId)).bind(5, n.parent == 0 ? n.eventType : QString());
+        s.bind(6, std::int64_t(n.selfSamples)).run();
+    }
+}
+
 } // namespace coroscope::session

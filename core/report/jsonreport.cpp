@@ -1,6 +1,7 @@
 #include "report/jsonreport.h"
 
 #include "model/format.h"
+#include "report/cpuprofileanalysis.h"
 #include "report/incompletedata.h"
 
 #include <QJsonArray>
@@ -153,6 +154,42 @@ QJsonObject memoryObject(const RunSnapshot& snapshot) {
     };
 }
 
+QJsonObject cpuProfileObject(const CpuProfile& profile) {
+    QJsonArray byTask;
+    for (const CpuTaskCost& t : cpuSamplesByTask(profile)) {
+        if (byTask.size() == kMaxJsonCpuEntries)
+            break;
+        const bool real = t.taskId != 0 && t.taskId != CpuProfile::kOtherTasks;
+        byTask.append(
+            QJsonObject{{QStringLiteral("task"), t.label},
+                        {QStringLiteral("task_id"), real ? QJsonValue(qint64(t.taskId)) : QJsonValue()},
+                        {QStringLiteral("samples"), qint64(t.samples)}});
+    }
+    QJsonArray functions;
+    for (const CpuFunctionCost& c : cpuFunctionCosts(profile)) {
+        if (functions.size() == kMaxJsonCpuEntries)
+            break;
+        const CpuFrame& f = profile.frames[c.frame];
+        functions.append(QJsonObject{{QStringLiteral("function"), f.function},
+                                     {QStringLiteral("module"), textOrNull(f.module)},
+                                     {QStringLiteral("file"), textOrNull(f.file)},
+                                     {QStringLiteral("line"), f.line > 0 ? QJsonValue(f.line) : QJsonValue()},
+                                     {QStringLiteral("self"), qint64(c.self)},
+                                     {QStringLiteral("total"), qint64(c.total)}});
+    }
+    const CpuProfileCounters& n = profile.counters;
+    return QJsonObject{
+        {QStringLiteral("sampled"), profile.recorded()},
+        {QStringLiteral("interval_ms"), msFromNanos(profile.intervalNs)},
+        {QStringLiteral("samples"), qint64(n.samples)},
+        {QStringLiteral("stacks"), qint64(n.stacks)},
+        {QStringLiteral("dropped_stacks"), qint64(n.droppedStacks)},
+        {QStringLiteral("over_budget_samples"), qint64(n.overBudget)},
+        {QStringLiteral("by_task"), byTask},
+        {QStringLiteral("top_functions"), functions},
+    };
+}
+
 QJsonArray diagnosticsArray(const RunSnapshot& snapshot) {
     QJsonArray items;
     for (const Diagnostic& d : snapshot.diagnostics)
@@ -168,7 +205,8 @@ QJsonArray diagnosticsArray(const RunSnapshot& snapshot) {
 }
 } // namespace
 
-QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const QStringList& readWarnings) {
+QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const QStringList& readWarnings,
+                        const CpuProfile& cpuProfile) {
     QJsonArray latency;
     for (const LatencyMetric& metric : snapshot.latency) {
         QJsonObject item = distribution(metric.micros);
@@ -183,7 +221,8 @@ QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const Q
         {QStringLiteral("latency"), latency},
         {QStringLiteral("loop"), QJsonObject{{QStringLiteral("lag"), distribution(snapshot.loopLagMicros)},
                                              {QStringLiteral("utilization"),
-                                              std::clamp(finiteOrZero(snapshot.loopUtilization), 0.0, 1.0)}}},
+                                              std::clamp(finiteOrZero(snapshot.loopUtilization), 0.0, 1.0)},
+                                             {QStringLiteral("cpu_profile"), cpuProfileObject(cpuProfile)}}},
         {QStringLiteral("memory"), memoryObject(snapshot)},
         {QStringLiteral("diagnostics"), diagnosticsArray(snapshot)},
     };

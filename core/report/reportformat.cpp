@@ -1,6 +1,7 @@
 #include "report/reportformat.h"
 
 #include "report/chrometrace.h"
+#include "report/cpuprofileanalysis.h"
 #include "report/htmlreport.h"
 #include "report/jsonreport.h"
 #include "report/markdownreport.h"
@@ -13,6 +14,10 @@ std::optional<ReportFormat> reportFormatForPath(const QString& path) {
     // Before .json, which it also ends with.
     if (path.endsWith(QLatin1String(".trace.json"), Qt::CaseInsensitive))
         return ReportFormat::ChromeTrace;
+    if (path.endsWith(QLatin1String(".speedscope.json"), Qt::CaseInsensitive))
+        return ReportFormat::Speedscope;
+    if (path.endsWith(QLatin1String(".folded"), Qt::CaseInsensitive))
+        return ReportFormat::Folded;
     if (path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
         return ReportFormat::Json;
     if (path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive) ||
@@ -37,21 +42,25 @@ std::optional<ReportFormat> reportFormatNamed(const QString& name) {
         return ReportFormat::Markdown;
     if (name == QLatin1String("chrome"))
         return ReportFormat::ChromeTrace;
+    if (name == QLatin1String("folded"))
+        return ReportFormat::Folded;
+    if (name == QLatin1String("speedscope"))
+        return ReportFormat::Speedscope;
     return std::nullopt;
 }
 
 QString reportFormatNames() {
-    return QStringLiteral("json, html, csv, md, chrome");
+    return QStringLiteral("json, html, csv, md, chrome, folded, speedscope");
 }
 
 QString reportExtensions() {
-    return QStringLiteral(".json, .html, .csv, .md, .trace.json");
+    return QStringLiteral(".json, .html, .csv, .md, .trace.json, .folded, .speedscope.json");
 }
 
 QByteArray renderReport(ReportFormat format, const session::SessionData& data, const ReportOptions& options) {
     switch (format) {
     case ReportFormat::Json:
-        return toJsonReport(data.info, data.snapshot, data.warnings);
+        return toJsonReport(data.info, data.snapshot, data.warnings, data.cpuProfile);
     case ReportFormat::Html:
         return toHtmlReport(data);
     case ReportFormat::Csv:
@@ -60,6 +69,13 @@ QByteArray renderReport(ReportFormat format, const session::SessionData& data, c
         return toMarkdownReport(data);
     case ReportFormat::ChromeTrace:
         return toChromeTrace(data);
+    case ReportFormat::Folded:
+        return toFoldedStacks(data.cpuProfile);
+    case ReportFormat::Speedscope:
+        return toSpeedscope(data.cpuProfile, !data.info.script.isEmpty() ? data.info.script
+                                             : !data.info.launchedProgram.isEmpty()
+                                                 ? data.info.launchedProgram
+                                                 : data.path);
     }
     return {};
 }

@@ -13,16 +13,16 @@ class QIODevice;
 namespace coroscope {
 
 /// The report formats `coroscope run --report` and `coroscope report` write.
-enum class ReportFormat { Json, Html, Csv, Markdown, ChromeTrace };
+enum class ReportFormat { Json, Html, Csv, Markdown, ChromeTrace, Folded, Speedscope };
 
-/// From a file name's extension (.trace.json, .json, .html/.htm, .csv, .md); nothing for an
-/// unknown one.
+/// From a file name's extension (.trace.json, .speedscope.json, .json, .html/.htm, .csv, .md,
+/// .folded); nothing for an unknown one.
 std::optional<ReportFormat> reportFormatForPath(const QString& path);
-/// From a --format value ("json", "html", "csv", "md", "chrome").
+/// From a --format value ("json", "html", "csv", "md", "chrome", "folded", "speedscope").
 std::optional<ReportFormat> reportFormatNamed(const QString& name);
-/// The formats' names for messages: "json, html, csv, md, chrome".
+/// The formats' names for messages: "json, html, csv, md, chrome, folded, speedscope".
 QString reportFormatNames();
-/// The extensions for messages: ".json, .html, .csv, .md, .trace.json".
+/// The extensions for messages: ".json, .html, .csv, .md, .trace.json, .folded, .speedscope.json".
 QString reportExtensions();
 
 /// What only some formats take; the others ignore it.

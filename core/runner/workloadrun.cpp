@@ -19,6 +19,7 @@ namespace {
 Settings settingsFor(const RunOptions& options) {
     Settings settings;
     settings.slowCallbackThreshold = options.slowThreshold;
+    settings.cpuSampleInterval = options.cpuSampleInterval;
     return settings;
 }
 

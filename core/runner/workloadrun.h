@@ -33,6 +33,7 @@ struct RunOptions {
     std::int64_t memoryLimitBytes = std::int64_t(2) << 30;
     std::uint64_t maxTasks = 1'000'000;
     QString displayName; ///< what reports call the script ("example:NAME"); empty: the path
+    std::chrono::microseconds cpuSampleInterval{1000}; ///< the CPU profile's; 0: off
 };
 
 /// One profiled run of a workload script on this thread's (instrumented) event loop: loads the

@@ -44,6 +44,12 @@ CREATE TABLE memory_samples (t_ns INTEGER PRIMARY KEY, rss_bytes INTEGER, heap_b
 -- schema 1 without a version change: older readers ignore it, newer ones read its absence as
 -- "no per-task series" (see docs/session-format.md, versions).
 CREATE TABLE task_memory (t_ns INTEGER, task_id INTEGER, live_bytes INTEGER);
+-- The CPU profile of the loop thread: calling-context trees (one root per task and event type,
+-- frame_id 0), self samples per node, written again when they change. Added in schema 1 like
+-- task_memory: absent in older files, which then have no CPU profile.
+CREATE TABLE cpu_frames (id INTEGER PRIMARY KEY, function TEXT, module TEXT, file TEXT, line INTEGER);
+CREATE TABLE cpu_nodes (id INTEGER PRIMARY KEY, parent_id INTEGER, frame_id INTEGER, task_id INTEGER,
+    event_type TEXT, self_samples INTEGER);
 CREATE TABLE logs (id INTEGER PRIMARY KEY, t_ns INTEGER, line TEXT);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 -- No secondary indexes, on purpose: an index of segments by task made every batch rewrite

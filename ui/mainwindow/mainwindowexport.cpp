@@ -33,8 +33,13 @@ const QString kFilterKey = QStringLiteral("export/lastFilter");
 
 /// The filters of File > Export Report, one per report format.
 QStringList reportFilters() {
-    return {QObject::tr("HTML (*.html)"), QObject::tr("JSON (*.json)"), QObject::tr("CSV (*.csv)"),
-            QObject::tr("Markdown (*.md)"), QObject::tr("Chrome trace (*.trace.json)")};
+    return {QObject::tr("HTML (*.html)"),
+            QObject::tr("JSON (*.json)"),
+            QObject::tr("CSV (*.csv)"),
+            QObject::tr("Markdown (*.md)"),
+            QObject::tr("Chrome trace (*.trace.json)"),
+            QObject::tr("CPU profile, folded stacks (*.folded)"),
+            QObject::tr("CPU profile, speedscope (*.speedscope.json)")};
 }
 
 /// The report of the session `data` came from (re-read whole, tasks included: the views page

@@ -5,6 +5,7 @@
 #include "instrument/loopprobe.h"
 #include "memory/memorysampler.h"
 #include "model/settings.h"
+#include "sampling/cpusampler.h"
 #include "watchdog/watchdog.h"
 
 #include <atomic>
@@ -62,6 +63,7 @@ private:
     LoopProbe m_probe;
     Watchdog m_watchdog;
     MemorySampler m_memory;
+    CpuSampler m_cpu;
     bool m_running = false;
 };
 
