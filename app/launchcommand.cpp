@@ -6,6 +6,7 @@
 #include "programcheck.h"
 #include "report/textsummary.h"
 #include "reportfile.h"
+#include "samplingoption.h"
 #include "sessionpath.h"
 #include "terminaltext.h"
 
@@ -43,6 +44,7 @@ struct LaunchOptions {
     std::chrono::nanoseconds slowThreshold = std::chrono::milliseconds(100);
     std::chrono::nanoseconds duration{0};
     QString thread; ///< --thread: measure the thread of this name instead of the application's
+    std::chrono::microseconds cpuSampleInterval{1000};
     BudgetOptions budgets;
 };
 
@@ -87,7 +89,8 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
         QStringLiteral("Measure the thread named NAME (its QThread objectName, or its OS name) instead of\n"
                        "the one that creates the application object."),
         QStringLiteral("NAME"));
-    parser.addOptions({duration, threshold, report, session, thread});
+    const QCommandLineOption sampleRate = sampleRateOption();
+    parser.addOptions({duration, threshold, report, session, thread, sampleRate});
     parser.addOptions(BudgetOptions::commandLineOptions());
     if (const auto error = parseCommandLine(parser, arguments, QStringLiteral("launch"))) {
         printError(*error);
@@ -115,6 +118,10 @@ std::optional<LaunchOptions> parseOptions(const QStringList& arguments) {
             printError(*durationError);
             return std::nullopt;
         }
+    if (const auto rateError = readSampleRate(parser, sampleRate, out.cpuSampleInterval)) {
+        printError(*rateError);
+        return std::nullopt;
+    }
     if (const auto error = checkReportPaths(parser.values(report))) {
         printError(*error);
         return std::nullopt;
@@ -190,6 +197,8 @@ int launchCommand(int argc, char** argv) {
     env.insert(QStringLiteral("COROSCOPE_PROBE_STATUS"), statusFile);
     env.insert(QStringLiteral("COROSCOPE_PROBE_SLOW_THRESHOLD_NS"),
                QString::number(options->slowThreshold.count()));
+    env.insert(QStringLiteral("COROSCOPE_PROBE_CPU_INTERVAL_US"),
+               QString::number(options->cpuSampleInterval.count()));
     env.insert(QStringLiteral("COROSCOPE_PROBE_PROGRAM"), options->programName);
     env.insert(QStringLiteral("COROSCOPE_PROBE_ARGS"), options->arguments.join(u'\n'));
     // Per-task heap needs tasks, and tasks need the SDK. Without it the probe leaves blocks

@@ -8,6 +8,7 @@
 #include "report/textsummary.h"
 #include "reportfile.h"
 #include "runner/workloadrun.h"
+#include "samplingoption.h"
 #include "sessionpath.h"
 #include "terminaltext.h"
 #include <coroscope/instrumentedapplication.h>
@@ -84,12 +85,13 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
             .arg(reportExtensions()),
         QStringLiteral("FILE"));
     const QCommandLineOption session = sessionOption();
+    const QCommandLineOption sampleRate = sampleRateOption();
     const QCommandLineOption control(
         QStringLiteral("control-stdin"),
         QStringLiteral("Take commands on standard input while running, one per line: 'slow-threshold T' "
                        "changes the threshold at once (the desktop app's Run Settings)."));
-    parser.addOptions(
-        {duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report, session, control});
+    parser.addOptions({duration, threshold, seed, param, scriptTimeout, memoryLimit, maxTasks, report,
+                       session, control, sampleRate});
     parser.addOptions(BudgetOptions::commandLineOptions());
     if (const auto error = parseCommandLine(parser, arguments, QStringLiteral("run"))) {
         printError(*error);
@@ -165,6 +167,10 @@ std::optional<ParsedOptions> parseOptions(const QStringList& arguments) {
             return std::nullopt;
         }
         parsed.run.params.emplace_back(kv.left(eq), kv.mid(eq + 1));
+    }
+    if (const auto error = readSampleRate(parser, sampleRate, parsed.run.cpuSampleInterval)) {
+        printError(*error);
+        return std::nullopt;
     }
     if (const auto error = checkReportPaths(parser.values(report))) {
         printError(*error);
