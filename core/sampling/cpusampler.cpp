@@ -11,6 +11,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <mutex>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -156,12 +157,18 @@ void CpuSampler::start() {
     // ticker that waited would sample nothing meanwhile.
     m_drainThread = std::jthread([this](std::stop_token stop) {
         pthread_setname_np(pthread_self(), "coroscope-psym");
+        // Below the loop and the collector: on a machine with few cores, symbolizing a burst of
+        // new stacks must take idle CPU, not the measured loop's (the ring holds a second).
+        ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 10);
         std::mutex mutex;
         std::condition_variable_any wake;
         std::unique_lock lock(mutex);
         while (!stop.stop_requested()) {
             wake.wait_for(lock, stop, kDrainInterval, [] { return false; }); // woken early by stop
-            drain();
+            // Not before the watchdog's warm-up has loaded the debug info: libbacktrace would
+            // load it a second time on this thread, concurrently (~170 ms of CPU measured).
+            if (Symbolizer::instance().isWarm())
+                drain();
         }
     });
 }
