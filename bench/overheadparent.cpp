@@ -1,6 +1,7 @@
 // bench/overhead's parent: runs the children of overhead.cpp in adjacent raw/instrumented pairs and
 // prints the figures (see overhead.cpp for the method).
 #include "benchsupport.h"
+#include "instrument/awaitsite.h"
 #include "overhead.h"
 
 #include <algorithm>
@@ -76,6 +77,25 @@ void printRuns(const char* name, const std::vector<double>& ns, double divisor) 
     std::printf("\n");
 }
 
+/// What the await-site profile adds on the loop thread per suspension: the lookup of the interned
+/// site in the per-thread cache (the timing itself is the collector's). The sites a program
+/// cycles through: here 64 of them, as a loop awaiting at a few dozen places does.
+double awaitSiteNanos() {
+    constexpr int kSites = 64;
+    constexpr int kRounds = 200'000;
+    static const char* const kFile = "bench.cpp";
+    const AwaitSite* sink = nullptr;
+    for (int line = 1; line <= kSites; ++line) // the first lookup of each takes the lock
+        sink = internAwaitSite("sleep", kFile, line);
+    const auto start = SteadyClock::now();
+    for (int round = 0; round < kRounds; ++round)
+        for (int line = 1; line <= kSites; ++line) {
+            sink = internAwaitSite("sleep", kFile, line);
+            asm volatile("" : : "r"(sink) : "memory");
+        }
+    return nanosBetween(start, SteadyClock::now()) / (double(kRounds) * kSites);
+}
+
 } // namespace
 
 int runParent() {
@@ -90,10 +110,13 @@ int runParent() {
     const auto glib = measurePair("raw-dispatch", "traced-dispatch", false, checksFailed);
     const auto glibThreads = measurePair("raw-dispatch", "raw-threaded-dispatch", false, checksFailed);
     const auto bytes = runChild("bytes-per-task", false, 0);
+    // The CPU profile's cost: traced with sampling on against traced with it off.
+    const auto sampledSwitch = measurePair("unsampled-switch", "sampled-switch", true, checksFailed);
+    const auto sampledCrunch = measurePair("unsampled-crunch", "sampled-crunch", true, checksFailed);
     const MachineCpu cpuEnd = MachineCpu::now();
     const double wallNs = nanosBetween(wallStart, SteadyClock::now());
     if (!switches || !switchesGlib || !glib || !unixLoop || !glibThreads || !bytes ||
-        bytes->values.size() < 3)
+        bytes->values.size() < 3 || !sampledSwitch || !sampledCrunch)
         return 1;
     checksFailed |= bytes->checksFailed;
 
@@ -114,6 +137,14 @@ int runParent() {
     std::printf("dispatch_overhead_ratio_glib: %.3f\n", glib->pairRatio());
     std::printf("ns_per_timed_dispatch_glib: %.1f\n", glib->pairDifference() / double(kDispatches));
     std::printf("glib_cost_of_one_idle_thread_ratio: %.3f\n", glibThreads->pairRatio());
+    std::printf("cpu_sampling_switch_ratio: %.3f\n", sampledSwitch->pairRatio());
+    std::printf("cpu_sampling_switch_ratio_min: %.3f\n",
+                sampledSwitch->tracedMin() / sampledSwitch->rawMin());
+    std::printf("cpu_sampling_crunch_ratio: %.3f\n", sampledCrunch->pairRatio());
+    std::printf("cpu_sampling_crunch_ratio_min: %.3f\n",
+                sampledCrunch->tracedMin() / sampledCrunch->rawMin());
+    std::printf("crunch_unsampled_ms: %.1f\n", sampledCrunch->rawMedian() / 1e6);
+    std::printf("await_site_ns: %.1f\n", awaitSiteNanos());
     std::sort(g_warmupsMs.begin(), g_warmupsMs.end());
     std::printf("profiler_warmup_ms: %.0f\n",
                 g_warmupsMs.empty() ? 0.0 : g_warmupsMs[g_warmupsMs.size() / 2]);

@@ -198,10 +198,47 @@ Problem checkTask(const QJsonObject& o, const QString& path) {
                         {"live_bytes", Kind::Number}});
 }
 
+Problem checkSpawnSite(const QJsonObject& site, const QString& path) {
+    return checkFields(site, path,
+                       {{"location", Kind::StringOrNull},
+                        {"spawned", Kind::Number},
+                        {"completed", Kind::Number},
+                        {"failed", Kind::Number},
+                        {"cancelled", Kind::Number},
+                        {"live_end", Kind::Number},
+                        {"max_live", Kind::Number}});
+}
+
+Problem checkAwaitSite(const QJsonObject& site, const QString& path) {
+    return checkFields(site, path,
+                       {{"location", Kind::StringOrNull},
+                        {"awaited", Kind::String},
+                        {"count", Kind::Number},
+                        {"total_ms", Kind::Number},
+                        {"mean_ms", Kind::Number},
+                        {"min_ms", Kind::Number},
+                        {"p50_ms", Kind::Number},
+                        {"p90_ms", Kind::Number},
+                        {"p95_ms", Kind::Number},
+                        {"p99_ms", Kind::Number},
+                        {"p999_ms", Kind::Number},
+                        {"max_ms", Kind::Number}});
+}
+
 Problem checkTasks(const QJsonObject& tasks) {
     const QString path = QStringLiteral("tasks");
-    if (Problem p = checkFields(
-            tasks, path, {{"total", Kind::Number}, {"by_state", Kind::Object}, {"items", Kind::Array}}))
+    if (Problem p = checkFields(tasks, path,
+                                {{"total", Kind::Number},
+                                 {"by_state", Kind::Object},
+                                 {"items", Kind::Array},
+                                 {"spawn_sites", Kind::Array},
+                                 {"await_sites", Kind::Array}}))
+        return p;
+    if (Problem p = checkItems(tasks.value(QLatin1String("await_sites")),
+                               path + QStringLiteral(".await_sites"), checkAwaitSite))
+        return p;
+    if (Problem p = checkItems(tasks.value(QLatin1String("spawn_sites")),
+                               path + QStringLiteral(".spawn_sites"), checkSpawnSite))
         return p;
     const QJsonObject byState = tasks.value(QLatin1String("by_state")).toObject();
     for (int s = 0; s < kTaskStateCount; ++s) {

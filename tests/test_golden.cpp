@@ -75,7 +75,25 @@ void compare(const QJsonValue& expected, const QJsonValue& actual, const QString
         return;
     }
     if (expected.isArray()) {
-        const QJsonArray e = expected.toArray(), a = actual.toArray();
+        QJsonArray e = expected.toArray(), a = actual.toArray();
+        if (key == QLatin1String("await_sites")) {
+            // Listed by total suspended time, which follows the machine: compared by site.
+            QJsonArray se, sa;
+            QList<QJsonValue> le(e.begin(), e.end()), la(a.begin(), a.end());
+            const auto k = [](const QJsonValue& v) -> QString {
+                return v[QLatin1String("location")].toString() + u'|' +
+                       v[QLatin1String("awaited")].toString();
+            };
+            const auto less = [&](const QJsonValue& x, const QJsonValue& y) { return k(x) < k(y); };
+            std::sort(le.begin(), le.end(), less);
+            std::sort(la.begin(), la.end(), less);
+            for (const QJsonValue& v : le)
+                se.append(v);
+            for (const QJsonValue& v : la)
+                sa.append(v);
+            e = se;
+            a = sa;
+        }
         if (e.size() != a.size())
             out << QStringLiteral("%1: %2 items became %3").arg(path).arg(e.size()).arg(a.size());
         for (qsizetype i = 0; i < std::min(e.size(), a.size()); ++i)

@@ -39,6 +39,7 @@ void RunState::apply(Record& r) {
         onSegment(r);
         break;
     case RecordKind::TaskFinished:
+        tellTapOfAwait(m_awaits.onFinished(r.task(), ns(r.at())));
         taskChanged(m_tasks.onFinished(r));
         m_tasks.evictFinishedTasks();
         break;
@@ -83,7 +84,14 @@ void RunState::apply(Record& r) {
     }
 }
 
+void RunState::tellTapOfAwait(const AwaitSiteLog::Closed& closed) {
+    if (closed.key && m_tap)
+        m_tap->onAwait(*closed.key, closed.micros);
+}
+
 void RunState::onSegment(Record& r) {
+    tellTapOfAwait(
+        m_awaits.onSegment(r.task(), ns(r.at()), ns(r.segmentEnd()), r.awaitSite(), r.awaitContinues()));
     const TaskInfo& task = m_tasks.onSegment(r);
     if (m_tap) {
         const std::int64_t start = ns(r.at());
@@ -162,6 +170,7 @@ RunSnapshot RunState::snapshot(std::int64_t nowNs) const {
     s.slowCallbacks = m_slow.snapshot(nowNs);
     s.loopLagMicros = m_loop.lag();
     s.latency = m_metrics.snapshot();
+    s.awaitSites = m_awaits.snapshot();
     s.loopSeconds = m_loop.seconds();
     s.loopUtilization = m_loop.utilization();
     s.memory = m_memory.samples();

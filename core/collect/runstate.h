@@ -1,5 +1,6 @@
 #pragma once
 
+#include "collect/awaitsitelog.h"
 #include "collect/loophealth.h"
 #include "collect/memoryseries.h"
 #include "collect/metricset.h"
@@ -64,6 +65,7 @@ private:
     /// Tells the tap of a task whose figures changed outside a record (empty without a tap).
     std::function<void(std::uint64_t)> tellTap();
     void onSegment(Record& r);
+    void tellTapOfAwait(const AwaitSiteLog::Closed& closed);
     void onSlowCallback(Record& r);
     void onBlockingStack(Record& r);
     void onLoopTick(const Record& r);
@@ -75,6 +77,7 @@ private:
     LoopHealth m_loop;
     MemorySeries m_memory;
     MetricSet m_metrics;
+    AwaitSiteLog m_awaits;
     std::uint64_t m_diagnosticsOverLimit = 0;
 };
 

@@ -19,6 +19,13 @@ void SessionTap::onSlowCallbackRetracted(std::uint64_t seq) {
     m_retracted.push_back(seq);
 }
 
+void SessionTap::onAwait(const QString& key, std::int64_t micros) {
+    auto it = m_awaits.find(key);
+    if (it == m_awaits.end())
+        it = m_awaits.emplace(key, Histogram()).first;
+    it->second.record(micros);
+}
+
 void SessionTap::onMetric(const QString& name, std::int64_t micros) {
     auto it = m_metrics.find(name);
     if (it == m_metrics.end())
@@ -57,6 +64,12 @@ SessionDelta SessionTap::take(const TaskTable& tasks, const SlowCallbackLog& slo
         if (histogram.count() == 0)
             continue;
         d.metricWindows.emplace_back(name, SparseHistogram::of(histogram));
+        histogram.reset();
+    }
+    for (auto& [key, histogram] : m_awaits) {
+        if (histogram.count() == 0)
+            continue;
+        d.awaitWindows.emplace_back(key, SparseHistogram::of(histogram));
         histogram.reset();
     }
     d.loopWallNs = loop.wallNs();

@@ -28,6 +28,8 @@ public:
     void onSlowCallbackRetracted(std::uint64_t seq);
     void onLag(std::int64_t micros) { m_lag.record(micros); }
     void onMetric(const QString& name, std::int64_t micros);
+    /// An await closed at the site named `key` (awaitSiteKey()).
+    void onAwait(const QString& key, std::int64_t micros);
     void onMemorySample(const MemorySample& sample) { m_memory.push_back(sample); }
 
     /// The next take() samples the per-task heap whatever its cadence (the last one, at the end).
@@ -46,6 +48,7 @@ private:
     std::vector<std::uint64_t> m_retracted;
     Histogram m_lag;
     std::map<QString, Histogram> m_metrics;
+    std::map<QString, Histogram> m_awaits;
     std::vector<MemorySample> m_memory;
     TaskMemorySampler m_taskMemory;
 };

@@ -89,6 +89,7 @@ TaskInfo& TaskTable::taskFor(std::uint64_t id, std::int64_t tNs) {
         ++m_byState[std::size_t(TaskState::Running)];
         ++m_tasksTotal;
         m_unfinished.insert(id);
+        ++m_liveBySite[QString()];
     }
     return it->second;
 }
@@ -116,6 +117,7 @@ TaskInfo& TaskTable::onCreated(Record& r) {
         ++m_tasksTotal;
         ++m_byState[std::size_t(TaskState::Running)];
         m_unfinished.insert(r.task());
+        ++m_liveBySite[t.spawnLocation];
     }
     t.id = r.task();
     t.parentId = r.parentId();
@@ -125,7 +127,7 @@ TaskInfo& TaskTable::onCreated(Record& r) {
     if (const heap::Account* account = r.heapAccount())
         m_heapAccounts[r.task()] = account;
     if (r.spawnFile())
-        t.spawnLocation = intern(fileAndLine(QString::fromUtf8(r.spawnFile()), r.spawnLine()));
+        setSpawnLocation(t, intern(fileAndLine(QString::fromUtf8(r.spawnFile()), r.spawnLine())));
     if (r.hasText()) {
         t.name = intern(boundedText(r.takeText(), kMaxNameChars));
         return t;
@@ -143,13 +145,29 @@ TaskInfo& TaskTable::onCreated(Record& r) {
     return t;
 }
 
+void TaskTable::setSpawnLocation(TaskInfo& t, const QString& location) {
+    if (location == t.spawnLocation)
+        return;
+    if (m_unfinished.count(t.id) != 0) {
+        dropLive(t.spawnLocation);
+        ++m_liveBySite[location];
+    }
+    t.spawnLocation = location;
+}
+
+void TaskTable::dropLive(const QString& location) {
+    const auto it = m_liveBySite.find(location);
+    if (it != m_liveBySite.end() && --it.value() == 0)
+        m_liveBySite.erase(it);
+}
+
 void TaskTable::nameAfterCoroutine(TaskInfo& t) {
     const StackFrame frame = Symbolizer::instance().resolve(t.coroutineAddress, false);
     const QString name = shortFunctionName(frame.function);
     if (!name.isEmpty())
         t.name = intern(boundedText(name, kMaxNameChars));
     if (t.spawnLocation.isEmpty() && !frame.file.isEmpty())
-        t.spawnLocation = intern(fileAndLine(frame.file, frame.line));
+        setSpawnLocation(t, intern(fileAndLine(frame.file, frame.line)));
 }
 
 void TaskTable::resolvePendingNames(bool force) {
@@ -221,7 +239,8 @@ TaskInfo& TaskTable::onFinished(Record& r) {
     t.finishedNs = ns(r.at());
     t.awaitKind = nullptr;
     t.awaitDetail = QString(); // releases it (clear() would keep the capacity)
-    m_unfinished.erase(t.id);
+    if (m_unfinished.erase(t.id) != 0)
+        dropLive(t.spawnLocation);
     if (r.hasText())
         t.error = boundedText(r.takeText(), kMaxErrorChars);
     setState(t, r.finalState());

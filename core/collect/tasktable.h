@@ -40,6 +40,8 @@ public:
     const std::unordered_map<std::uint64_t, TaskInfo>& tasks() const { return m_tasks; }
     /// Ids of the tasks not finished yet: rules that look at pending tasks walk only these.
     const std::unordered_set<std::uint64_t>& unfinishedTasks() const { return m_unfinished; }
+    /// Unfinished tasks per spawn location ("" where it is unknown), kept as tasks come and go.
+    const QHash<QString, std::uint64_t>& liveBySpawnSite() const { return m_liveBySite; }
     const TaskInfo* task(std::uint64_t id) const;
     QString taskName(std::uint64_t id) const;
     /// "sleep 50 ms", "task #12 (fetch)", "network http://…": what a suspended task waits for.
@@ -87,6 +89,8 @@ private:
     void nameAfterCoroutine(TaskInfo& task);
     /// Returns a shared copy of `text`: thousands of tasks named "fetch" keep one string.
     QString intern(const QString& text);
+    void setSpawnLocation(TaskInfo& t, const QString& location);
+    void dropLive(const QString& location);
 
     const Settings& m_settings;
     std::unordered_map<std::uint64_t, TaskInfo> m_tasks;
@@ -96,6 +100,7 @@ private:
     TopHeapTasks m_topHeap;              ///< fed wherever a task's liveBytes changes
     QSet<QString> m_strings;             ///< interned names and locations
     std::unordered_set<std::uint64_t> m_unfinished;
+    QHash<QString, std::uint64_t> m_liveBySite;
     std::vector<std::uint64_t> m_pendingNames; ///< unnamed tasks waiting for the symbolizer
     std::deque<std::uint64_t> m_finishedOrder; ///< eviction order of finished tasks
     std::array<std::uint64_t, kTaskStateCount> m_byState{};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "instrument/awaitsite.h"
 #include "instrument/clock.h"
 #include "model/memorystats.h"
 #include "model/taskstate.h"
@@ -83,16 +84,21 @@ public:
         r.m_b = exclusive;
         return r;
     }
-    /// What the task awaits now (`kind` of static storage); a segment without it ended the task.
-    void setAwait(const char* kind, std::int64_t arg, QString detail) {
-        m_label = kind;
+    /// What the task awaits now, and where (interned); a segment without it ended the task.
+    void setAwait(const AwaitSite* site, std::int64_t arg, QString detail) {
+        m_label = reinterpret_cast<const char*>(site);
         m_c = arg;
         setText(std::move(detail));
     }
     Clock::Ticks segmentEnd() const noexcept { return m_t1; }
     Clock::Ticks readyAt() const noexcept { return m_a; }
     Clock::Ticks exclusiveTicks() const noexcept { return m_b; }
-    const char* awaitKind() const noexcept { return m_label; }
+    /// This suspension goes on with the await the segment resumed from (one script `yield` that
+    /// suspends several times): the await is not over at the segment's start.
+    void markAwaitContinues() noexcept { m_state = 1; }
+    bool awaitContinues() const noexcept { return m_state == 1; }
+    const AwaitSite* awaitSite() const noexcept { return reinterpret_cast<const AwaitSite*>(m_label); }
+    const char* awaitKind() const noexcept { return awaitSite() ? awaitSite()->kind : nullptr; }
     std::int64_t awaitArg() const noexcept { return m_c; }
 
     // ---- TaskFinished (text: the error), TaskCancelRequested, TaskErrorRetrieved, TaskReleased ----

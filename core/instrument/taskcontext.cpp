@@ -1,5 +1,6 @@
 #include "instrument/taskcontext.h"
 
+#include "instrument/awaitsite.h"
 #include "instrument/heapaccount.h"
 #include "instrument/instrumentedthread.h"
 #include "instrument/relay.h"
@@ -201,8 +202,13 @@ void TaskContext::endSegment(const AwaitLabel* awaiting) noexcept {
             thread->dominantTask = m_id;
         }
         Record r = Record::taskSegment(m_id, m_segmentStart, now, m_ready, m_exclusive);
-        if (awaiting)
-            r.setAwait(awaiting->kind, awaiting->arg, awaiting->detail);
+        if (awaiting) {
+            r.setAwait(m_awaitLocation ? internAwaitSite(awaiting->kind, m_awaitLocation, 0)
+                                       : internAwaitSite(awaiting->kind, awaiting->file, awaiting->line),
+                       awaiting->arg, awaiting->detail);
+            if (m_awaitLocation && std::exchange(m_awaitContinues, true))
+                r.markAwaitContinues();
+        }
         thread->send(std::move(r));
     }
     m_interrupted = nullptr;

@@ -37,6 +37,8 @@ struct AwaitLabel {
     Clock::Ticks due = 0;               ///< when it is expected to be ready (0: when it resumes us)
     QString detail;                     ///< optional free text (a URL, a queue name)
     TaskContext* awaitedTask = nullptr; ///< a traced task we wait for: cancelling us cancels it too
+    const char* file = nullptr;         ///< where the co_await is (static string), null: unknown
+    int line = 0;
 };
 
 namespace detail {
@@ -79,6 +81,14 @@ public:
     /// or `now` (resumed the moment it became ready).
     void beginSegment(Clock::Ticks now) noexcept;
     void endSegment(const AwaitLabel* awaiting) noexcept;
+    /// Starts one await of the caller's (a script's `yield` at "file.js:N", static storage): its
+    /// suspensions are charged there instead of to the co_await's own source location, and the
+    /// suspensions after the first (a gather woken as each of its tasks ends) continue it, so the
+    /// await counts once, from its first suspension to its last resume.
+    void beginAwaitAt(const char* location) noexcept {
+        m_awaitLocation = location;
+        m_awaitContinues = false;
+    }
     void recordOutcome(std::exception_ptr error) noexcept;
     void finish() noexcept;
     void markReleased() noexcept;
@@ -120,6 +130,8 @@ private:
     CancelHook m_cancelHook = nullptr;
     void* m_cancelHookAwaiter = nullptr;
     TaskContext* m_awaitedTask = nullptr;
+    const char* m_awaitLocation = nullptr; ///< beginAwaitAt()'s; null: each co_await is its own site
+    bool m_awaitContinues = false;
     heap::Account* m_account; ///< what its allocations are charged to (null without the interposer)
     QString m_error;
     // Intrusive list of live tasks on this thread: O(1), no allocation.

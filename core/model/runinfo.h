@@ -69,6 +69,9 @@ struct RunInfo {
     std::int64_t startNs =
         0; ///< ns since the origin when the workload started; report times are relative to it
     std::int64_t durationNs = 0;
+    /// ns since the origin when main returned (or the run was stopped), before shutdown cancelled
+    /// what was left; 0: unknown (a program without a main of ours: the end of the run counts).
+    std::int64_t mainEndedNs = 0;
     std::int64_t slowThresholdNs = 100'000'000;
     std::uint64_t seed = 0;
     std::vector<std::pair<QString, QString>> params; ///< --param k=v, in command-line order

@@ -22,4 +22,8 @@ const char* severityName(Severity s) noexcept {
     return "unknown";
 }
 
+QString awaitSiteKey(const QString& awaited, const QString& location) {
+    return awaited + QChar(0x1f) + location;
+}
+
 } // namespace coroscope

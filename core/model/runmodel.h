@@ -93,6 +93,18 @@ struct LatencyMetric {
     Histogram micros; ///< values in µs
 };
 
+/// One await site: where tasks awaited (a script's `yield` line, a C++ `co_await`), what they
+/// awaited there, and how long they stayed suspended (from the suspension to the resume, or to
+/// the end of a task that ended there, cancelled).
+struct AwaitSiteStats {
+    QString location; ///< "file:line"; "" when unknown
+    QString awaited;  ///< the await's kind: "sleep", "task", "network", a waiter's label
+    Histogram micros; ///< suspended time per await, µs
+};
+
+/// The name an await site's histogram has in a session: awaited, a unit separator, location.
+QString awaitSiteKey(const QString& awaited, const QString& location);
+
 /// An immutable copy of the collected state, safe to hand to any thread.
 struct RunSnapshot {
     std::int64_t nowNs = 0;
@@ -103,7 +115,8 @@ struct RunSnapshot {
     std::vector<SlowCallback> slowCallbacks;
     std::vector<Diagnostic> diagnostics;
     Histogram loopLagMicros;
-    std::vector<LatencyMetric> latency; ///< by name
+    std::vector<LatencyMetric> latency;     ///< by name
+    std::vector<AwaitSiteStats> awaitSites; ///< by location, then awaited
     std::vector<LoopSecond> loopSeconds;
     double loopUtilization = 0; ///< over the whole run
     std::vector<MemorySample> memory;

@@ -18,6 +18,10 @@ struct Settings {
     /// like the seeds' MemoryMonitor 10 MB warning.
     std::int64_t memoryGrowthBytes = std::int64_t(10) << 20;
     std::chrono::milliseconds memoryGrowthWindow{2000};
+    /// spawn-site-growing: a spawn site with this many more live tasks across the window, more at
+    /// each of its checkpoints than at the one before.
+    std::uint64_t spawnSiteGrowthTasks = 100;
+    std::chrono::milliseconds spawnSiteGrowthWindow{10'000};
     /// Records the loop thread can queue before the collector catches up; beyond it they are
     /// dropped and counted, never waited for.
     std::size_t loopChannelCapacity = std::size_t(1) << 16;

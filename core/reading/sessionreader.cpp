@@ -54,6 +54,7 @@ void readRunInfo(const Database& db, const std::map<QString, QString>& meta, Ses
                                    .toStdString());
         info.status = *parsed;
         info.durationNs = value("duration_ns").toLongLong();
+        info.mainEndedNs = value("main_ended_ns").toLongLong();
         info.endReason = value("end_reason");
         info.crashStack = value("crash_stack");
     } else {
@@ -156,6 +157,12 @@ SessionData readSession(const QString& path, ReadOptions options) {
         salvage.table("logs", [&](std::size_t& rows) { tables::logs(db, out.logs, rows); });
         if (!options.taskRows)
             countTasks(db, salvage, out);
+        const tables::SpawnSpan span = tables::spawnSpanOf(out.info, out.finished, out.timeSeries);
+        if (options.taskRows)
+            out.spawnSites = spawnSitesOf(snapshot.tasks, span.startNs, span.endNs, span.mainEndedNs);
+        else
+            salvage.table("tasks",
+                          [&](std::size_t& rows) { tables::spawnSites(db, span, out.spawnSites, rows); });
         snapshot.tasksTotal = 0;
         for (const std::uint64_t n : snapshot.tasksByState)
             snapshot.tasksTotal += n;
@@ -217,6 +224,9 @@ SessionData sessionDataFromSnapshot(const RunInfo& info, const RunSnapshot& snap
     data.info = info;
     data.snapshot = snapshot;
     data.finished = true;
+    const std::int64_t endNs = info.startNs + info.durationNs;
+    data.spawnSites =
+        spawnSitesOf(snapshot.tasks, info.startNs, endNs, info.mainEndedNs > 0 ? info.mainEndedNs : endNs);
     return data;
 }
 

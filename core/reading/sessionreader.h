@@ -3,6 +3,7 @@
 #include "model/cpuprofile.h"
 #include "model/runinfo.h"
 #include "model/runmodel.h"
+#include "model/spawnsite.h"
 
 #include <QString>
 #include <QStringList>
@@ -93,7 +94,8 @@ struct SessionData {
     std::vector<TimePoint> timeSeries;
     std::vector<MetricSeries> metricSeries; ///< by name
     TaskMemorySeries taskMemory;
-    CpuProfile cpuProfile; ///< the loop thread's CPU samples (not recorded: intervalNs 0)
+    CpuProfile cpuProfile;             ///< the loop thread's CPU samples (not recorded: intervalNs 0)
+    std::vector<SpawnSite> spawnSites; ///< what the tasks spawned at each place did
     std::vector<LogLine> logs;
     QString host;
     QString startedAt; ///< ISO 8601, local time with offset

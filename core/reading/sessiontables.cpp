@@ -5,7 +5,6 @@
 #include <algorithm>
 
 namespace coroscope::session::tables {
-namespace {
 
 std::optional<TaskState> taskStateFromName(const QString& name) {
     for (int s = 0; s < kTaskStateCount; ++s)
@@ -13,6 +12,8 @@ std::optional<TaskState> taskStateFromName(const QString& name) {
             return TaskState(s);
     return std::nullopt;
 }
+
+namespace {
 
 std::optional<Severity> severityFromName(const QString& name) {
     for (const Severity s : {Severity::Info, Severity::Warning, Severity::Error})
@@ -140,11 +141,22 @@ void histograms(Database& db, RunSnapshot& snapshot, std::size_t& rows) {
     Statement s = db.prepare("SELECT count, min, max, sum, saturated, buckets, kind, name FROM histograms "
                              "WHERE second = -1 ORDER BY kind, name");
     for (; s.step(); ++rows) {
-        if (s.text(6, kMaxNameChars) == QLatin1String("lag"))
+        const QString kind = s.text(6, kMaxNameChars);
+        if (kind == QLatin1String("lag")) {
             snapshot.loopLagMicros = readHistogram(s);
-        else
+        } else if (kind == QLatin1String("await")) {
+            const QString key = s.text(7, kMaxTextChars);
+            const qsizetype cut = key.indexOf(QChar(0x1f));
+            snapshot.awaitSites.push_back(AwaitSiteStats{
+                cut < 0 ? key : key.mid(cut + 1), cut < 0 ? QString() : key.left(cut), readHistogram(s)});
+        } else
             snapshot.latency.push_back(LatencyMetric{s.text(7, kMaxNameChars), readHistogram(s)});
     }
+    // As the collector's snapshot has them: by location, then what was awaited.
+    std::stable_sort(snapshot.awaitSites.begin(), snapshot.awaitSites.end(),
+                     [](const AwaitSiteStats& a, const AwaitSiteStats& b) {
+                         return a.location != b.location ? a.location < b.location : a.awaited < b.awaited;
+                     });
 }
 
 void loopSeconds(Database& db, RunSnapshot& snapshot, std::size_t& rows) {

@@ -18,6 +18,8 @@ struct DamagedRow {
     QString what;
 };
 
+std::optional<TaskState> taskStateFromName(const QString& name);
+
 void meta(Database& db, std::map<QString, QString>& out, std::size_t& rows);
 void tasks(Database& db, RunSnapshot& snapshot, std::size_t& rows);
 /// Tasks by state from the tasks table, without reading their rows.
@@ -34,6 +36,15 @@ void memorySamples(Database& db, RunSnapshot& snapshot, std::size_t& rows);
 void taskMemory(Database& db, TaskMemorySeries& out, std::size_t& rows);
 /// The CPU profile's frames and nodes; nothing for a session recorded before the tables.
 void cpuProfile(Database& db, CpuProfile& out, std::size_t& rows);
+/// The span the spawn-site profile covers, and when main returned (see SpawnSite::liveEnd).
+struct SpawnSpan {
+    std::int64_t startNs = 0;
+    std::int64_t endNs = 0;
+    std::int64_t mainEndedNs = 0;
+};
+SpawnSpan spawnSpanOf(const RunInfo& info, bool finished, const std::vector<TimePoint>& timeSeries);
+/// The spawn sites, folded from the tasks table (when its rows are not read anyway).
+void spawnSites(Database& db, const SpawnSpan& span, std::vector<SpawnSite>& out, std::size_t& rows);
 void counters(Database& db, std::map<QString, std::int64_t>& out, std::size_t& rows);
 void logs(Database& db, std::vector<LogLine>& out, std::size_t& rows);
 

@@ -46,6 +46,7 @@ struct SessionDelta {
     std::vector<MemorySample> memory;      ///< new samples
     std::vector<TaskMemoryRow> taskMemory; ///< per-task heap points (TaskMemorySampler)
     SparseHistogram lagWindow;             ///< loop lag (µs) recorded since the last delta
+    std::vector<std::pair<QString, SparseHistogram>> awaitWindows;  ///< per await site (µs, awaitSiteKey())
     std::vector<std::pair<QString, SparseHistogram>> metricWindows; ///< per metric (µs), since
     std::int64_t loopWallNs = 0; ///< loop probe totals (the writer takes differences)
     std::int64_t loopIdleNs = 0;

@@ -138,6 +138,7 @@ private:
         Histogram lagWhole;
         std::map<QString, Histogram> metricSecond;
         std::map<QString, Histogram> metricWhole;
+        std::map<QString, Histogram> awaitWhole; ///< per await site: the whole run only
     };
     RunningAggregates m_agg;
     /// The disk filled up: resume segments are no longer written, so that the rest still fits.

@@ -118,6 +118,13 @@ void SessionWriter::writeTimeSeries(const SessionDelta& d) {
         writeHistogram("metric", name, second, m_agg.metricSecond[name]);
         writeHistogram("metric", name, -1, m_agg.metricWhole[name]);
     }
+    // Await sites keep one histogram each for the whole run: a second's worth per site would make
+    // a long run's file grow with sites × seconds.
+    for (const auto& [key, window] : d.awaitWindows) {
+        Histogram& whole = m_agg.awaitWhole[key];
+        whole.merge(window.toHistogram());
+        writeHistogram("await", key, -1, whole);
+    }
     writeHistogram("lag", QStringLiteral(""), second, m_agg.lagSecond);
     writeHistogram("lag", QStringLiteral(""), -1, m_agg.lagWhole);
 

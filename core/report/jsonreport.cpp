@@ -107,7 +107,49 @@ QJsonObject taskObject(const RunInfo& run, const TaskInfo& t) {
     };
 }
 
-QJsonObject tasksObject(const RunInfo& run, const RunSnapshot& snapshot) {
+QJsonArray spawnSitesArray(const std::vector<SpawnSite>& sites) {
+    QJsonArray out;
+    for (const SpawnSite& site : sites) {
+        if (out.size() >= kMaxJsonSpawnSites)
+            break;
+        const auto count = [&](TaskState s) { return qint64(site.byState[std::size_t(s)]); };
+        out.append(QJsonObject{
+            {QStringLiteral("location"), site.location.isEmpty() ? QJsonValue() : QJsonValue(site.location)},
+            {QStringLiteral("spawned"), qint64(site.spawned)},
+            {QStringLiteral("completed"), count(TaskState::Completed)},
+            {QStringLiteral("failed"), count(TaskState::Failed)},
+            {QStringLiteral("cancelled"), count(TaskState::Cancelled)},
+            {QStringLiteral("live_end"), qint64(site.liveEnd)},
+            {QStringLiteral("max_live"), qint64(site.maxLive)},
+        });
+    }
+    return out;
+}
+
+QJsonArray awaitSitesArray(const std::vector<AwaitSiteStats>& sites) {
+    // By total suspended time: where the waiting is. Ties by location, so reports compare.
+    std::vector<const AwaitSiteStats*> order;
+    for (const AwaitSiteStats& s : sites)
+        order.push_back(&s);
+    std::stable_sort(order.begin(), order.end(), [](const AwaitSiteStats* a, const AwaitSiteStats* b) {
+        return a->micros.sum() > b->micros.sum();
+    });
+    QJsonArray out;
+    for (const AwaitSiteStats* site : order) {
+        if (out.size() >= kMaxJsonAwaitSites)
+            break;
+        QJsonObject item = distribution(site->micros);
+        item.insert(QStringLiteral("location"),
+                    site->location.isEmpty() ? QJsonValue() : QJsonValue(site->location));
+        item.insert(QStringLiteral("awaited"), site->awaited);
+        item.insert(QStringLiteral("total_ms"), msFromMicros(site->micros.sum()));
+        out.append(item);
+    }
+    return out;
+}
+
+QJsonObject tasksObject(const RunInfo& run, const RunSnapshot& snapshot,
+                        const std::vector<SpawnSite>& sites) {
     QJsonObject byState;
     for (int s = 0; s < kTaskStateCount; ++s)
         byState.insert(taskStateLabel(TaskState(s)), qint64(snapshot.tasksByState[std::size_t(s)]));
@@ -118,6 +160,8 @@ QJsonObject tasksObject(const RunInfo& run, const RunSnapshot& snapshot) {
         {QStringLiteral("total"), qint64(snapshot.tasksTotal)},
         {QStringLiteral("by_state"), byState},
         {QStringLiteral("items"), items},
+        {QStringLiteral("spawn_sites"), spawnSitesArray(sites)},
+        {QStringLiteral("await_sites"), awaitSitesArray(snapshot.awaitSites)},
     };
 }
 
@@ -206,7 +250,14 @@ QJsonArray diagnosticsArray(const RunSnapshot& snapshot) {
 } // namespace
 
 QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const QStringList& readWarnings,
-                        const CpuProfile& cpuProfile) {
+                        const CpuProfile& cpuProfile, const std::vector<SpawnSite>* spawnSites) {
+    std::vector<SpawnSite> folded;
+    if (!spawnSites) {
+        const std::int64_t endNs = run.startNs + run.durationNs;
+        folded =
+            spawnSitesOf(snapshot.tasks, run.startNs, endNs, run.mainEndedNs > 0 ? run.mainEndedNs : endNs);
+        spawnSites = &folded;
+    }
     QJsonArray latency;
     for (const LatencyMetric& metric : snapshot.latency) {
         QJsonObject item = distribution(metric.micros);
@@ -217,7 +268,7 @@ QByteArray toJsonReport(const RunInfo& run, const RunSnapshot& snapshot, const Q
         {QStringLiteral("schema"), QLatin1String(kJsonReportSchema)},
         {QStringLiteral("run"), runObject(run, snapshot, readWarnings)},
         {QStringLiteral("slow_callbacks"), slowCallbacksArray(run, snapshot)},
-        {QStringLiteral("tasks"), tasksObject(run, snapshot)},
+        {QStringLiteral("tasks"), tasksObject(run, snapshot, *spawnSites)},
         {QStringLiteral("latency"), latency},
         {QStringLiteral("loop"), QJsonObject{{QStringLiteral("lag"), distribution(snapshot.loopLagMicros)},
                                              {QStringLiteral("utilization"),

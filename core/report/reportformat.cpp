@@ -60,7 +60,7 @@ QString reportExtensions() {
 QByteArray renderReport(ReportFormat format, const session::SessionData& data, const ReportOptions& options) {
     switch (format) {
     case ReportFormat::Json:
-        return toJsonReport(data.info, data.snapshot, data.warnings, data.cpuProfile);
+        return toJsonReport(data.info, data.snapshot, data.warnings, data.cpuProfile, &data.spawnSites);
     case ReportFormat::Html:
         return toHtmlReport(data);
     case ReportFormat::Csv:

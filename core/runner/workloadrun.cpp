@@ -114,7 +114,8 @@ std::optional<QString> WorkloadRun::sessionWarning() const {
 
 std::map<QString, QVariant> WorkloadRun::finalMeta() const {
     std::map<QString, QVariant> meta{{QStringLiteral("duration_ns"), qlonglong(m_info.durationNs)},
-                                     {QStringLiteral("status"), runStatusName(m_info.status)}};
+                                     {QStringLiteral("status"), runStatusName(m_info.status)},
+                                     {QStringLiteral("main_ended_ns"), qlonglong(m_info.mainEndedNs)}};
     if (!m_mainError.isEmpty())
         meta.emplace(QStringLiteral("main_error"), m_mainError);
     if (!m_info.endReason.isEmpty())
@@ -170,6 +171,7 @@ QCoro::Task<RunStatus> WorkloadRun::run() {
             co_await QCoro::sleepFor(std::chrono::milliseconds(10));
     }
     const auto status = RunStatus(m_guardVerdict.load() - 1);
+    m_info.mainEndedNs = Clock::nanosNow(); // what is alive now is what main left behind
     if (!enterPhase(Phase::Stopping))
         waitToBeFrozen();
     m_info.endReason = verdictReason();

@@ -84,6 +84,9 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         std::atomic<std::uint64_t>& unfinished;
         ~CountDown() { --unfinished; }
     } countDown{m_unfinished};
+    // Waiting to start is no yield of the script's: charged to the script as a whole.
+    if (TaskContext* self = TaskContext::running())
+        self->beginAwaitAt(m_unknownYield);
     try {
         co_await StartSoon{};
     } catch (const CancelledError&) {
@@ -92,6 +95,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
     }
     // Generators this task runs inline (`yield otherGenerator`), innermost last.
     std::vector<QJSValue> stack{std::move(generator)};
+    std::vector<int> callerLines; // the yield line that started each inline generator but the first
     QJSValue sent;
     QJSValue error;
     bool throwing = false;
@@ -117,6 +121,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                 thrownAt.isEmpty() && yield != m_yieldLocations.end())
                 thrownAt = QString::fromUtf8(yield->second);
             stack.pop_back();
+            callerLines.resize(stack.empty() ? 0 : stack.size() - 1);
             if (!stack.empty()) { // rethrown into the generator that yielded this one
                 error = thrown;
                 throwing = true;
@@ -133,6 +138,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         if (step.property(QStringLiteral("done")).toBool()) {
             const QJSValue value = step.property(QStringLiteral("value"));
             stack.pop_back();
+            callerLines.resize(stack.empty() ? 0 : stack.size() - 1);
             if (!stack.empty()) {
                 sent = value;
                 continue;
@@ -145,6 +151,15 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         // What a yield gives the driver: a plain object whose __op says what to await.
         const auto op = AwaitOp(awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0);
         resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
+        // The await site is the script's yield, not the line of this driver that awaits for it.
+        // A yield of code without marks (the prelude's measure()) is the script's yield that ran it.
+        if (TaskContext* self = TaskContext::running()) {
+            auto yield = m_yieldLocations.find(resumedFrom);
+            for (auto caller = callerLines.rbegin();
+                 yield == m_yieldLocations.end() && caller != callerLines.rend(); ++caller)
+                yield = m_yieldLocations.find(*caller);
+            self->beginAwaitAt(yield != m_yieldLocations.end() ? yield->second : m_unknownYield);
+        }
         try {
             if (op == AwaitOp::Sleep) {
                 // Infinity sleeps until cancelled (asyncio's sleep(inf)): ~31 years here.
@@ -361,6 +376,7 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
                     throwing = true;
                 } else {
                     stack.push_back(awaited); // `yield gen()`: run it inline, in this task
+                    callerLines.push_back(resumedFrom);
                 }
             } else {
                 error =

@@ -75,6 +75,7 @@ std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, 
         QStringLiteral("(function (L) { function d(n) { Object.defineProperty(L, 'at' + n, { set: "
                        "function (v) { if (v !== null && typeof v === 'object') v.__line = n; } }); }");
     const QString shortName = fileName.section(u'/', -1);
+    m_unknownYield = internStableString(shortName);
     for (const int line : marked.yieldLines) {
         setters += QStringLiteral(" d(%1);").arg(line);
         m_yieldLocations[line] = internStableString(shortName + u':' + QString::number(line));

@@ -150,8 +150,9 @@ private:
     /// The loopback server http.get() talks to, started on first use; and its client.
     /// "file.js:12" per line with a marked yield: where a resumed stretch of script starts.
     std::unordered_map<int, const char*> m_yieldLocations;
-    QString m_callerSource;             // the engine's name of the script file callerLine() last saw
-    const char* m_callerFile = nullptr; // ... and its interned path
+    const char* m_unknownYield = nullptr; ///< "file.js": the await site of a yield without a line
+    QString m_callerSource;               // the engine's name of the script file callerLine() last saw
+    const char* m_callerFile = nullptr;   // ... and its interned path
     std::unique_ptr<class LoopbackHttpServer> m_http;
     std::unique_ptr<QNetworkAccessManager> m_network;
     std::unordered_map<std::uint64_t, std::shared_ptr<ScriptFuture>> m_waiters;

@@ -24,6 +24,8 @@ std::vector<std::unique_ptr<DiagnosticRule>> makeDefaultRules(const Settings& se
     rules.push_back(std::make_unique<ExceptionNeverRetrievedRule>());
     rules.push_back(std::make_unique<TaskLeakedRule>());
     rules.push_back(std::make_unique<StuckTaskRule>(settings.stuckTaskThreshold));
+    rules.push_back(std::make_unique<SpawnSiteGrowingRule>(settings.spawnSiteGrowthTasks,
+                                                           settings.spawnSiteGrowthWindow));
     rules.push_back(
         std::make_unique<MemoryGrowthRule>(settings.memoryGrowthBytes, settings.memoryGrowthWindow));
     return rules;

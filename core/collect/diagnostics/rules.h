@@ -2,6 +2,8 @@
 
 #include "collect/diagnostics/diagnosticrule.h"
 
+#include <QHash>
+
 #include <chrono>
 #include <deque>
 #include <unordered_map>
@@ -81,6 +83,32 @@ private:
     std::chrono::milliseconds m_window;
     std::unordered_map<std::uint64_t, History> m_history;
     std::size_t m_cursor = 0;
+};
+
+/// A spawn site whose live tasks keep piling up: at each of five checkpoints across the window
+/// more of its tasks were alive than at the one before, and by at least the threshold in all.
+/// A site whose tasks come and go, however many, stays quiet; one that only ever adds is a leak
+/// in the making (docs/user-guide.md, "Spawn sites").
+class SpawnSiteGrowingRule final : public DiagnosticRule {
+public:
+    SpawnSiteGrowingRule(std::uint64_t minGrowth, std::chrono::milliseconds window)
+        : m_minGrowth(minGrowth)
+        , m_window(window) {}
+    QString name() const override { return QStringLiteral("spawn-site-growing"); }
+    Severity severity() const override { return Severity::Warning; }
+    void onTick(const TaskTable& tasks, std::int64_t nowNs, DiagnosticSink& sink) override;
+
+    static constexpr std::size_t kCheckpoints = 5;
+
+private:
+    struct Site {
+        std::deque<std::uint64_t> live; ///< at the last checkpoints, oldest first
+        std::uint64_t diagnostic = 0;   ///< its finding, revised as the site keeps growing
+    };
+    std::uint64_t m_minGrowth;
+    std::chrono::milliseconds m_window;
+    std::int64_t m_nextCheckpointNs = 0;
+    QHash<QString, Site> m_sites;
 };
 
 /// A task suspended on one await for longer than the stuck-task threshold (default 10 s).

@@ -146,8 +146,10 @@ private:
 };
 
 template <typename A>
-auto makeTracedAwaiter(TaskContext& context, A&& awaitable) {
+auto makeTracedAwaiter(TaskContext& context, A&& awaitable, const std::source_location& where) {
     AwaitLabel label = describeAwaitable(awaitable);
+    label.file = where.file_name();
+    label.line = int(where.line());
     using Inner = decltype(innerAwaiter(std::forward<A>(awaitable)));
     return TracedAwaiter<Inner>(context, innerAwaiter(std::forward<A>(awaitable)), std::move(label));
 }
@@ -185,9 +187,11 @@ public:
         recordOutcome(m_exception);
     }
 
+    /// `where`: the co_await itself (the compiler calls this at the await with the default
+    /// argument evaluated there), the task's await site.
     template <typename A>
-    auto await_transform(A&& awaitable) {
-        return makeTracedAwaiter(*this, std::forward<A>(awaitable));
+    auto await_transform(A&& awaitable, std::source_location where = std::source_location::current()) {
+        return makeTracedAwaiter(*this, std::forward<A>(awaitable), where);
     }
 
     void setContinuation(std::coroutine_handle<> continuation) noexcept { m_continuation = continuation; }
