@@ -1,4 +1,5 @@
 // The HTML report's charts, from the session's time series: inline SVG (report/svgchart.h).
+#include "report/flamegraphsvg.h"
 #include "report/htmlparts_p.h"
 #include "report/htmlsections_p.h"
 #include "report/svgchart.h"
@@ -160,6 +161,18 @@ QString memoryCharts(const session::SessionData& data) {
     }
     memory.series = {rss, heap};
     return QStringLiteral("<div class=\"charts\">") + svg::timeChart(memory) + QStringLiteral("</div>\n");
+}
+
+QString cpuFlameGraph(const CpuProfile& profile) {
+    const svg::FlameGraph graph = svg::flameGraph(profile);
+    if (graph.svg.isEmpty())
+        return {};
+    return QStringLiteral("<figure class=\"flame\">") + graph.svg +
+           QStringLiteral("</figure>\n<p class=\"note\">Each box is a function, as wide as the samples taken "
+                          "while it was on the stack; under it, the functions it called. The first row "
+                          "is the tasks (tasks of one name together), widest first; a box wider than "
+                          "the boxes under it spent the rest in its own code. Colours stand for "
+                          "modules; hover a box for its module, source line and samples.</p>\n");
 }
 
 } // namespace coroscope::html

@@ -1,5 +1,6 @@
 #include "report/htmlreport.h"
 
+#include "report/cpuprofileanalysis.h"
 #include "report/htmlparts_p.h"
 #include "report/htmlsections_p.h"
 #include "report/incompletedata.h"
@@ -73,6 +74,10 @@ pre.source .line:target { outline: 2px solid #0969da; }
 pre.source .slow { background: rgba(207, 34, 46, 0.15); }
 pre.source .ln { display: inline-block; width: 3.5em; margin-right: 0.5em; text-align: right; color: var(--muted); user-select: none; }
 pre.source .mark { display: inline-block; width: 9em; color: #cf222e; user-select: none; }
+figure.flame { margin: 0.5em 0; }
+figure.flame svg { width: 100%; height: auto; }
+figure.flame rect { stroke: var(--bg); stroke-width: 0.5; }
+figure.flame rect:hover { stroke: var(--fg); stroke-width: 1.5; }
 )css";
 
 // Sorts a table by the clicked column: numeric cells by data-v, others by text. The page's CSP
@@ -135,6 +140,7 @@ QString header(const session::SessionData& data) {
         h += QStringLiteral(" · ") + esc(data.startedAt);
     h += QStringLiteral(" · Coroscope ") + esc(run.coroscopeVersion) + QStringLiteral("</span></p>\n");
     return h + QStringLiteral("<nav><a href=\"#verdicts\">Verdicts</a><a href=\"#loop\">Event loop</a>"
+                              "<a href=\"#cpu\">Where the time goes</a>"
                               "<a href=\"#slow\">Slow callbacks</a><a href=\"#latency\">Latency</a>"
                               "<a href=\"#tasks\">Tasks</a><a href=\"#memory\">Memory</a>"
                               "<a href=\"#script\">Script</a></nav>\n");
@@ -179,6 +185,39 @@ QString verdicts(const RunInfo& run, const RunSnapshot& s, const QStringList& re
         h += QStringLiteral("</ul></div>\n");
     }
     return h;
+}
+
+/// The CPU profile: first what was and was not sampled, so every figure after it can be weighed.
+QString cpuProfile(const CpuProfile& p) {
+    QString h = QStringLiteral("<h2 id=\"cpu\">Where the time goes</h2>\n");
+    if (!p.recorded())
+        return h + QStringLiteral("<p>The loop thread's CPU was not sampled in this run: it ran with "
+                                  "<code>--sample-rate 0</code>, or the session was recorded before "
+                                  "Coroscope had CPU profiles.</p>\n");
+    const CpuProfileCounters& c = p.counters;
+    QStringList facts{
+        QStringLiteral("%1 samples, one per %2 of the loop thread's CPU time: %3 of CPU time, "
+                       "in %4 stacks")
+            .arg(c.samples)
+            .arg(formatDuration(p.intervalNs), formatDuration(std::int64_t(c.samples) * p.intervalNs))
+            .arg(c.stacks)};
+    if (c.droppedStacks)
+        facts << QStringLiteral("%1 stacks dropped (the sample ring was full; not in the samples)")
+                     .arg(c.droppedStacks);
+    if (c.overBudget)
+        facts << QStringLiteral("%1 samples charged to a shorter stack (the profile's node budget was spent)")
+                     .arg(c.overBudget);
+    if (c.otherTaskSamples)
+        facts << QStringLiteral("%1 samples of tasks that came after the budget was spent, under "
+                                "(other tasks)")
+                     .arg(c.otherTaskSamples);
+    h += QStringLiteral("<p>") + facts.join(QStringLiteral("; ")) +
+         QStringLiteral(".</p>\n<p class=\"note\">CPU time only: while the loop sleeps or blocks in a "
+                        "system call it is not sampled (the slow callbacks show blocking).</p>\n");
+    if (cpuSampleCount(p) == 0)
+        return h + QStringLiteral("<p>No sample was taken: the loop thread used less CPU time than one "
+                                  "interval.</p>\n");
+    return h + cpuFlameGraph(p) + cpuProfileTables(p);
 }
 
 QString source(const RunInfo& run, const RunSnapshot& s) {
@@ -251,6 +290,7 @@ QByteArray toHtmlReport(const session::SessionData& data) {
     html += header(data);
     html += verdicts(run, s, data.warnings);
     html += QStringLiteral("<h2 id=\"loop\">Event loop</h2>\n") + loopCharts(data) + loopTable(s);
+    html += cpuProfile(data.cpuProfile);
     html += QStringLiteral("<h2 id=\"slow\">Slow callbacks</h2>\n") + slowCallbacksTable(run, s);
     html += QStringLiteral("<h2 id=\"latency\">Latency</h2>\n") + latencyTable(s) + latencyCharts(data);
     html += QStringLiteral("<h2 id=\"tasks\">Tasks</h2>\n") + taskCharts(data) + taskTables(run, s);

@@ -13,10 +13,12 @@ QString loopTable(const RunSnapshot& s);
 QString taskTables(const RunInfo& run, const RunSnapshot& s);
 QString memoryTables(const RunSnapshot& s);
 QString diagnosticsTable(const RunInfo& run, const RunSnapshot& s);
+QString cpuProfileTables(const CpuProfile& profile);
 
 QString loopCharts(const session::SessionData& data);
 QString taskCharts(const session::SessionData& data);
 QString latencyCharts(const session::SessionData& data);
 QString memoryCharts(const session::SessionData& data);
+QString cpuFlameGraph(const CpuProfile& profile);
 
 } // namespace coroscope::html

@@ -1,6 +1,7 @@
 // The HTML report's tables. Sortable by the page's one inline script (class "sortable"; numeric
 // cells carry their value in data-v).
 #include "model/format.h"
+#include "report/cpuprofileanalysis.h"
 #include "report/htmlparts_p.h"
 #include "report/htmlsections_p.h"
 #include "report/readablestack.h"
@@ -16,6 +17,9 @@ constexpr std::size_t kSlowCallbackRows = 200;
 constexpr std::size_t kTaskRows = 100;
 constexpr std::size_t kMemoryTaskRows = 20;
 constexpr std::size_t kDiagnosticRows = 500;
+constexpr std::size_t kCpuFunctionRows = 20;
+constexpr std::size_t kCpuTaskRows = 10;
+constexpr qsizetype kFunctionName = 500; // characters: a template's name can fill a screen
 
 QString more(std::size_t total, std::size_t shown, const char* what) {
     if (total <= shown)
@@ -169,6 +173,63 @@ QString diagnosticsTable(const RunInfo& run, const RunSnapshot& s) {
              QStringLiteral("</tr>\n");
     }
     return h + QStringLiteral("</tbody></table>\n") + more(s.diagnostics.size(), kDiagnosticRows, "findings");
+}
+
+QString cpuProfileTables(const CpuProfile& profile) {
+    const std::uint64_t samples = cpuSampleCount(profile);
+    if (samples == 0)
+        return {};
+    auto counted = [&](std::uint64_t n) -> QString { // a builder would keep refs to temporaries
+        return num(QString::number(n), double(n)) +
+               num(QString::number(100.0 * double(n) / double(samples), 'f', 1) + QStringLiteral(" %"),
+                   double(n));
+    };
+    const std::vector<CpuFunctionCost> costs = cpuFunctionCosts(profile);
+    const std::size_t functions = std::min(costs.size(), kCpuFunctionRows);
+    QString h = QStringLiteral("<h3>Top functions</h3>\n<p class=\"note\">") + QString::number(functions) +
+                QStringLiteral(" of ") + QString::number(costs.size()) +
+                QStringLiteral(" functions, by self samples (in the function's own code); total counts "
+                               "every sample with the function anywhere on the stack, once.</p>\n"
+                               "<table class=\"sortable\">\n<thead><tr>") +
+                th("Function") + th("Module") + th("Source") + th("Self") + th("Self %") + th("Total") +
+                th("Total %") + QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < functions; ++i) {
+        const CpuFunctionCost& c = costs[i];
+        const CpuFrame& f = profile.frames[c.frame];
+        // The file's name in the cell, its whole path on hover.
+        const QString source =
+            f.file.isEmpty()
+                ? dash()
+                : QStringLiteral("<span title=") + attr(f.file) + u'>' + esc(QFileInfo(f.file).fileName()) +
+                      (f.line > 0 ? u':' + QString::number(f.line) : QString()) + QStringLiteral("</span>");
+        h += QStringLiteral("<tr>") + td(esc(f.function, kFunctionName)) +
+             td(f.module.isEmpty() ? dash() : esc(f.module)) + td(source) + counted(c.self) +
+             counted(c.total) + QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</tbody></table>\n");
+    if (costs.size() > functions)
+        h += QStringLiteral("<p class=\"note\">") + QString::number(costs.size() - functions) +
+             QStringLiteral(" more functions are in the JSON report (the first 100) and in every stack of "
+                            "the <code>.folded</code> and <code>.speedscope.json</code> exports.</p>\n");
+
+    const std::vector<CpuTaskCost> tasks = cpuSamplesByTask(profile);
+    const std::size_t shown = std::min(tasks.size(), kCpuTaskRows);
+    h += QStringLiteral("<h3>Samples by task</h3>\n<table class=\"sortable\">\n<thead><tr>") + th("Task") +
+         th("Samples") + th("%") + th("CPU time") + QStringLiteral("</tr></thead>\n<tbody>\n");
+    for (std::size_t i = 0; i < shown; ++i) {
+        const CpuTaskCost& t = tasks[i];
+        const bool real = t.taskId != 0 && t.taskId != CpuProfile::kOtherTasks;
+        const std::int64_t cpu = std::int64_t(t.samples) * profile.intervalNs;
+        const auto named = profile.taskNames.find(t.taskId); // the label says "task #N" for no name
+        const QString name = named != profile.taskNames.end() ? named->second : QString();
+        h += QStringLiteral("<tr>") + td(real ? taskLabel(t.taskId, name) : esc(t.label)) +
+             counted(t.samples) + durationCell(cpu) + QStringLiteral("</tr>\n");
+    }
+    h += QStringLiteral("</tbody></table>\n");
+    if (tasks.size() > shown)
+        h += QStringLiteral("<p class=\"note\">") + QString::number(tasks.size() - shown) +
+             QStringLiteral(" more tasks are in the JSON report (the first 100).</p>\n");
+    return h;
 }
 
 } // namespace coroscope::html

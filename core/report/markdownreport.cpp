@@ -1,6 +1,7 @@
 #include "report/markdownreport.h"
 
 #include "model/format.h"
+#include "report/cpuprofileanalysis.h"
 #include "report/incompletedata.h"
 
 #include <QFileInfo>
@@ -114,6 +115,8 @@ constexpr qsizetype kStackFrames = 6;
 constexpr std::size_t kFailedTasksNamed = 5;
 constexpr std::size_t kDiagnosticRules = 10;
 constexpr std::size_t kLatencyRows = 50;
+constexpr std::size_t kCpuFunctionRows = 10;
+constexpr std::size_t kCpuTaskRows = 10;
 
 using markdown::code;
 using markdown::text;
@@ -322,10 +325,76 @@ QString slowCallbacks(const session::SessionData& data) {
     return h;
 }
 
+QString samplesCell(std::uint64_t n, std::uint64_t all) {
+    return QString::number(n) + QStringLiteral(" (") +
+           QString::number(100.0 * double(n) / double(all), 'f', 1) + QStringLiteral(" %)");
+}
+
+QString cpuProfile(const CpuProfile& p) {
+    QString h = QStringLiteral("\n### Where the time goes\n\n");
+    if (!p.recorded())
+        return h +
+               QStringLiteral("The loop thread's CPU was not sampled in this run (`--sample-rate 0`, or a "
+                              "session recorded before CPU profiles).\n");
+    // What was and was not sampled first: the tables below are shares of these samples.
+    const CpuProfileCounters& c = p.counters;
+    QStringList facts{
+        QStringLiteral("%1 samples, one per %2 of the loop thread's CPU time: %3 of CPU time, "
+                       "in %4 stacks")
+            .arg(c.samples)
+            .arg(formatDuration(p.intervalNs), formatDuration(std::int64_t(c.samples) * p.intervalNs))
+            .arg(c.stacks)};
+    if (c.droppedStacks)
+        facts << QStringLiteral("%1 stacks dropped (the sample ring was full)").arg(c.droppedStacks);
+    if (c.overBudget)
+        facts
+            << QStringLiteral("%1 samples charged to a shorter stack (node budget spent)").arg(c.overBudget);
+    if (c.otherTaskSamples)
+        facts << QStringLiteral("%1 samples of later tasks under *(other tasks)*").arg(c.otherTaskSamples);
+    h += facts.join(QStringLiteral("; ")) + QStringLiteral(".\n");
+    const std::uint64_t all = cpuSampleCount(p);
+    if (all == 0)
+        return h + QStringLiteral("\nNo sample was taken: the loop thread used less CPU time than one "
+                                  "interval.\n");
+    const std::vector<CpuFunctionCost> costs = cpuFunctionCosts(p);
+    h += QStringLiteral("\n| Function | Module | Self | Total |\n|---|---|--:|--:|\n");
+    for (std::size_t i = 0; i < costs.size() && i < kCpuFunctionRows; ++i) {
+        const CpuFrame& f = p.frames[costs[i].frame];
+        h += QStringLiteral("| ") + code(f.function, 120, true) + QStringLiteral(" | ") +
+             code(f.module, 60, true) + QStringLiteral(" | ") + samplesCell(costs[i].self, all) +
+             QStringLiteral(" | ") + samplesCell(costs[i].total, all) + QStringLiteral(" |\n");
+    }
+    if (costs.size() > kCpuFunctionRows)
+        h += QStringLiteral("\n") +
+             plural(costs.size() - kCpuFunctionRows, "more function is", "more functions are") +
+             QStringLiteral(" in the JSON report; whole stacks in the `.folded` export.\n");
+    const std::vector<CpuTaskCost> tasks = cpuSamplesByTask(p);
+    h += QStringLiteral("\n| Task | Samples | CPU time |\n|---|--:|--:|\n");
+    for (std::size_t i = 0; i < tasks.size() && i < kCpuTaskRows; ++i) {
+        const CpuTaskCost& t = tasks[i];
+        const bool real = t.taskId != 0 && t.taskId != CpuProfile::kOtherTasks;
+        // The label of an unnamed task is "task #N": the id follows the name instead.
+        const auto named = p.taskNames.find(t.taskId);
+        const QString name = named != p.taskNames.end() && !named->second.isEmpty()
+                                 ? named->second
+                                 : QStringLiteral("(unnamed)");
+        h += QStringLiteral("| ") +
+             (real ? code(name, 80, true) + QStringLiteral(" #") + QString::number(t.taskId)
+                   : code(t.label, 80, true)) +
+             QStringLiteral(" | ") + samplesCell(t.samples, all) + QStringLiteral(" | ") +
+             formatDuration(std::int64_t(t.samples) * p.intervalNs) + QStringLiteral(" |\n");
+    }
+    if (tasks.size() > kCpuTaskRows)
+        h += QStringLiteral("\n") + plural(tasks.size() - kCpuTaskRows, "more task is", "more tasks are") +
+             QStringLiteral(" in the JSON report.\n");
+    return h;
+}
+
 } // namespace
 
 QByteArray toMarkdownReport(const session::SessionData& data) {
-    const QString md = headline(data) + verdicts(data) + latency(data.snapshot) + slowCallbacks(data);
+    const QString md = headline(data) + verdicts(data) + latency(data.snapshot) +
+                       cpuProfile(data.cpuProfile) + slowCallbacks(data);
     return md.toUtf8();
 }
 
