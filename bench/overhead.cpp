@@ -131,6 +131,41 @@ std::int64_t runSwitches() {
     return nanosBetween(start, countdown.end);
 }
 
+/// A fixed amount of arithmetic (FNV-1a over a buffer): CPU work whose time is what slows down
+/// when something takes the CPU from it, unlike a burn for a fixed duration.
+[[gnu::noinline]] std::uint64_t crunch(const std::vector<std::uint8_t>& buffer) {
+    std::uint64_t hash = 1469598103934665603ull;
+    for (const std::uint8_t byte : buffer)
+        hash = (hash ^ byte) * 1099511628211ull;
+    return hash;
+}
+
+template <typename TaskType>
+TaskType cruncher(Countdown* countdown, std::uint64_t* sink) {
+    const std::vector<std::uint8_t> buffer(kCrunchBytes, 7);
+    for (int i = 0; i < kCrunchRounds; ++i) {
+        *sink += crunch(buffer);
+        co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    }
+    countdown->done();
+}
+
+/// The CPU-bound workload: kCrunchTasks tasks alternate a slice of arithmetic with an await.
+template <typename TaskType>
+std::int64_t runCrunch() {
+    Countdown countdown(kCrunchTasks);
+    std::uint64_t sink = 0;
+    SteadyClock::time_point start;
+    QTimer::singleShot(0, qApp, [&] {
+        start = SteadyClock::now();
+        for (int i = 0; i < kCrunchTasks; ++i)
+            TaskType task = cruncher<TaskType>(&countdown, &sink);
+    });
+    QCoreApplication::exec();
+    std::fprintf(stderr, "crunch %llu\n", static_cast<unsigned long long>(sink));
+    return nanosBetween(start, countdown.end);
+}
+
 /// Re-posts a custom event to itself until it has received kEventsPerPoster of them.
 class Poster : public QObject {
 public:
@@ -236,6 +271,39 @@ int childRawSwitch(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     const std::int64_t ns = runSwitches<QCoro::Task<>>();
     reportThreadCpu(ns);
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+/// Traced, with the CPU profile sampling at its default rate, or (`sampling` false) off.
+template <bool Sampling>
+int childSampledCrunch(int argc, char** argv) {
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    coroscope::Settings settings;
+    if (!Sampling)
+        settings.cpuSampleInterval = std::chrono::microseconds(0);
+    coroscope::Profiler profiler(settings);
+    profiler.start();
+    waitUntilWarm(profiler);
+    const std::int64_t ns = runCrunch<coroscope::Task<>>();
+    reportThreadCpu(ns);
+    profiler.stop();
+    std::printf("%lld\n", static_cast<long long>(ns));
+    return 0;
+}
+
+template <bool Sampling>
+int childSampledSwitch(int argc, char** argv) {
+    coroscope::InstrumentedCoreApplication app(argc, argv);
+    coroscope::Settings settings;
+    if (!Sampling)
+        settings.cpuSampleInterval = std::chrono::microseconds(0);
+    coroscope::Profiler profiler(settings);
+    profiler.start();
+    waitUntilWarm(profiler);
+    const std::int64_t ns = runSwitches<coroscope::Task<>>();
+    reportThreadCpu(ns);
+    profiler.stop();
     std::printf("%lld\n", static_cast<long long>(ns));
     return 0;
 }
@@ -420,9 +488,16 @@ int childBytesPerTask(int argc, char** argv) {
 }
 
 constexpr ChildMode kChildModes[] = {
-    {"raw-switch", childRawSwitch},        {"traced-switch", childTracedSwitch},
-    {"raw-dispatch", childRawDispatch},    {"traced-dispatch", childTracedDispatch},
-    {"bytes-per-task", childBytesPerTask}, {"raw-threaded-dispatch", childRawThreadedDispatch},
+    {"raw-switch", childRawSwitch},
+    {"traced-switch", childTracedSwitch},
+    {"raw-dispatch", childRawDispatch},
+    {"traced-dispatch", childTracedDispatch},
+    {"bytes-per-task", childBytesPerTask},
+    {"raw-threaded-dispatch", childRawThreadedDispatch},
+    {"unsampled-switch", childSampledSwitch<false>},
+    {"sampled-switch", childSampledSwitch<true>},
+    {"unsampled-crunch", childSampledCrunch<false>},
+    {"sampled-crunch", childSampledCrunch<true>},
 };
 
 } // namespace

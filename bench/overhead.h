@@ -2,6 +2,7 @@
 
 // bench/overhead's workloads, shared by its children (overhead.cpp) and its parent
 // (overheadparent.cpp), which measures them in pairs and prints the figures.
+#include <cstddef>
 #include <cstdint>
 
 namespace coroscope::bench::overhead {
@@ -19,6 +20,12 @@ constexpr int kChains = 100;
 constexpr int kTimersPerChain = 5'000;
 constexpr std::int64_t kDispatches =
     std::int64_t(kPosters) * kEventsPerPoster + std::int64_t(kChains) * kTimersPerChain;
+
+// CPU-bound workload: tasks alternate ~0.2 ms of arithmetic with an await (~1 s in all here), for
+// the cost of the CPU profile's sampling where there is CPU to sample.
+constexpr int kCrunchTasks = 100;
+constexpr int kCrunchRounds = 50;
+constexpr std::size_t kCrunchBytes = 256 * 1024;
 
 // Pairs per variant; `overhead --repetitions N` changes it. This machine's speed for memory-bound
 // code wanders by up to ~1.7x from second to second (a pure ALU loop stays constant), so more
