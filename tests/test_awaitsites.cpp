@@ -129,6 +129,17 @@ void TestAwaitSites::scriptYieldsAreSitesWithTheirDelays() {
     QVERIFY(slow[QLatin1String("total_ms")].toDouble() >= 200);
     QVERIFY(slow[QLatin1String("p50_ms")].toDouble() >= 20 && slow[QLatin1String("p50_ms")].toDouble() < 30);
     QCOMPARE(slow[QLatin1String("awaited")].toString(), QStringLiteral("sleep"));
+
+    // In the other formats too.
+    const QString csv =
+        QString::fromUtf8(renderReport(ReportFormat::Csv, data, {.csvTable = CsvTable::AwaitSites}));
+    QVERIFY2(csv.contains(QStringLiteral("waits.js:3,sleep,10,")), qPrintable(csv));
+    QVERIFY2(csv.contains(QStringLiteral("waits.js:6,sleep,40,")), qPrintable(csv));
+    const QString md = QString::fromUtf8(renderReport(ReportFormat::Markdown, data));
+    QVERIFY2(md.contains(QStringLiteral("| `waits.js:3` | `sleep` | 10 |")), qPrintable(md));
+    const QString html = QString::fromUtf8(renderReport(ReportFormat::Html, data));
+    QVERIFY(html.contains(QStringLiteral("<h3>Await sites</h3>")));
+    QVERIFY(html.contains(QStringLiteral("waits.js:6")));
 }
 
 void TestAwaitSites::cppCoAwaitIsItsOwnSite() {

@@ -161,6 +161,18 @@ void TestSpawnSites::leakingSiteStandsOutInTheSessionAndReport() {
     const QJsonObject quick = siteIn(sites, QStringLiteral("sites.js:9"));
     QCOMPARE(quick.value(QLatin1String("completed")).toInt(), 50);
     QCOMPARE(quick.value(QLatin1String("live_end")).toInt(), 0);
+
+    // Every other format has them too: spawned, completed, failed, cancelled, live_end, max_live.
+    const QString csv =
+        QString::fromUtf8(renderReport(ReportFormat::Csv, data, {.csvTable = CsvTable::SpawnSites}));
+    QVERIFY2(csv.contains(QStringLiteral("sites.js:6,30,0,0,30,30,30\r\n")), qPrintable(csv));
+    QVERIFY2(csv.contains(QStringLiteral("sites.js:9,50,50,0,0,0,1\r\n")), qPrintable(csv));
+    const QString md = QString::fromUtf8(renderReport(ReportFormat::Markdown, data));
+    QVERIFY2(md.contains(QStringLiteral("sites.js:6` | 30 | 0 | 0 | 30 | 30 | 30 |")), qPrintable(md));
+    const QString html = QString::fromUtf8(renderReport(ReportFormat::Html, data));
+    QVERIFY(html.contains(QStringLiteral("<h3>Spawn sites</h3>")));
+    QVERIFY(html.indexOf(QStringLiteral("sites.js:6")) <
+            html.indexOf(QStringLiteral("sites.js:9"))); // leak first
 }
 
 void TestSpawnSites::growingSiteIsFlaggedAndChurningOneIsNot() {

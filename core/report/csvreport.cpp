@@ -114,6 +114,36 @@ QByteArray latencyTable(const session::SessionData& data) {
     return csv.bytes();
 }
 
+QByteArray awaitSitesTable(const session::SessionData& data) {
+    CsvWriter csv({QStringLiteral("location"), QStringLiteral("awaited"), QStringLiteral("count"),
+                   QStringLiteral("total_ms"), QStringLiteral("mean_ms"), QStringLiteral("min_ms"),
+                   QStringLiteral("p50_ms"), QStringLiteral("p90_ms"), QStringLiteral("p95_ms"),
+                   QStringLiteral("p99_ms"), QStringLiteral("p999_ms"), QStringLiteral("max_ms")});
+    for (const AwaitSiteStats& site : data.snapshot.awaitSites) {
+        const PercentileSummary s = site.micros.summary();
+        csv.text(site.location).text(site.awaited).integer(std::int64_t(s.count));
+        csv.raw(msFromMicros(site.micros.sum())).raw(msFromMicros(s.mean));
+        for (const std::int64_t v : {s.min, s.p50, s.p90, s.p95, s.p99, s.p999, s.max})
+            csv.raw(msFromMicros(double(v)));
+        csv.endRow();
+    }
+    return csv.bytes();
+}
+
+QByteArray spawnSitesTable(const session::SessionData& data) {
+    CsvWriter csv({QStringLiteral("location"), QStringLiteral("spawned"), QStringLiteral("completed"),
+                   QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("live_end"),
+                   QStringLiteral("max_live")});
+    for (const SpawnSite& site : data.spawnSites) {
+        csv.text(site.location).integer(std::int64_t(site.spawned));
+        for (const TaskState s : {TaskState::Completed, TaskState::Failed, TaskState::Cancelled})
+            csv.integer(std::int64_t(site.byState[std::size_t(s)]));
+        csv.integer(std::int64_t(site.liveEnd)).integer(std::int64_t(site.maxLive));
+        csv.endRow();
+    }
+    return csv.bytes();
+}
+
 QByteArray timeSeriesTable(const session::SessionData& data) {
     QStringList header{QStringLiteral("t_ms"),       QStringLiteral("lag_p50_ms"),
                        QStringLiteral("lag_p90_ms"), QStringLiteral("lag_p99_ms"),
@@ -152,20 +182,24 @@ QString csvTableName(CsvTable table) {
         return QStringLiteral("latency");
     case CsvTable::TimeSeries:
         return QStringLiteral("timeseries");
+    case CsvTable::AwaitSites:
+        return QStringLiteral("await_sites");
+    case CsvTable::SpawnSites:
+        return QStringLiteral("spawn_sites");
     }
     return {};
 }
 
 std::optional<CsvTable> csvTableNamed(const QString& name) {
-    for (const CsvTable t :
-         {CsvTable::Tasks, CsvTable::SlowCallbacks, CsvTable::Latency, CsvTable::TimeSeries})
+    for (const CsvTable t : {CsvTable::Tasks, CsvTable::SlowCallbacks, CsvTable::Latency,
+                             CsvTable::TimeSeries, CsvTable::AwaitSites, CsvTable::SpawnSites})
         if (csvTableName(t) == name)
             return t;
     return std::nullopt;
 }
 
 QString csvTableNames() {
-    return QStringLiteral("tasks, slow_callbacks, latency, timeseries");
+    return QStringLiteral("tasks, slow_callbacks, latency, timeseries, await_sites, spawn_sites");
 }
 
 QString csvField(const QString& text) {
@@ -197,6 +231,10 @@ QByteArray toCsvReport(const session::SessionData& data, CsvTable table) {
         return latencyTable(data);
     case CsvTable::TimeSeries:
         return timeSeriesTable(data);
+    case CsvTable::AwaitSites:
+        return awaitSitesTable(data);
+    case CsvTable::SpawnSites:
+        return spawnSitesTable(data);
     }
     return {};
 }

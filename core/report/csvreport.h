@@ -10,7 +10,7 @@
 namespace coroscope {
 
 /// The tables a CSV report can hold; one table per file, since CSV has no sections.
-enum class CsvTable { Tasks, SlowCallbacks, Latency, TimeSeries };
+enum class CsvTable { Tasks, SlowCallbacks, Latency, TimeSeries, AwaitSites, SpawnSites };
 
 /// "tasks", "slow_callbacks", "latency", "timeseries": the --table values.
 QString csvTableName(CsvTable table);

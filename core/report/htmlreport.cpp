@@ -293,7 +293,8 @@ QByteArray toHtmlReport(const session::SessionData& data) {
     html += cpuProfile(data.cpuProfile);
     html += QStringLiteral("<h2 id=\"slow\">Slow callbacks</h2>\n") + slowCallbacksTable(run, s);
     html += QStringLiteral("<h2 id=\"latency\">Latency</h2>\n") + latencyTable(s) + latencyCharts(data);
-    html += QStringLiteral("<h2 id=\"tasks\">Tasks</h2>\n") + taskCharts(data) + taskTables(run, s);
+    html += QStringLiteral("<h2 id=\"tasks\">Tasks</h2>\n") + taskCharts(data) + taskTables(run, s) +
+            awaitSitesTable(run, s) + spawnSitesTable(run, data.spawnSites);
     html += QStringLiteral("<h2 id=\"memory\">Memory</h2>\n") + memoryCharts(data) + memoryTables(s);
     if (!s.diagnostics.empty())
         html += QStringLiteral("<h2 id=\"diagnostics\">Diagnostics</h2>\n") + diagnosticsTable(run, s);

@@ -11,6 +11,8 @@ QString slowCallbacksTable(const RunInfo& run, const RunSnapshot& s);
 QString latencyTable(const RunSnapshot& s);
 QString loopTable(const RunSnapshot& s);
 QString taskTables(const RunInfo& run, const RunSnapshot& s);
+QString awaitSitesTable(const RunInfo& run, const RunSnapshot& s);
+QString spawnSitesTable(const RunInfo& run, const std::vector<SpawnSite>& sites);
 QString memoryTables(const RunSnapshot& s);
 QString diagnosticsTable(const RunInfo& run, const RunSnapshot& s);
 QString cpuProfileTables(const CpuProfile& profile);

@@ -3,6 +3,7 @@
 #include "model/format.h"
 #include "report/cpuprofileanalysis.h"
 #include "report/incompletedata.h"
+#include "report/markdownsites_p.h"
 
 #include <QFileInfo>
 #include <QStringList>
@@ -394,7 +395,9 @@ QString cpuProfile(const CpuProfile& p) {
 
 QByteArray toMarkdownReport(const session::SessionData& data) {
     const QString md = headline(data) + verdicts(data) + latency(data.snapshot) +
-                       cpuProfile(data.cpuProfile) + slowCallbacks(data);
+                       markdown::awaitSitesSection(data.snapshot) +
+                       markdown::spawnSitesSection(data.spawnSites) + cpuProfile(data.cpuProfile) +
+                       slowCallbacks(data);
     return md.toUtf8();
 }
 
