@@ -9,6 +9,7 @@
 #include "models/latencymodel.h"
 #include "models/slowcallbackmodel.h"
 #include "models/tasktablemodel.h"
+#include "panels/cpuprofilepage.h"
 #include "panels/scripteditor.h"
 #include "panels/startpage.h"
 #include "panels/summarypage.h"
@@ -148,6 +149,8 @@ void MainWindow::buildPanels() {
     m_views->addTab(buildMemoryView(), tr("Memory"));
     m_views->addTab(scriptSplit, tr("Script"));
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
+    m_cpuPage = new CpuProfilePage(this);
+    m_views->addTab(m_cpuPage, tr("CPU profile"));
     // What the run did while this view was behind.
     // Queued: the view's charts are drawn in a dispatch of their own, after the one that shows and
     // lays out the page (both in one were the longest dispatches of a view switch, bench/gui).
@@ -222,6 +225,7 @@ void MainWindow::clearShown(const QString& message) {
     m_logLinesShown = 0;
     m_stack->clear();
     m_slow->setSession(nullptr);
+    m_cpuPage->clear();
     m_latency->setSession(nullptr);
     m_taskStore->setPath(QString());
     m_tasks->setSession(QString(), 0);
@@ -286,6 +290,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_pages->setCurrentIndex(1);
     followTasks(*data);
     m_slow->setSession(data);
+    m_cpuPage->setData(data); // built while on screen (at most once a second) or when shown
     // The charts with every read of a live session (the tail reads every 100 ms and the runner
     // commits every 100 ms: a chart stays within ~0.3 s of the run), but only those on screen,
     // and never twice within 90 ms (a read that came late and one on time). The others are

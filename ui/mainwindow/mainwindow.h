@@ -40,6 +40,7 @@ class SlowCallbackScatter;
 class TaskStateChart;
 class LatencyHistogramChart;
 class SummaryPage;
+class CpuProfilePage;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in its views (Summary, Tasks, Event loop, Latency, Memory, Script — each a tab with the
@@ -94,6 +95,9 @@ public:
     static QString scriptingReference();
     void showScriptingReference();
     SummaryPage& summary() { return *m_summary; }
+    /// The CPU profile view: a tab after Script (not a View: the View menu and the charts'
+    /// switches over View stay as they are).
+    CpuProfilePage& cpuProfilePage() { return *m_cpuPage; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
@@ -242,6 +246,7 @@ private:
     std::uint64_t m_taskToSelect = 0;
     QLabel* m_banner = nullptr;
     SummaryPage* m_summary = nullptr;
+    CpuProfilePage* m_cpuPage = nullptr;
     QTabWidget* m_views = nullptr;
     bool m_topTasksPending = false;
     bool m_topTasksAgain = false;

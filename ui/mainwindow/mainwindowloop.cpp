@@ -5,6 +5,7 @@
 #include "charts/timechart.h"
 #include "mainwindow/mainwindow.h"
 #include "models/slowcallbackmodel.h"
+#include "panels/cpuprofilepage.h"
 #include "panels/scripteditor.h"
 #include "report/readablestack.h"
 #include "report/scriptlocation.h"
@@ -101,6 +102,12 @@ QWidget* MainWindow::buildLoopView() {
 
 void MainWindow::showStack(const QModelIndex& current) {
     const QString stack = current.data(SlowCallbackModel::StackRole).toString();
+    // The CPU profile view offers this block's stack as a source ("Blocked stacks (selected block)").
+    const QModelIndex row = static_cast<QSortFilterProxyModel*>(m_slowView->model())->mapToSource(current);
+    m_cpuPage->setSelectedSlowCallback(
+        m_data && row.isValid() && std::size_t(row.row()) < m_data->snapshot.slowCallbacks.size()
+            ? std::optional(m_data->snapshot.slowCallbacks[std::size_t(row.row())].dispatchSeq)
+            : std::nullopt);
     if (!current.isValid() || !m_data) {
         m_stack->clear();
         return;
