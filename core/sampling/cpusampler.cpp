@@ -263,7 +263,10 @@ const std::vector<std::uint32_t>& CpuSampler::framesOf(std::uintptr_t pc, bool i
     // one per address (a stripped library would otherwise scatter into thousands of frames).
     const QString function = !f.function.isEmpty() ? f.function
                              : !f.module.isEmpty() ? QStringLiteral("?? [%1]").arg(f.module)
-                                                   : QStringLiteral("0x%1").arg(pc, 0, 16);
+                                                   // Code in no file's mapping: a JIT's (QML's V4
+                                                   // engine), one box as perf's [unknown] is, not one
+                                                   // per address.
+                                                   : QStringLiteral("?? [anonymous code, JIT]");
     // Inlined code belongs to two functions: the caller, which is on the real stack, and the
     // inlined one, drawn inside it, as perf and hotspot do.
     if (!f.inlinedInto.isEmpty())
