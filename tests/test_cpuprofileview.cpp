@@ -7,8 +7,10 @@
 #include "mainwindow/mainwindow.h"
 #include "models/cpucalltree.h"
 #include "models/cputreemodel.h"
+#include "models/spawnsitemodel.h"
 #include "panels/cpuprofilepage.h"
 #include "panels/cputreeexpansion.h"
+#include "panels/sitespage.h"
 #include "report/blockedstackprofile.h"
 #include "report/cpuprofileanalysis.h"
 #include "syntheticsession.h"
@@ -585,6 +587,14 @@ void TestCpuProfileView::windowHasTheTabAndItsSentence() {
     QVERIFY2(w.cpuProfilePage().messageText().contains(QStringLiteral("no CPU profile")),
              qPrintable(w.cpuProfilePage().messageText()));
     QVERIFY(w.cpuProfilePage().headerText().contains(QStringLiteral("No CPU profile")));
+    // And the sites page beside it gets the same session: its tasks' spawn site.
+    int sitesTab = -1;
+    for (int i = 0; i < views->count(); ++i)
+        if (views->widget(i) == &w.sitesPage())
+            sitesTab = i;
+    QVERIFY(sitesTab > tab);
+    QCOMPARE(views->tabText(sitesTab), QStringLiteral("Await && spawn sites"));
+    QVERIFY(test::spinUntil([&] { return w.sitesPage().spawnSites().rowCount() > 0; }, 10s));
 }
 
 int main(int argc, char** argv) {

@@ -11,6 +11,7 @@
 #include "models/tasktablemodel.h"
 #include "panels/cpuprofilepage.h"
 #include "panels/scripteditor.h"
+#include "panels/sitespage.h"
 #include "panels/startpage.h"
 #include "panels/summarypage.h"
 #include "panels/tasktimeline.h"
@@ -151,6 +152,13 @@ void MainWindow::buildPanels() {
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
     m_cpuPage = new CpuProfilePage(this);
     m_views->addTab(m_cpuPage, tr("CPU profile"));
+    m_sites = new SitesPage(this);
+    m_views->addTab(m_sites, tr("Await && spawn sites"));
+    connect(m_sites, &SitesPage::locationActivated, this, [this](const QString& location) {
+        const int line = m_data ? lineInScript(location, scriptFileName(m_data->info.script)) : 0;
+        if (line > 0)
+            showScriptLine(line);
+    });
     // What the run did while this view was behind.
     // Queued: the view's charts are drawn in a dispatch of their own, after the one that shows and
     // lays out the page (both in one were the longest dispatches of a view switch, bench/gui).
@@ -226,6 +234,7 @@ void MainWindow::clearShown(const QString& message) {
     m_stack->clear();
     m_slow->setSession(nullptr);
     m_cpuPage->clear();
+    m_sites->setData(nullptr);
     m_latency->setSession(nullptr);
     m_taskStore->setPath(QString());
     m_tasks->setSession(QString(), 0);
@@ -290,6 +299,7 @@ void MainWindow::showSession(std::shared_ptr<const session::SessionData> data) {
     m_pages->setCurrentIndex(1);
     followTasks(*data);
     m_slow->setSession(data);
+    m_sites->setData(data);
     m_cpuPage->setData(data); // built while on screen (at most once a second) or when shown
     // The charts with every read of a live session (the tail reads every 100 ms and the runner
     // commits every 100 ms: a chart stays within ~0.3 s of the run), but only those on screen,

@@ -41,6 +41,7 @@ class TaskStateChart;
 class LatencyHistogramChart;
 class SummaryPage;
 class CpuProfilePage;
+class SitesPage;
 
 /// Coroscope's window: open a workload script, run it in a child process, follow its session
 /// live in its views (Summary, Tasks, Event loop, Latency, Memory, Script — each a tab with the
@@ -98,6 +99,7 @@ public:
     /// The CPU profile view: a tab after Script (not a View: the View menu and the charts'
     /// switches over View stay as they are).
     CpuProfilePage& cpuProfilePage() { return *m_cpuPage; }
+    SitesPage& sitesPage() { return *m_sites; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }
     /// Reads and compares two sessions off the GUI thread, then shows the comparison.
@@ -247,6 +249,7 @@ private:
     QLabel* m_banner = nullptr;
     SummaryPage* m_summary = nullptr;
     CpuProfilePage* m_cpuPage = nullptr;
+    SitesPage* m_sites = nullptr;
     QTabWidget* m_views = nullptr;
     bool m_topTasksPending = false;
     bool m_topTasksAgain = false;
