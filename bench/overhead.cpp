@@ -275,9 +275,10 @@ int childRawSwitch(int argc, char** argv) {
     return 0;
 }
 
-/// Traced, with the CPU profile sampling at its default rate, or (`sampling` false) off.
-template <bool Sampling>
-int childSampledCrunch(int argc, char** argv) {
+/// Traced, with the CPU profile sampling at its default rate, or (`Sampling` false) off, running
+/// `workload` (the switch pattern, or the CPU-bound one).
+template <bool Sampling, std::int64_t (*Workload)()>
+int childSampled(int argc, char** argv) {
     coroscope::InstrumentedCoreApplication app(argc, argv);
     coroscope::Settings settings;
     if (!Sampling)
@@ -285,23 +286,7 @@ int childSampledCrunch(int argc, char** argv) {
     coroscope::Profiler profiler(settings);
     profiler.start();
     waitUntilWarm(profiler);
-    const std::int64_t ns = runCrunch<coroscope::Task<>>();
-    reportThreadCpu(ns);
-    profiler.stop();
-    std::printf("%lld\n", static_cast<long long>(ns));
-    return 0;
-}
-
-template <bool Sampling>
-int childSampledSwitch(int argc, char** argv) {
-    coroscope::InstrumentedCoreApplication app(argc, argv);
-    coroscope::Settings settings;
-    if (!Sampling)
-        settings.cpuSampleInterval = std::chrono::microseconds(0);
-    coroscope::Profiler profiler(settings);
-    profiler.start();
-    waitUntilWarm(profiler);
-    const std::int64_t ns = runSwitches<coroscope::Task<>>();
+    const std::int64_t ns = Workload();
     reportThreadCpu(ns);
     profiler.stop();
     std::printf("%lld\n", static_cast<long long>(ns));
@@ -494,10 +479,10 @@ constexpr ChildMode kChildModes[] = {
     {"traced-dispatch", childTracedDispatch},
     {"bytes-per-task", childBytesPerTask},
     {"raw-threaded-dispatch", childRawThreadedDispatch},
-    {"unsampled-switch", childSampledSwitch<false>},
-    {"sampled-switch", childSampledSwitch<true>},
-    {"unsampled-crunch", childSampledCrunch<false>},
-    {"sampled-crunch", childSampledCrunch<true>},
+    {"unsampled-switch", childSampled<false, runSwitches<coroscope::Task<>>>},
+    {"sampled-switch", childSampled<true, runSwitches<coroscope::Task<>>>},
+    {"unsampled-crunch", childSampled<false, runCrunch<coroscope::Task<>>>},
+    {"sampled-crunch", childSampled<true, runCrunch<coroscope::Task<>>>},
 };
 
 } // namespace

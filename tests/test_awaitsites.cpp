@@ -5,7 +5,7 @@
 #include "recording/sessionwriter.h"
 #include "report/jsonreport.h"
 #include "report/reportformat.h"
-#include "runner/workloadrun.h"
+#include "scriptsession.h"
 #include "testsupport.h"
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
@@ -66,23 +66,12 @@ private Q_SLOTS:
 
 void TestAwaitSites::scriptYieldsAreSitesWithTheirDelays() {
     const QTemporaryDir dir;
-    const QString script = dir.filePath(QStringLiteral("waits.js"));
-    QFile f(script);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kScript);
-    f.close();
-    const QString path = dir.filePath(QStringLiteral("waits.coroscope"));
-    WorkloadRun run(RunOptions{.script = script});
-    QVERIFY(!run.load());
-    QVERIFY(!run.recordSession(path));
-    bool done = false;
-    QCoro::Task<> running = run.run().then([&](RunStatus) { done = true; });
-    QVERIFY(spinUntil([&] { return done; }, 30s));
-    const session::SessionData data = session::readSession(path);
+    const ScriptSession recorded = runScriptToSession(dir, QStringLiteral("waits.js"), kScript);
+    QVERIFY2(recorded.error.isEmpty(), qPrintable(recorded.error));
+    const session::SessionData data = session::readSession(recorded.path);
 
     // The same in the live snapshot and in the session.
-    const RunSnapshot live = run.snapshot();
-    for (const std::vector<AwaitSiteStats>* sites : {&live.awaitSites, &data.snapshot.awaitSites}) {
+    for (const std::vector<AwaitSiteStats>* sites : {&recorded.live.awaitSites, &data.snapshot.awaitSites}) {
         const AwaitSiteStats* slow = siteAt(*sites, QStringLiteral("waits.js:3"));
         const AwaitSiteStats* fast = siteAt(*sites, QStringLiteral("waits.js:6"));
         const AwaitSiteStats* child = siteAt(*sites, QStringLiteral("waits.js:8"));

@@ -5,7 +5,7 @@
 #include "model/spawnsite.h"
 #include "reading/sessionreader.h"
 #include "report/reportformat.h"
-#include "runner/workloadrun.h"
+#include "scriptsession.h"
 #include "testsupport.h"
 #include <coroscope/sleep.h>
 #include <coroscope/task.h>
@@ -114,18 +114,9 @@ void TestSpawnSites::foldCountsLiveAtMainEndAndAtMost() {
 
 void TestSpawnSites::leakingSiteStandsOutInTheSessionAndReport() {
     const QTemporaryDir dir;
-    const QString script = dir.filePath(QStringLiteral("sites.js"));
-    QFile f(script);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kScript);
-    f.close();
-    const QString path = dir.filePath(QStringLiteral("sites.coroscope"));
-    WorkloadRun run(RunOptions{.script = script});
-    QVERIFY(!run.load());
-    QVERIFY(!run.recordSession(path));
-    bool done = false;
-    QCoro::Task<> running = run.run().then([&](RunStatus) { done = true; });
-    QVERIFY(spinUntil([&] { return done; }, 30s));
+    const ScriptSession recorded = runScriptToSession(dir, QStringLiteral("sites.js"), kScript);
+    QVERIFY2(recorded.error.isEmpty(), qPrintable(recorded.error));
+    const QString& path = recorded.path;
 
     for (const bool taskRows : {true, false}) { // folded from the rows, or streamed from the table
         const session::SessionData data = session::readSession(path, {.taskRows = taskRows});

@@ -1,5 +1,6 @@
 #include "sampling/cpusampler.h"
 
+#include "watchdog/signalcontext.h"
 #include "watchdog/symbolizer.h"
 
 #include <array>
@@ -54,18 +55,6 @@ struct sigaction g_previous;
 static_assert(std::atomic<std::size_t>::is_always_lock_free &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "the handler must not take locks");
-
-std::uintptr_t interruptedPc(void* context) {
-    const auto* uc = static_cast<const ucontext_t*>(context);
-#if defined(__x86_64__)
-    return std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-    return std::uintptr_t(uc->uc_mcontext.pc);
-#else
-    (void)uc;
-    return 0;
-#endif
-}
 
 void forwardToPrevious(int signo, siginfo_t* info, void* context) {
     if (g_previous.sa_flags & SA_SIGINFO) {

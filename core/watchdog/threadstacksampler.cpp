@@ -1,5 +1,7 @@
 #include "watchdog/threadstacksampler.h"
 
+#include "watchdog/signalcontext.h"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -45,20 +47,6 @@ struct sigaction g_previousAction;
 
 static_assert(std::atomic<pthread_t>::is_always_lock_free, "the handler must not take locks");
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "the handler must not take locks");
-
-std::uintptr_t interruptedPc(void* context) {
-    const auto* uc = static_cast<const ucontext_t*>(context);
-#if defined(__x86_64__)
-    return std::uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__i386__)
-    return std::uintptr_t(uc->uc_mcontext.gregs[REG_EIP]);
-#elif defined(__aarch64__)
-    return std::uintptr_t(uc->uc_mcontext.pc);
-#else
-    (void)uc;
-    return 0;
-#endif
-}
 
 // A SIGUSR2 that is not ours (kill -USR2 from outside, another process) goes to whatever handler
 // was installed before us, so we do not steal the signal from it. Our own pthread_kill()s that
