@@ -163,8 +163,14 @@ function* main() {
                                         "are reachable from a workload")
                              .arg(base));
     QCOMPARE(run.log[1], QStringLiteral("200 ok"));
-    QCOMPARE(served,
-             (QStringList{QStringLiteral("/away"), QStringLiteral("/home"), QStringLiteral("/done")}));
+    // Each hop, in order. One CI run in many served a path twice (the message now says which):
+    // Qt may send a GET again when a kept-alive connection it reused turns out closed. The hops,
+    // and that nothing else was asked for, are what this test is about.
+    QStringList hops = served;
+    hops.removeDuplicates();
+    QVERIFY2(hops == (QStringList{QStringLiteral("/away"), QStringLiteral("/home"), QStringLiteral("/done")}),
+             qPrintable(served.join(u' ')));
+    QVERIFY2(served.size() <= 4, qPrintable(served.join(u' ')));
 }
 
 QTEST_GUILESS_MAIN(TestScriptEdges)
