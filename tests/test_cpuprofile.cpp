@@ -157,6 +157,38 @@ void TestCpuProfile::burnedShareIsAttributedToItsFunctionAndTask() {
     // The folded export of the session is the same stacks.
     QCOMPARE(renderReport(ReportFormat::Folded, data), toFoldedStacks(p));
     QVERIFY(QJsonDocument::fromJson(renderReport(ReportFormat::Speedscope, data)).isObject());
+
+    // Every stack is timed too (far below the cap), in order, inside the run; and the samples of
+    // alpha's stacks through burnAlpha carry the same weight the tree gives it.
+    QCOMPARE(p.counters.untimedSamples, std::uint64_t(0));
+    std::uint64_t timed = 0;
+    std::uint64_t timedInAlpha = 0;
+    for (std::size_t i = 0; i < p.samples.size(); ++i) {
+        const CpuSample& s = p.samples[i];
+        timed += s.weight;
+        QVERIFY(i == 0 || s.tNs > p.samples[i - 1].tNs);
+        QVERIFY(s.tNs >= data.info.startNs);
+        for (std::uint32_t n = s.node; n != 0; n = p.nodes[n].parent)
+            if (p.frames[p.nodes[n].frame].function.contains(QLatin1String("burnAlpha"))) {
+                timedInAlpha += s.weight;
+                break;
+            }
+    }
+    QCOMPARE(timed, p.counters.samples);
+    QCOMPARE(timedInAlpha, a);
+    // The Chrome trace shows them on a track of their own: slices whose samples add up.
+    const QJsonObject trace = QJsonDocument::fromJson(renderReport(ReportFormat::ChromeTrace, data)).object();
+    std::uint64_t inTrace = 0;
+    std::int64_t previousEnd = 0;
+    for (const QJsonValue& e : trace.value(QLatin1String("traceEvents")).toArray()) {
+        if (e[QLatin1String("cat")].toString() != QLatin1String("cpu_sample"))
+            continue;
+        inTrace += std::uint64_t(e[QLatin1String("args")][QLatin1String("samples")].toInteger());
+        const double ts = e[QLatin1String("ts")].toDouble();
+        QVERIFY(ts * 1000 >= double(previousEnd) - 1000); // slices do not overlap (µs rounding)
+        previousEnd = std::int64_t((ts + e[QLatin1String("dur")].toDouble()) * 1000);
+    }
+    QCOMPARE(inTrace, timed);
 }
 
 void TestCpuProfile::idleLoopAndBlockedDispatchAreNotSampled() {

@@ -126,11 +126,14 @@ void TestSession::reportFromSessionEqualsTheRunsOwnReport() {
     QJsonObject b = QJsonDocument::fromJson(toJsonReport(saved.info, saved.snapshot)).object();
     QVERIFY(!a.isEmpty());
     for (const QString& key : a.keys())
-        QVERIFY2(a.value(key) == b.value(key),
-                 qPrintable(key + QStringLiteral("\nlive:    ") +
-                            QString::fromUtf8(QJsonDocument(QJsonObject{{key, a.value(key)}}).toJson()) +
-                            QStringLiteral("\nsession: ") +
-                            QString::fromUtf8(QJsonDocument(QJsonObject{{key, b.value(key)}}).toJson())));
+        QVERIFY2(
+            a.value(key) == b.value(key),
+            qPrintable(key + QStringLiteral("\nlive:    ") +
+                       QString::fromUtf8(
+                           QJsonDocument(QJsonObject{{key, a.value(key)}}).toJson(QJsonDocument::Compact)) +
+                       QStringLiteral("\nsession: ") +
+                       QString::fromUtf8(
+                           QJsonDocument(QJsonObject{{key, b.value(key)}}).toJson(QJsonDocument::Compact))));
     QCOMPARE(a, b);
     // The CLI's report from the session: the same again, now with what only the session keeps
     // (the CPU profile is not part of the snapshot).

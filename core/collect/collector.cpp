@@ -231,6 +231,7 @@ void Collector::addCpuProfileLocked(session::SessionDelta& d) const {
         if (d.cpuNodes[i].parent == 0 && type != CallingContextTree::kNoEvent)
             d.cpuNodes[i].eventType = eventTypeName(type);
     }
+    d.cpuSamples = std::move(changes.samples);
     d.cpu = changes.counters;
     d.cpuIntervalNs = std::chrono::nanoseconds(m_cpuInterval).count();
 }

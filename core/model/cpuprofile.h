@@ -30,6 +30,14 @@ struct CpuNode {
     std::uint64_t selfSamples = 0;
 };
 
+/// One stack sample with its time: what the Chrome trace shows on a track of its own and what a
+/// time range of the timeline selects.
+struct CpuSample {
+    std::int64_t tNs = 0;     ///< when it was taken (ns since the origin): the end of its CPU time
+    std::uint32_t node = 0;   ///< the node it was charged to (its stack's innermost kept frame)
+    std::uint32_t weight = 1; ///< samples it stands for
+};
+
 /// Counters of a CPU profile, for the report's honesty line: what was sampled, and what was not.
 struct CpuProfileCounters {
     std::uint64_t samples = 0;          ///< weighted: each is one interval of the loop's CPU time
@@ -37,6 +45,7 @@ struct CpuProfileCounters {
     std::uint64_t droppedStacks = 0;    ///< the sample ring was full: counted, not captured
     std::uint64_t overBudget = 0;       ///< samples charged to a shorter path: the node budget was full
     std::uint64_t otherTaskSamples = 0; ///< samples of tasks that came after the budget was full
+    std::uint64_t untimedSamples = 0;   ///< in the tree but not in `samples`: past kMaxTimedSamples
 };
 
 /// A whole CPU profile as read from a session: frames and nodes indexed by their ids.
@@ -48,7 +57,12 @@ struct CpuProfile {
     std::vector<CpuFrame> frames;               ///< [id]; [0] is "no frame"
     std::vector<CpuNode> nodes;                 ///< [id]; [0] unused
     std::map<std::uint64_t, QString> taskNames; ///< of the tasks with a root; "" when unnamed
+    /// The first kMaxTimedSamples stacks with their times, ascending (at 1 kHz: ~17 min of the
+    /// loop's CPU time; ~16 bytes each in memory and ~10 in the session file).
+    std::vector<CpuSample> samples;
     CpuProfileCounters counters;
+
+    static constexpr std::size_t kMaxTimedSamples = 1'000'000;
 
     bool recorded() const noexcept { return intervalNs > 0; }
     /// "worker", "task #12", "(no task)": the root frame of a task's stacks.

@@ -92,6 +92,7 @@ void applyCpuCounters(const std::map<QString, std::int64_t>& counters, const std
     c.droppedStacks = counter("cpu_dropped_stacks");
     c.overBudget = counter("cpu_over_budget_samples");
     c.otherTaskSamples = counter("cpu_other_task_samples");
+    c.untimedSamples = counter("cpu_untimed_samples");
 }
 
 /// Tasks by state without reading their rows. While a run goes on, the latest 10 Hz point has

@@ -63,6 +63,18 @@ void cpuProfile(Database& db, CpuProfile& out, std::size_t& rows) {
         out.nodes.resize(std::max(out.nodes.size(), std::size_t(id) + 1));
         out.nodes[std::size_t(id)] = std::move(n);
     }
+    if (hasTable(db, "cpu_samples")) {
+        Statement samples = db.prepare("SELECT t_ns, node_id, weight FROM cpu_samples ORDER BY t_ns");
+        for (; samples.step() && out.samples.size() < CpuProfile::kMaxTimedSamples; ++rows) {
+            const std::int64_t node = samples.integer(1);
+            const std::int64_t weight = samples.integer(2);
+            if (node <= 0 || std::size_t(node) >= out.nodes.size() || out.nodes[std::size_t(node)].id == 0 ||
+                weight <= 0 || weight > 1'000'000)
+                throw DamagedRow{
+                    QStringLiteral("a CPU sample names node %1 with weight %2").arg(node).arg(weight)};
+            out.samples.push_back(CpuSample{samples.integer(0), std::uint32_t(node), std::uint32_t(weight)});
+        }
+    }
     Statement name = db.prepare("SELECT name FROM tasks WHERE id = ?1");
     for (const CpuNode& n : out.nodes) {
         if (n.id == 0 || n.parent != 0 || n.taskId == 0 || n.taskId == CpuProfile::kOtherTasks ||

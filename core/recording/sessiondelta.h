@@ -57,6 +57,7 @@ struct SessionDelta {
     /// The CPU profile: new frames, nodes new or with a new self count, all counters so far.
     std::vector<CpuFrame> cpuFrames;
     std::vector<CpuNode> cpuNodes;
+    std::vector<CpuSample> cpuSamples; ///< timed samples taken since
     CpuProfileCounters cpu;
     std::int64_t cpuIntervalNs = 0; ///< 0: the CPU profile is off
 };

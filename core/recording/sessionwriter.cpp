@@ -385,6 +385,7 @@ void SessionWriter::writeCounters(const SessionDelta& d) {
         {"cpu_dropped_stacks", d.cpu.droppedStacks},
         {"cpu_over_budget_samples", d.cpu.overBudget},
         {"cpu_other_task_samples", d.cpu.otherTaskSamples},
+        {"cpu_untimed_samples", d.cpu.untimedSamples},
     };
     for (const auto& [name, value] : rows) {
         s.bind(1, QString::fromLatin1(name)).bind(2, std::int64_t(value));

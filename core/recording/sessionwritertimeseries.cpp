@@ -170,6 +170,16 @@ void SessionWriter::writeCpuProfile(const SessionDelta& d) {
             s.bind(5, std::int64_t(f.line)).run();
         }
     }
+    if (!d.cpuSamples.empty()) {
+        // Keyed by time: a batch that is tried again replaces what it wrote.
+        Statement s =
+            m_db->prepare("INSERT OR REPLACE INTO cpu_samples (t_ns, node_id, weight) VALUES (?1, ?2, ?3)");
+        for (const CpuSample& sample : d.cpuSamples)
+            s.bind(1, sample.tNs)
+                .bind(2, std::int64_t(sample.node))
+                .bind(3, std::int64_t(sample.weight))
+                .run();
+    }
     if (d.cpuNodes.empty())
         return;
     // Whole rows, replaced: a batch that is tried again writes the same thing twice.

@@ -20,6 +20,10 @@ namespace {
 constexpr int kPid = 1;
 constexpr int kLoopTid = 1;
 constexpr int kSlowTid = 2;
+// The CPU profile's timed samples: a track of their own, as the slow callbacks have, since a
+// sample's slice spans CPU time and not the dispatch it fell in.
+constexpr int kCpuTid = 3;
+constexpr std::size_t kMaxCpuSlices = 500'000;
 // Names, locations and stacks come from scripts and from session files of unknown origin: every
 // string is bounded here too, whatever the collector already did.
 constexpr qsizetype kMaxNameChars = 256;
@@ -66,6 +70,7 @@ public:
         writeTasks();
         writeSlowCallbacks();
         writeCounters();
+        writeCpuSamples();
         if (!m_data.path.isEmpty())
             writeSegments();
         // No displayTimeUnit: chrome://tracing only displays with it, but some Perfetto versions
@@ -77,6 +82,7 @@ public:
         m_out.raw(",\"started_at\":").text(m_data.startedAt, kMaxNameChars);
         m_out.raw(",\"segments_dropped\":").integer(std::int64_t(m_data.snapshot.drops.segments));
         m_out.raw(",\"segments_included\":").raw(m_data.path.isEmpty() ? "false" : "true");
+        m_out.raw(",\"cpu_sample_slices_left_out\":").integer(qint64(m_cpuSlicesLeftOut));
         m_out.raw("}}\n");
         return m_out.finish();
     }
@@ -105,6 +111,8 @@ private:
         name("\"process_name\"", kLoopTid, QString(QStringLiteral("coroscope: ") + script));
         name("\"thread_name\"", kLoopTid, QStringLiteral("event loop"));
         name("\"thread_name\"", kSlowTid, QStringLiteral("slow callbacks"));
+        if (!m_data.cpuProfile.samples.empty())
+            name("\"thread_name\"", kCpuTid, QStringLiteral("CPU samples (event loop thread)"));
     }
 
     /// Each task an async slice from creation to its end, on a track of its own (id = task id).
@@ -203,9 +211,44 @@ private:
         out.raw("}}");
     }
 
+    /// Each run of samples in one function (one calling-context node) one X slice: from the CPU
+    /// time its first sample stands for to the last sample, named after the innermost function.
+    void writeCpuSamples() {
+        const CpuProfile& p = m_data.cpuProfile;
+        std::int64_t previousEnd = 0;
+        std::size_t slices = 0;
+        for (std::size_t i = 0; i < p.samples.size();) {
+            const CpuSample& first = p.samples[i];
+            std::uint64_t weight = 0;
+            std::size_t j = i;
+            for (; j < p.samples.size() && p.samples[j].node == first.node; ++j)
+                weight += p.samples[j].weight;
+            const std::int64_t endNs = std::max(p.samples[j - 1].tNs, m_originNs);
+            const std::int64_t startNs =
+                std::clamp(first.tNs - std::int64_t(first.weight) * p.intervalNs, previousEnd, endNs);
+            i = j;
+            if (slices++ >= kMaxCpuSlices) {
+                ++m_cpuSlicesLeftOut;
+                continue;
+            }
+            previousEnd = endNs;
+            const CpuNode& node = p.nodes[first.node];
+            const QString function = node.frame ? p.frames[node.frame].function : p.taskLabel(node.taskId);
+            event("X", "cpu_sample", jsonQuoted(function, kMaxNameChars), kCpuTid, startNs)
+                .raw(",\"dur\":")
+                .micros(endNs - startNs);
+            m_out.raw(",\"args\":{\"task\":").text(p.taskLabel(node.taskId), kMaxNameChars);
+            m_out.raw(",\"samples\":").integer(qint64(weight));
+            if (node.frame)
+                m_out.raw(",\"module\":").text(p.frames[node.frame].module, kMaxNameChars);
+            m_out.raw("}}");
+        }
+    }
+
     void writeSegments();
 
     const session::SessionData& m_data;
+    std::uint64_t m_cpuSlicesLeftOut = 0;
     JsonStream m_out;
     const std::int64_t m_originNs;
     std::vector<QByteArray> m_names; ///< quoted, by index in snapshot.tasks

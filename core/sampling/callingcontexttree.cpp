@@ -55,7 +55,7 @@ std::uint32_t CallingContextTree::childLocked(std::uint32_t parent, std::uint32_
 }
 
 void CallingContextTree::add(std::uint64_t task, int eventType, std::uint32_t weight,
-                             std::span<const std::uint32_t> frames) {
+                             std::span<const std::uint32_t> frames, std::int64_t tNs) {
     std::lock_guard lock(m_mutex);
     m_counters.samples += weight;
     m_counters.stacks += 1;
@@ -79,6 +79,14 @@ void CallingContextTree::add(std::uint64_t task, int eventType, std::uint32_t we
         n.dirty = true;
         m_dirty.push_back(node);
     }
+    if (tNs < 0)
+        return;
+    if (m_timedSamples < CpuProfile::kMaxTimedSamples) {
+        ++m_timedSamples;
+        m_newSamples.push_back(CpuSample{tNs, node, weight});
+    } else {
+        m_counters.untimedSamples += weight;
+    }
 }
 
 CallingContextTree::Changes CallingContextTree::takeChanges() {
@@ -96,6 +104,7 @@ CallingContextTree::Changes CallingContextTree::takeChanges() {
         c.nodes.push_back({id, n.parent, n.frame, n.task, QString(), n.self});
         c.nodeEventTypes.push_back(n.eventType);
     }
+    c.samples = std::exchange(m_newSamples, {});
     c.counters = m_counters;
     return c;
 }

@@ -34,8 +34,10 @@ public:
     /// The id of a function (interned by function and module; file and line are the first seen).
     std::uint32_t frame(const QString& function, const QString& module, const QString& file, int line);
 
-    /// Adds one stack of `weight` samples; `frames` root first (outermost call first).
-    void add(std::uint64_t task, int eventType, std::uint32_t weight, std::span<const std::uint32_t> frames);
+    /// Adds one stack of `weight` samples; `frames` root first (outermost call first). `tNs`, when
+    /// it was taken (ns since the origin; negative: untimed), keeps it in the timed samples too.
+    void add(std::uint64_t task, int eventType, std::uint32_t weight, std::span<const std::uint32_t> frames,
+             std::int64_t tNs = -1);
     /// Stacks the sampler could not capture (its ring was full); they still count as samples.
     void addDropped(std::uint64_t stacks) {
         std::lock_guard lock(m_mutex);
@@ -48,6 +50,7 @@ public:
         std::vector<CpuFrame> frames;
         std::vector<CpuNode> nodes;
         std::vector<int> nodeEventTypes; ///< beside `nodes`, for roots (kNoEvent elsewhere too)
+        std::vector<CpuSample> samples;  ///< timed samples taken since
         CpuProfileCounters counters;
     };
     Changes takeChanges();
@@ -88,6 +91,8 @@ private:
     std::vector<CpuFrame> m_frames{CpuFrame{}}; ///< [0]: no frame
     QHash<QString, std::uint32_t> m_frameIds;   ///< "function\nmodule" -> id
     std::size_t m_framesTaken = 1;
+    std::vector<CpuSample> m_newSamples;
+    std::size_t m_timedSamples = 0;
     std::vector<std::uint32_t> m_dirty;
     CpuProfileCounters m_counters;
 };

@@ -28,6 +28,7 @@ constexpr std::size_t kRingSlots = 1024;
 constexpr auto kDrainInterval = std::chrono::milliseconds(20);
 
 struct Slot {
+    std::int64_t tNs = 0;
     std::uint64_t task = 0;
     int eventType = CallingContextTree::kNoEvent;
     std::uint32_t weight = 0;
@@ -82,6 +83,7 @@ void onProfSignal(int signo, siginfo_t* info, void* context) {
         r.dropped.fetch_add(weight, std::memory_order_relaxed);
     } else {
         Slot& s = r.slots[head % kRingSlots];
+        s.tNs = Clock::nanosNow(); // the TSC or the vDSO's clock_gettime: async-signal-safe
         s.task = loop->runningTask.load(std::memory_order_relaxed);
         s.eventType = loop->dispatchStart.load(std::memory_order_relaxed) != 0
                           ? loop->eventType.load(std::memory_order_relaxed)
@@ -293,7 +295,7 @@ void CpuSampler::drain() {
                 m_path.insert(m_path.end(), ids.begin(), ids.end());
             }
         }
-        m_tree.add(s.task, s.eventType, s.weight, m_path);
+        m_tree.add(s.task, s.eventType, s.weight, m_path, s.tNs);
     }
     r.tail.store(tail, std::memory_order_release);
 }

@@ -50,6 +50,9 @@ CREATE TABLE task_memory (t_ns INTEGER, task_id INTEGER, live_bytes INTEGER);
 CREATE TABLE cpu_frames (id INTEGER PRIMARY KEY, function TEXT, module TEXT, file TEXT, line INTEGER);
 CREATE TABLE cpu_nodes (id INTEGER PRIMARY KEY, parent_id INTEGER, frame_id INTEGER, task_id INTEGER,
     event_type TEXT, self_samples INTEGER);
+-- The first CpuProfile::kMaxTimedSamples stacks with their times: the node each was charged to.
+-- Absent in files recorded before it: their profile has no times.
+CREATE TABLE cpu_samples (t_ns INTEGER PRIMARY KEY, node_id INTEGER, weight INTEGER) WITHOUT ROWID;
 CREATE TABLE logs (id INTEGER PRIMARY KEY, t_ns INTEGER, line TEXT);
 CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 -- No secondary indexes, on purpose: an index of segments by task made every batch rewrite
