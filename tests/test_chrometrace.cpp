@@ -90,6 +90,7 @@ private Q_SLOTS:
     void hostileTaskNamesStayValidJson();
     void segmentsNestPerThreadWhateverTheirTimes();
     void withoutSessionFileThereAreNoSegments();
+    void cpuSamplesFromBeforeTheStartDoNotOverlap();
     void unreadableSessionOrDeviceIsAnError();
 };
 
@@ -329,6 +330,33 @@ void TestChromeTrace::withoutSessionFileThereAreNoSegments() {
     const QJsonObject end = check.all("e", "task")[0];
     QCOMPARE(end.value(QLatin1String("args")).toObject().value(QLatin1String("error")).toString(),
              QStringLiteral("Error: <boom>"));
+}
+
+void TestChromeTrace::cpuSamplesFromBeforeTheStartDoNotOverlap() {
+    // A fresh-clone CI run: the first stack, taken 1 ms after the run's start, stood for 240 ms
+    // of CPU (the warm-up); its slice began before the start, was shown from 0 with all its
+    // length, and overlapped the next one.
+    RunInfo info;
+    info.startNs = 500'000'000;
+    info.durationNs = 400'000'000;
+    session::SessionData data = sessionDataFromSnapshot(info, RunSnapshot{});
+    CpuProfile& p = data.cpuProfile;
+    p.intervalNs = 1'000'000;
+    p.frames = {CpuFrame{}, CpuFrame{1, QStringLiteral("warm"), QStringLiteral("m"), QString(), 0},
+                CpuFrame{2, QStringLiteral("work"), QStringLiteral("m"), QString(), 0}};
+    p.nodes = {CpuNode{}, CpuNode{1, 0, 0, 0, QString(), 0}, CpuNode{2, 1, 1, 0, QString(), 240},
+               CpuNode{3, 1, 2, 0, QString(), 3}};
+    p.samples = {CpuSample{501'000'000, 2, 240}, CpuSample{503'000'000, 3, 1}, CpuSample{504'000'000, 3, 2}};
+    p.counters.samples = 243;
+    const test::TraceCheck check = test::checkTrace(toChromeTrace(data));
+    VERIFY_TRACE(check);
+    const auto slices = check.all("X", "cpu_sample");
+    QCOMPARE(slices.size(), std::size_t(2));
+    QCOMPARE(slices[0].value(QLatin1String("ts")).toDouble(), 0.0);
+    QCOMPARE(slices[0].value(QLatin1String("dur")).toDouble(), 1000.0); // from the start, no earlier
+    QCOMPARE(slices[1].value(QLatin1String("ts")).toDouble(), 2000.0);
+    QCOMPARE(slices[1].value(QLatin1String("dur")).toDouble(), 2000.0);
+    QCOMPARE(slices[1].value(QLatin1String("args")).toObject().value(QLatin1String("samples")).toInt(), 3);
 }
 
 void TestChromeTrace::unreadableSessionOrDeviceIsAnError() {

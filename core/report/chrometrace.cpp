@@ -224,8 +224,10 @@ private:
             for (; j < p.samples.size() && p.samples[j].node == first.node; ++j)
                 weight += p.samples[j].weight;
             const std::int64_t endNs = std::max(p.samples[j - 1].tNs, m_originNs);
-            const std::int64_t startNs =
-                std::clamp(first.tNs - std::int64_t(first.weight) * p.intervalNs, previousEnd, endNs);
+            // Not before the previous slice's end, nor before the run's start (the file has no time
+            // before it: a slice reaching back would be drawn from 0 with all its length).
+            const std::int64_t startNs = std::clamp(first.tNs - std::int64_t(first.weight) * p.intervalNs,
+                                                    std::max(previousEnd, m_originNs), endNs);
             i = j;
             if (slices++ >= kMaxCpuSlices) {
                 ++m_cpuSlicesLeftOut;
