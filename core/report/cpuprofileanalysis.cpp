@@ -1,5 +1,7 @@
 #include "report/cpuprofileanalysis.h"
 
+#include "model/format.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -23,6 +25,26 @@ QString foldedSafe(QString name) {
 }
 
 } // namespace
+
+QStringList cpuProfileFacts(const CpuProfile& p) {
+    const CpuProfileCounters& c = p.counters;
+    QStringList facts{
+        QStringLiteral("%1 samples, one per %2 of the loop thread's CPU time: %3 of CPU time, in %4 stacks")
+            .arg(c.samples)
+            .arg(formatDuration(p.intervalNs), formatDuration(std::int64_t(c.samples) * p.intervalNs))
+            .arg(c.stacks)};
+    if (c.droppedStacks)
+        facts << QStringLiteral("%1 stacks dropped (the sample ring was full; not in the samples)")
+                     .arg(c.droppedStacks);
+    if (c.overBudget)
+        facts << QStringLiteral("%1 samples charged to a shorter stack (the profile's node budget was spent)")
+                     .arg(c.overBudget);
+    if (c.otherTaskSamples)
+        facts << QStringLiteral("%1 samples of tasks that came after the budget was spent, under "
+                                "(other tasks)")
+                     .arg(c.otherTaskSamples);
+    return facts;
+}
 
 std::uint64_t cpuSampleCount(const CpuProfile& profile, const CpuProfileFilter& filter) {
     std::uint64_t n = 0;

@@ -3,6 +3,7 @@
 #include "model/cpuprofile.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <optional>
@@ -34,6 +35,10 @@ struct CpuTaskCost {
     QString label;
     std::uint64_t samples = 0;
 };
+
+/// What was sampled and what was not, one sentence each (plain text; the first always there):
+/// the reports say it before any figure so that every share can be weighed.
+QStringList cpuProfileFacts(const CpuProfile& profile);
 
 /// Samples in the profile that pass `filter`.
 std::uint64_t cpuSampleCount(const CpuProfile& profile, const CpuProfileFilter& filter = {});

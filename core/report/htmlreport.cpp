@@ -194,24 +194,7 @@ QString cpuProfile(const CpuProfile& p) {
         return h + QStringLiteral("<p>The loop thread's CPU was not sampled in this run: it ran with "
                                   "<code>--sample-rate 0</code>, or the session was recorded before "
                                   "Coroscope had CPU profiles.</p>\n");
-    const CpuProfileCounters& c = p.counters;
-    QStringList facts{
-        QStringLiteral("%1 samples, one per %2 of the loop thread's CPU time: %3 of CPU time, "
-                       "in %4 stacks")
-            .arg(c.samples)
-            .arg(formatDuration(p.intervalNs), formatDuration(std::int64_t(c.samples) * p.intervalNs))
-            .arg(c.stacks)};
-    if (c.droppedStacks)
-        facts << QStringLiteral("%1 stacks dropped (the sample ring was full; not in the samples)")
-                     .arg(c.droppedStacks);
-    if (c.overBudget)
-        facts << QStringLiteral("%1 samples charged to a shorter stack (the profile's node budget was spent)")
-                     .arg(c.overBudget);
-    if (c.otherTaskSamples)
-        facts << QStringLiteral("%1 samples of tasks that came after the budget was spent, under "
-                                "(other tasks)")
-                     .arg(c.otherTaskSamples);
-    h += QStringLiteral("<p>") + facts.join(QStringLiteral("; ")) +
+    h += QStringLiteral("<p>") + cpuProfileFacts(p).join(QStringLiteral("; ")) +
          QStringLiteral(".</p>\n<p class=\"note\">CPU time only: while the loop sleeps or blocks in a "
                         "system call it is not sampled (the slow callbacks show blocking).</p>\n");
     if (cpuSampleCount(p) == 0)

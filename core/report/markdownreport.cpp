@@ -338,21 +338,8 @@ QString cpuProfile(const CpuProfile& p) {
                QStringLiteral("The loop thread's CPU was not sampled in this run (`--sample-rate 0`, or a "
                               "session recorded before CPU profiles).\n");
     // What was and was not sampled first: the tables below are shares of these samples.
-    const CpuProfileCounters& c = p.counters;
-    QStringList facts{
-        QStringLiteral("%1 samples, one per %2 of the loop thread's CPU time: %3 of CPU time, "
-                       "in %4 stacks")
-            .arg(c.samples)
-            .arg(formatDuration(p.intervalNs), formatDuration(std::int64_t(c.samples) * p.intervalNs))
-            .arg(c.stacks)};
-    if (c.droppedStacks)
-        facts << QStringLiteral("%1 stacks dropped (the sample ring was full)").arg(c.droppedStacks);
-    if (c.overBudget)
-        facts
-            << QStringLiteral("%1 samples charged to a shorter stack (node budget spent)").arg(c.overBudget);
-    if (c.otherTaskSamples)
-        facts << QStringLiteral("%1 samples of later tasks under *(other tasks)*").arg(c.otherTaskSamples);
-    h += facts.join(QStringLiteral("; ")) + QStringLiteral(".\n");
+    h +=
+        cpuProfileFacts(p).join(QStringLiteral("; ")) + QStringLiteral(".\n"); // numbers and fixed words only
     const std::uint64_t all = cpuSampleCount(p);
     if (all == 0)
         return h + QStringLiteral("\nNo sample was taken: the loop thread used less CPU time than one "
