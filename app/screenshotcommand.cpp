@@ -5,6 +5,7 @@
 #include "mainwindow/mainwindow.h"
 #include "models/slowcallbackmodel.h"
 #include "models/tasktablemodel.h"
+#include "panels/cpuprofilepage.h"
 #include "panels/tasktimeline.h"
 #include "run/taskstoreworker.h"
 
@@ -177,6 +178,25 @@ int screenshotCommand(int argc, char** argv) {
         }
         window.taskTabs().setCurrentIndex(0);
     }
+    // The views past the View enum (CPU profile, sites), by their tab; then the CPU profile of
+    // the run's middle third as if dragged in the timeline, with the timeline showing the range.
+    auto* views = window.findChild<QTabWidget*>(QStringLiteral("Views"));
+    for (int tab = int(ui::MainWindow::View::Script) + 1; views && tab < views->count(); ++tab) {
+        views->setCurrentIndex(tab);
+        settle(window);
+        ok = save(window, dir, views->tabText(tab).toLower().remove(u'&').simplified().replace(u' ', u'-')) &&
+             ok;
+    }
+    const session::SessionData& data = *window.tail().latest();
+    const std::int64_t third = std::max<std::int64_t>(data.snapshot.nowNs - data.info.startNs, 3) / 3;
+    window.selectTimeRange(TimeRange{data.info.startNs + third, data.info.startNs + 2 * third});
+    views->setCurrentWidget(&window.cpuProfilePage());
+    settle(window);
+    ok = save(window, dir, QStringLiteral("cpu-profile-range")) && ok;
+    window.showView(ui::MainWindow::View::Tasks);
+    window.taskTabs().setCurrentWidget(&window.timeline());
+    settle(window);
+    ok = save(window, dir, QStringLiteral("tasks-timeline-range")) && ok;
     return ok ? 0 : 1;
 }
 

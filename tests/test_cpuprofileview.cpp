@@ -11,8 +11,10 @@
 #include "panels/cpuprofilepage.h"
 #include "panels/cputreeexpansion.h"
 #include "panels/sitespage.h"
+#include "panels/tasktimeline.h"
 #include "report/blockedstackprofile.h"
 #include "report/cpuprofileanalysis.h"
+#include "report/cputimerange.h"
 #include "syntheticsession.h"
 #include "testsupport.h"
 #include "watchdog/symbolizer.h"
@@ -21,6 +23,8 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -40,6 +44,8 @@ constexpr std::uint64_t kParseTimer = 60, kLex = 30, kParseOutside = 20, kRender
 constexpr std::uint64_t kAlphaTotal = kParseTimer + kLex + kParseOutside;
 constexpr std::uint64_t kTotal = kAlphaTotal + kRender;
 enum Frame : std::uint32_t { Main = 1, Parse, Lex, Render };
+constexpr std::int64_t kSamplesStartNs = 5'000'000'000;
+constexpr std::int64_t kMs = 1'000'000;
 
 std::shared_ptr<const CpuProfile> handProfile() {
     auto p = std::make_shared<CpuProfile>();
@@ -64,6 +70,15 @@ std::shared_ptr<const CpuProfile> handProfile() {
                 {9, 8, Main, kAlpha, outside, 0},
                 {10, 9, Parse, kAlpha, outside, kParseOutside}};
     p->taskNames = {{kAlpha, QStringLiteral("alpha")}, {kBeta, QStringLiteral("beta")}};
+    // In time, one sample a millisecond: alpha's in its first 110 ms (parse in timers, lex, parse
+    // outside any dispatch), then nothing for 90 ms, then beta's render in 10 ms.
+    std::int64_t t = kSamplesStartNs;
+    for (const auto& [node, count] : {std::pair{3u, kParseTimer}, {4u, kLex}, {10u, kParseOutside}})
+        for (std::uint64_t i = 0; i < count; ++i)
+            p->samples.push_back({t += 1'000'000, node, 1});
+    t += 90'000'000;
+    for (std::uint64_t i = 0; i < kRender; ++i)
+        p->samples.push_back({t += 1'000'000, 7, 1});
     p->counters.samples = kTotal;
     p->counters.stacks = kTotal - 7;
     p->counters.droppedStacks = 3;
@@ -164,6 +179,9 @@ private Q_SLOTS:
     void liveRunRebuildsAtMostOnceASecondKeepingZoom();
     void aSessionWithoutProfileSaysWhy();
     void windowHasTheTabAndItsSentence();
+    void timeRangeCountsItsSamplesOnly();
+    void pageShowsTheTimeRangeChosen();
+    void timelineRangeReachesThePage();
 };
 
 void TestCpuProfileView::topDownMergesEventTypesAndGivesShares() {
@@ -595,6 +613,142 @@ void TestCpuProfileView::windowHasTheTabAndItsSentence() {
     QVERIFY(sitesTab > tab);
     QCOMPARE(views->tabText(sitesTab), QStringLiteral("Await && spawn sites"));
     QVERIFY(test::spinUntil([&] { return w.sitesPage().spawnSites().rowCount() > 0; }, 10s));
+}
+
+void TestCpuProfileView::timeRangeCountsItsSamplesOnly() {
+    const auto p = handProfile();
+    // Beta's render samples only: 201..210 ms after the start.
+    const CpuProfile beta = cpuProfileInRange(*p, {kSamplesStartNs + 150 * kMs, kSamplesStartNs + 300 * kMs});
+    QCOMPARE(beta.counters.samples, kRender);
+    QCOMPARE(beta.counters.stacks, kRender);
+    QCOMPARE(beta.counters.droppedStacks, 0U); // not in time: in no range
+    QCOMPARE(cpuSampleCount(beta, {kAlpha}), 0U);
+    QCOMPARE(beta.nodes[7].selfSamples, kRender);
+    QCOMPARE(beta.samples.size(), std::size_t(kRender));
+    QCOMPARE(beta.frames.size(), p->frames.size()); // the same tree: every view reads it as before
+    // Both ends are in: parse's samples at 1..60 ms, lex's at 61..90.
+    const CpuProfile parseAndLex =
+        cpuProfileInRange(*p, {kSamplesStartNs + 60 * kMs, kSamplesStartNs + 61 * kMs});
+    QCOMPARE(parseAndLex.nodes[3].selfSamples, 1U);
+    QCOMPARE(parseAndLex.nodes[4].selfSamples, 1U);
+    QCOMPARE(parseAndLex.counters.samples, 2U);
+    // The whole span is the whole profile; a range before it holds nothing.
+    const CpuProfile all = cpuProfileInRange(*p, {0, kSamplesStartNs + 10'000 * kMs});
+    QCOMPARE(all.counters.samples, kTotal);
+    for (std::size_t i = 1; i < all.nodes.size(); ++i)
+        QCOMPARE(all.nodes[i].selfSamples, p->nodes[i].selfSamples);
+    QCOMPARE(cpuProfileInRange(*p, {0, kSamplesStartNs}).counters.samples, 0U);
+    // Samples past the timed cap are in no range: said for a range that reaches past the last.
+    CpuProfile capped = *p;
+    capped.counters.untimedSamples = 5;
+    QCOMPARE(cpuProfileInRange(capped, {0, kSamplesStartNs + 10'000 * kMs}).counters.untimedSamples, 5U);
+    QCOMPARE(cpuProfileInRange(capped, {0, kSamplesStartNs + 20 * kMs}).counters.untimedSamples, 0U);
+
+    // Slow callbacks: those that held the loop during any part of the range.
+    std::vector<SlowCallback> blocks = handSession()->snapshot.slowCallbacks; // 300 ms, 120.4 ms, 0.2 ms
+    blocks[0].startNs = 1'000 * kMs;
+    blocks[1].startNs = 2'000 * kMs;
+    blocks[2].startNs = 3'000 * kMs;
+    const auto seqs = [](const std::vector<SlowCallback>& in) {
+        QList<std::uint64_t> out;
+        for (const SlowCallback& c : in)
+            out << c.dispatchSeq;
+        return out;
+    };
+    QCOMPARE(seqs(slowCallbacksInRange(blocks, {1'200 * kMs, 2'010 * kMs})), (QList<std::uint64_t>{11, 12}));
+    QCOMPARE(seqs(slowCallbacksInRange(blocks, {1'301 * kMs, 1'999 * kMs})), QList<std::uint64_t>{});
+    QCOMPARE(seqs(slowCallbacksInRange(blocks, {3'000 * kMs, 4'000 * kMs})), QList<std::uint64_t>{13});
+}
+
+void TestCpuProfileView::pageShowsTheTimeRangeChosen() {
+    CpuProfilePage page;
+    page.resize(1200, 700);
+    page.show();
+    auto data = handSession();
+    data->info.startNs = kSamplesStartNs;
+    data->snapshot.slowCallbacks[0].startNs = kSamplesStartNs + 205 * kMs; // in beta's 10 ms
+    data->snapshot.slowCallbacks[1].startNs = kSamplesStartNs + 900 * kMs;
+    data->snapshot.slowCallbacks[2].startNs = kSamplesStartNs + 950 * kMs;
+    page.setData(data);
+    QVERIFY(page.rangeText().isEmpty());
+    QCOMPARE(page.flameGraph().tree()->total(), kTotal);
+    page.setTimeRange(TimeRange{kSamplesStartNs + 150 * kMs, kSamplesStartNs + 300 * kMs});
+    QCOMPARE(page.flameGraph().tree()->total(), kRender);
+    QCOMPARE(page.topDownModel().tree()->total(), kRender);
+    QVERIFY2(page.headerText().contains(QStringLiteral("%1 samples").arg(kRender)),
+             qPrintable(page.headerText()));
+    QVERIFY2(page.rangeText().contains(QStringLiteral("+150")) &&
+                 page.rangeText().contains(QStringLiteral("+300")),
+             qPrintable(page.rangeText()));
+    // The task box offers what ran in the range; the blocked stacks follow it too.
+    QCOMPARE(page.taskBox().count(), 2); // all, beta
+    page.setSource(CpuProfileSource::AllBlocks);
+    QCOMPARE(page.profile()->counters.samples, 300U);
+    QVERIFY2(page.headerText().startsWith(QStringLiteral("1 slow callback")), qPrintable(page.headerText()));
+    page.setSource(CpuProfileSource::CpuSamples);
+    // A range the loop used no CPU in says so, and how to get out of it.
+    page.setTimeRange(TimeRange{kSamplesStartNs + 120 * kMs, kSamplesStartNs + 180 * kMs});
+    QVERIFY2(page.messageText().contains(QStringLiteral("No CPU samples in the time range")),
+             qPrintable(page.messageText()));
+    // "Whole run" lets it go and says so to the timeline.
+    QSignalSpy cleared(&page, &CpuProfilePage::timeRangeCleared);
+    auto* wholeRun = page.findChild<QPushButton*>(QStringLiteral("cpuWholeRun"));
+    QVERIFY(wholeRun && wholeRun->isVisible());
+    wholeRun->click();
+    QCOMPARE(cleared.size(), 1);
+    QVERIFY(!page.timeRange());
+    QVERIFY(!wholeRun->isVisible());
+    QCOMPARE(page.flameGraph().tree()->total(), kTotal);
+    // A range set while the page is behind another view is built when it is shown.
+    page.hide();
+    page.setTimeRange(TimeRange{kSamplesStartNs, kSamplesStartNs + 60 * kMs});
+    page.show();
+    QCOMPARE(page.flameGraph().tree()->total(), kParseTimer);
+    page.clear(); // another session: no range of this one
+    QVERIFY(!page.timeRange());
+}
+
+void TestCpuProfileView::timelineRangeReachesThePage() {
+    const QTemporaryDir dir;
+    const QString session = dir.filePath(QStringLiteral("s.coroscope"));
+    test::writeSyntheticSession(session, 20, 1);
+    MainWindow w(QStringLiteral("coroscope"));
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openSession(session));
+    QVERIFY(test::spinUntil([&] { return w.tail().latest() != nullptr; }, 10s));
+    w.showView(MainWindow::View::Tasks);
+    auto* taskTabs = w.timeline().parentWidget();
+    while (taskTabs && !qobject_cast<QTabWidget*>(taskTabs))
+        taskTabs = taskTabs->parentWidget();
+    QVERIFY(taskTabs);
+    static_cast<QTabWidget*>(taskTabs)->setCurrentWidget(&w.timeline());
+    QVERIFY(QTest::qWaitForWindowExposed(&w.timeline()));
+    // A drag along the timeline's axis: the page gets the range, the window does not pan.
+    TaskTimeline& timeline = w.timeline();
+    const std::int64_t from = timeline.windowFrom();
+    const int axisY = timeline.fontMetrics().height() / 2 + 2;
+    const int x0 = timeline.width() / 2, x1 = timeline.width() * 3 / 4;
+    QTest::mousePress(&timeline, Qt::LeftButton, {}, QPoint(x0, axisY));
+    QMouseEvent move(QEvent::MouseMove, QPointF(x1, axisY), timeline.mapToGlobal(QPointF(x1, axisY)),
+                     Qt::NoButton, Qt::LeftButton, {});
+    QApplication::sendEvent(&timeline, &move);
+    QTest::mouseRelease(&timeline, Qt::LeftButton, {}, QPoint(x1, axisY));
+    QCOMPARE(timeline.windowFrom(), from);
+    QVERIFY(timeline.selectedRange());
+    QCOMPARE(w.cpuProfilePage().timeRange(), timeline.selectedRange());
+    QVERIFY(w.cpuProfilePage().timeRange()->toNs > w.cpuProfilePage().timeRange()->fromNs);
+    // The page's "Whole run" clears the timeline's shading too.
+    w.cpuProfilePage().findChild<QPushButton*>(QStringLiteral("cpuWholeRun"))->click();
+    QVERIFY(!timeline.selectedRange());
+    // Esc in the timeline lets a range go.
+    QTest::mousePress(&timeline, Qt::LeftButton, {}, QPoint(x0, axisY));
+    QApplication::sendEvent(&timeline, &move);
+    QTest::mouseRelease(&timeline, Qt::LeftButton, {}, QPoint(x1, axisY));
+    QVERIFY(w.cpuProfilePage().timeRange());
+    QTest::keyClick(&timeline, Qt::Key_Escape);
+    QVERIFY(!w.cpuProfilePage().timeRange());
+    QVERIFY(!timeline.selectedRange());
 }
 
 int main(int argc, char** argv) {

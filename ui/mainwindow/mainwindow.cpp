@@ -98,6 +98,15 @@ MainWindow::MainWindow(QString runner, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::selectTimeRange(std::optional<TimeRange> range) {
+    m_timeline->setSelectedRange(range);
+    m_cpuPage->setTimeRange(range);
+    if (range)
+        statusBar()->showMessage(tr("The CPU profile shows the %1 selected in the timeline.")
+                                     .arg(formatDuration(range->toNs - range->fromNs)),
+                                 5000);
+}
+
 void MainWindow::buildPanels() {
     // The crash banner stays above every view; the views are tabs, each with the whole window.
     m_banner = new QLabel(this);
@@ -152,6 +161,9 @@ void MainWindow::buildPanels() {
     Q_ASSERT(m_views->count() == int(View::Script) + 1);
     m_cpuPage = new CpuProfilePage(this);
     m_views->addTab(m_cpuPage, tr("CPU profile"));
+    // A range dragged in the Tasks timeline narrows the CPU profile to it, as in hotspot.
+    connect(m_timeline, &TaskTimeline::rangeSelected, this, &MainWindow::selectTimeRange);
+    connect(m_cpuPage, &CpuProfilePage::timeRangeCleared, this, [this] { selectTimeRange(std::nullopt); });
     m_sites = new SitesPage(this);
     m_views->addTab(m_sites, tr("Await && spawn sites"));
     connect(m_sites, &SitesPage::locationActivated, this, [this](const QString& location) {

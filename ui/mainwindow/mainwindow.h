@@ -1,6 +1,7 @@
 #pragma once
 
 #include "panels/startpage.h"
+#include "report/cputimerange.h"
 #include "report/reportformat.h"
 #include "run/runcontroller.h"
 #include "run/sessiontail.h"
@@ -99,6 +100,9 @@ public:
     /// The CPU profile view: a tab after Script (not a View: the View menu and the charts'
     /// switches over View stay as they are).
     CpuProfilePage& cpuProfilePage() { return *m_cpuPage; }
+    /// A time range of the run (the Tasks timeline's selection): shaded there, and the CPU
+    /// profile shows only it; none for the whole run.
+    void selectTimeRange(std::optional<TimeRange> range);
     SitesPage& sitesPage() { return *m_sites; }
     ScriptEditor& scriptEditor() { return *m_source; }
     QTableView& slowCallbackView() { return *m_slowView; }

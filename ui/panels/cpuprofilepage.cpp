@@ -1,6 +1,7 @@
 #include "panels/cpuprofilepage.h"
 
 #include "charts/flamegraph.h"
+#include "model/format.h"
 #include "models/cputreemodel.h"
 #include "panels/bardelegate.h"
 #include "panels/cpuprofilefilters.h"
@@ -67,6 +68,22 @@ CpuProfilePage::CpuProfilePage(QWidget* parent)
     m_header->setObjectName(QStringLiteral("cpuProfileHeader"));
     m_header->setWordWrap(true);
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    // The time range chosen in the timeline, with the way back to the whole run.
+    m_rangeBar = new QWidget(this);
+    m_rangeLabel = new QLabel(m_rangeBar);
+    m_rangeLabel->setObjectName(QStringLiteral("cpuRange"));
+    auto* wholeRun = new QPushButton(tr("Whole run"), m_rangeBar);
+    wholeRun->setObjectName(QStringLiteral("cpuWholeRun"));
+    auto* rangeLayout = new QHBoxLayout(m_rangeBar);
+    rangeLayout->setContentsMargins(0, 0, 0, 0);
+    rangeLayout->addWidget(m_rangeLabel, 1);
+    rangeLayout->addWidget(wholeRun);
+    m_rangeBar->hide();
+    connect(wholeRun, &QPushButton::clicked, this, [this] {
+        setTimeRange(std::nullopt);
+        Q_EMIT timeRangeCleared();
+    });
 
     m_source = comboBox("cpuSource", this);
     m_task = comboBox("cpuTask", this);
@@ -138,6 +155,7 @@ CpuProfilePage::CpuProfilePage(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_header);
+    layout->addWidget(m_rangeBar);
     layout->addLayout(filters);
     layout->addWidget(m_stack, 1);
 
@@ -214,10 +232,47 @@ void CpuProfilePage::setSelectedSlowCallback(std::optional<std::uint64_t> dispat
         refresh();
 }
 
+void CpuProfilePage::setTimeRange(std::optional<TimeRange> range) {
+    if (range == m_range)
+        return;
+    m_range = range;
+    m_stale = true;
+    showRange();
+    if (isVisible() && m_data)
+        refresh();
+}
+
+void CpuProfilePage::showRange() {
+    m_rangeBar->setVisible(m_range.has_value());
+    m_rangeLabel->setText(rangeText());
+}
+
+QString CpuProfilePage::rangeText() const {
+    if (!m_range)
+        return QString();
+    const std::int64_t start = m_data ? m_data->info.startNs : 0;
+    const auto at = [start](std::int64_t ns) -> QString {
+        return (ns < start ? QStringLiteral("-") : QStringLiteral("+")) +
+               formatDuration(std::abs(ns - start));
+    };
+    QString text =
+        tr("Time range %1 … %2 (%3), selected in the Tasks timeline")
+            .arg(at(m_range->fromNs), at(m_range->toNs), formatDuration(m_range->toNs - m_range->fromNs));
+    if (source() == CpuProfileSource::SelectedBlock)
+        text += tr(": the selected block is shown whole");
+    else if (m_profile && m_profile->counters.untimedSamples > 0 && source() == CpuProfileSource::CpuSamples)
+        text += tr("; the %1 samples after the first %2 have no time and are in no range")
+                    .arg(m_profile->counters.untimedSamples)
+                    .arg(CpuProfile::kMaxTimedSamples);
+    return text;
+}
+
 void CpuProfilePage::clear() {
     m_data.reset();
     m_profile.reset();
     m_selectedBlock.reset();
+    m_range.reset();
+    showRange();
     m_stale = false;
     m_built.invalidate();
     m_later->stop();
@@ -274,19 +329,32 @@ void CpuProfilePage::refresh() {
         return;
     const auto measure = qScopeGuard([this] { m_buildMs = m_built.elapsed(); });
     fillSources();
+    m_blocksShown.reset();
     switch (source()) {
-    case CpuProfileSource::CpuSamples: // shares the session's lifetime, no copy
-        m_profile = std::shared_ptr<const CpuProfile>(m_data, &m_data->cpuProfile);
+    case CpuProfileSource::CpuSamples:
+        if (m_range) // the range's samples, counted again into the same tree
+            m_profile = std::make_shared<const CpuProfile>(cpuProfileInRange(m_data->cpuProfile, *m_range));
+        else // shares the session's lifetime, no copy
+            m_profile = std::shared_ptr<const CpuProfile>(m_data, &m_data->cpuProfile);
         break;
     case CpuProfileSource::AllBlocks:
-        m_profile = std::make_shared<const CpuProfile>(
-            blockedStackProfile(m_data->snapshot.slowCallbacks, {}, &m_data->cpuProfile));
+        if (m_range) {
+            const std::vector<SlowCallback> inRange =
+                slowCallbacksInRange(m_data->snapshot.slowCallbacks, *m_range);
+            m_blocksShown = inRange.size();
+            m_profile =
+                std::make_shared<const CpuProfile>(blockedStackProfile(inRange, {}, &m_data->cpuProfile));
+        } else {
+            m_profile = std::make_shared<const CpuProfile>(
+                blockedStackProfile(m_data->snapshot.slowCallbacks, {}, &m_data->cpuProfile));
+        }
         break;
     case CpuProfileSource::SelectedBlock:
         m_profile = std::make_shared<const CpuProfile>(blockedStackProfile(
             m_data->snapshot.slowCallbacks, m_selectedBlock.value_or(0), &m_data->cpuProfile));
         break;
     }
+    showRange();
     fillFilters();
     showTrees();
 }
@@ -308,8 +376,8 @@ void CpuProfilePage::showTrees() {
         return;
     const CpuProfileFilter f = filter();
     const std::uint64_t shown = cpuSampleCount(*m_profile, f);
-    m_header->setText(cpuProfileHeader(*m_data, *m_profile, source(), shown));
-    QString reason = cpuProfileEmptyReason(*m_data, *m_profile, source());
+    m_header->setText(cpuProfileHeader(*m_data, *m_profile, source(), shown, m_blocksShown));
+    QString reason = cpuProfileEmptyReason(*m_data, *m_profile, source(), m_range.has_value());
     if (reason.isEmpty() && shown == 0)
         reason = tr("Nothing of this task ran in this event type: choose another task or event.");
     if (!reason.isEmpty()) {

@@ -3,6 +3,7 @@
 #include "panels/cpuprofiletexts.h"
 #include "reading/sessionreader.h"
 #include "report/cpuprofileanalysis.h"
+#include "report/cputimerange.h"
 
 #include <QElapsedTimer>
 #include <QWidget>
@@ -44,6 +45,10 @@ public:
     void setData(std::shared_ptr<const session::SessionData> data);
     /// The slow callback selected in the Event loop view (offered as a source), or none.
     void setSelectedSlowCallback(std::optional<std::uint64_t> dispatchSeq);
+    /// The time range selected in the timeline: the samples (or the slow callbacks) in it only;
+    /// none for the whole run.
+    void setTimeRange(std::optional<TimeRange> range);
+    std::optional<TimeRange> timeRange() const { return m_range; }
     /// Back to empty: nothing of a previous run stays on screen.
     void clear();
     /// Builds the views now (setData() waits while the page is hidden or was built just now).
@@ -55,6 +60,8 @@ public:
     const CpuProfile* profile() const { return m_profile.get(); }
     CpuProfileFilter filter() const;
     QString headerText() const;
+    /// The line naming the time range shown; empty for the whole run.
+    QString rangeText() const;
     /// Why nothing is drawn; empty when the views are shown.
     QString messageText() const;
 
@@ -70,6 +77,10 @@ public:
     QDoubleSpinBox& thresholdBox() { return *m_threshold; }
     QTabWidget& tabs() { return *m_tabs; }
 
+Q_SIGNALS:
+    /// The user asked for the whole run again (the range line's button).
+    void timeRangeCleared();
+
 protected:
     void showEvent(QShowEvent* event) override;
 
@@ -82,6 +93,7 @@ private:
     void showTrees();
     void showBottomUp();
     void showSearchShare();
+    void showRange();
     /// What the trees are of (source, task, event type): a new one opens its hottest path, the
     /// same one (a live run's next build) keeps the rows the user opened.
     QString treeKey() const;
@@ -90,15 +102,19 @@ private:
     std::shared_ptr<const CpuProfile> m_profile;
     std::shared_ptr<const CpuCallTree> m_topDownTree; ///< the flame graph's, the top-down table's
     std::optional<std::uint64_t> m_selectedBlock;
-    bool m_stale = false;         ///< the session moved on since the views were built
-    bool m_bottomUpStale = false; ///< the filters changed since the bottom-up tree was built
-    QElapsedTimer m_built;        ///< when the views were last built
-    qint64 m_buildMs = 0;         ///< how long that took
-    QTimer* m_later = nullptr;    ///< a live run's next build, at most once a second
-    QString m_topDownKey;         ///< treeKey() of the trees shown
+    std::optional<TimeRange> m_range;
+    std::optional<std::size_t> m_blocksShown; ///< slow callbacks in the range (all blocks, a range)
+    bool m_stale = false;                     ///< the session moved on since the views were built
+    bool m_bottomUpStale = false;             ///< the filters changed since the bottom-up tree was built
+    QElapsedTimer m_built;                    ///< when the views were last built
+    qint64 m_buildMs = 0;                     ///< how long that took
+    QTimer* m_later = nullptr;                ///< a live run's next build, at most once a second
+    QString m_topDownKey;                     ///< treeKey() of the trees shown
     QString m_bottomUpKey;
 
     QLabel* m_header = nullptr;
+    QWidget* m_rangeBar = nullptr;
+    QLabel* m_rangeLabel = nullptr;
     QComboBox* m_source = nullptr;
     QComboBox* m_task = nullptr;
     QComboBox* m_event = nullptr;

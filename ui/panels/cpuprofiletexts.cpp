@@ -31,7 +31,7 @@ QString cpuProfileUnit(CpuProfileSource source) {
 }
 
 QString cpuProfileHeader(const session::SessionData& data, const CpuProfile& profile, CpuProfileSource source,
-                         std::uint64_t shown) {
+                         std::uint64_t shown, std::optional<std::size_t> blocks) {
     const CpuProfileCounters& c = profile.counters;
     QStringList parts;
     if (source == CpuProfileSource::CpuSamples) {
@@ -55,7 +55,8 @@ QString cpuProfileHeader(const session::SessionData& data, const CpuProfile& pro
     } else if (data.snapshot.slowCallbacks.empty()) {
         return tr("No slow callbacks in this session.");
     } else if (source == CpuProfileSource::AllBlocks) {
-        parts << counted(data.snapshot.slowCallbacks.size(), "%1 slow callback", "%1 slow callbacks")
+        parts << counted(blocks.value_or(data.snapshot.slowCallbacks.size()), "%1 slow callback",
+                         "%1 slow callbacks")
               << tr("blocked %1 in all").arg(formatDuration(std::int64_t(c.samples) * profile.intervalNs))
               << counted(c.stacks, "%1 stack captured", "%1 stacks captured")
               << tr("each stack weighs its block's duration in ms");
@@ -76,7 +77,7 @@ QString cpuProfileHeader(const session::SessionData& data, const CpuProfile& pro
 }
 
 QString cpuProfileEmptyReason(const session::SessionData& data, const CpuProfile& profile,
-                              CpuProfileSource source) {
+                              CpuProfileSource source, bool inRange) {
     const bool blocks = !data.snapshot.slowCallbacks.empty();
     const QString seeBlocks =
         blocks ? tr(" The stacks of its slow callbacks are under Source: Blocked stacks.") : QString();
@@ -84,6 +85,14 @@ QString cpuProfileEmptyReason(const session::SessionData& data, const CpuProfile
         return tr("This session has no CPU profile: the run was not sampled (coroscope run or launch with "
                   "--sample-rate 0), or it was recorded by a Coroscope from before CPU profiles.") +
                seeBlocks;
+    if (inRange && source == CpuProfileSource::CpuSamples && profile.counters.samples == 0)
+        return tr("No CPU samples in the time range selected: the loop thread used less than one sampling "
+                  "interval (%1) of CPU time in it. Select a wider range in the Tasks timeline, or show the "
+                  "whole run.")
+            .arg(formatDuration(profile.intervalNs));
+    if (inRange && source == CpuProfileSource::AllBlocks && blocks && profile.counters.samples == 0)
+        return tr("No slow callback held the loop in the time range selected. Select another range in the "
+                  "Tasks timeline, or show the whole run.");
     if (source == CpuProfileSource::CpuSamples && profile.counters.samples == 0)
         return tr("No CPU samples yet: the loop thread has not used one sampling interval (%1) of CPU time. "
                   "An idle loop, or one blocked in a system call, uses none and is not sampled.")

@@ -19,29 +19,6 @@ namespace {
 constexpr std::int64_t kMinSpanNs = 1'000; // 1 µs across the whole plot: nothing finer is recorded
 constexpr std::size_t kSegmentsPerTask = 4'000;
 
-/// A tick step of 1, 2 or 5 × 10^k ns giving about `ticks` ticks over `span`.
-std::int64_t niceStep(std::int64_t span, int ticks) {
-    const double raw = double(span) / std::max(1, ticks);
-    const double power = std::pow(10.0, std::floor(std::log10(std::max(raw, 1.0))));
-    for (const double m : {1.0, 2.0, 5.0, 10.0})
-        if (m * power >= raw)
-            return std::max<std::int64_t>(1, std::int64_t(m * power));
-    return std::int64_t(10 * power);
-}
-
-QColor stateColor(TaskState state, const QPalette& palette) {
-    switch (state) {
-    case TaskState::Failed:
-        return QColor(0xcf, 0x22, 0x2e);
-    case TaskState::Cancelled:
-        return QColor(0x8c, 0x95, 0x9f);
-    case TaskState::Completed:
-        return palette.color(QPalette::Mid);
-    default:
-        return QColor(0x54, 0xae, 0xff); // still alive
-    }
-}
-
 } // namespace
 
 TaskTimeline::TaskTimeline(TaskTableModel& model, TaskStoreWorker& worker, QWidget* parent)
@@ -143,6 +120,9 @@ const session::TaskSegment* TaskTimeline::segmentAt(QPoint pos) const {
 }
 
 QString TaskTimeline::toolTipAt(QPoint pos) const {
+    if (pos.y() < axisHeight() && pos.x() >= plotRect().left())
+        return tr("Drag along the axis (or Shift+drag over the rows) to select a time range: the CPU "
+                  "profile shows it. A click here or Esc clears it.");
     const int row = rowAt(pos);
     const TaskInfo* t = row < 0 ? nullptr : m_model.taskAt(row);
     if (!t)
@@ -173,8 +153,10 @@ void TaskTimeline::setRunSpan(std::int64_t startNs, std::int64_t nowNs) {
         m_from = m_startNs;
         m_to = m_nowNs;
     }
-    if (newRun)
+    if (newRun) {
         m_followsRun = true;
+        m_range.reset(); // another run's times
+    }
     scheduleRead();
     update();
 }
@@ -278,115 +260,6 @@ void TaskTimeline::readSegments() {
         });
 }
 
-void TaskTimeline::paintAxis(QPainter& p) const {
-    const QRect plot = plotRect();
-    const std::int64_t step = niceStep(m_to - m_from, std::max(2, plot.width() / 110));
-    const QColor grid = palette().color(QPalette::Midlight);
-    p.setPen(palette().color(QPalette::WindowText));
-    p.drawText(QRect(4, 0, labelWidth() - 8, axisHeight()), Qt::AlignLeft | Qt::AlignVCenter, tr("Task"));
-    // Ticks at multiples of the step since the run's start, labelled as times into the run.
-    std::int64_t t = m_startNs + ((m_from - m_startNs) / step) * step;
-    for (; t <= m_to; t += step) {
-        const double x = xOf(t);
-        if (x < plot.left())
-            continue;
-        p.setPen(grid);
-        p.drawLine(QPointF(x, axisHeight()), QPointF(x, height()));
-        p.setPen(palette().color(QPalette::WindowText));
-        p.drawText(QRectF(x + 3, 0, 100, axisHeight()), Qt::AlignLeft | Qt::AlignVCenter,
-                   QString((t < m_startNs ? u'-' : u'+') + formatDuration(std::abs(t - m_startNs))));
-    }
-}
-
-void TaskTimeline::paintRow(QPainter& p, int row, int y) const {
-    const QRect plot = plotRect();
-    const int h = rowHeight();
-    const std::uint64_t id = m_model.taskIdAt(row);
-    const TaskInfo* t = m_model.taskAt(row);
-    if (id == m_selected) {
-        QColor band = palette().color(QPalette::Highlight);
-        band.setAlpha(45); // the bars on it stay readable, in light and dark palettes
-        p.fillRect(QRect(0, y, plot.right() + 1, h), band);
-    }
-    p.setPen(palette().color(QPalette::WindowText));
-    const QString label = t ? QStringLiteral("%1 #%2").arg(t->name).arg(id) : QStringLiteral("#%1 …").arg(id);
-    p.drawText(QRect(4, y, labelWidth() - 8, h), Qt::AlignLeft | Qt::AlignVCenter,
-               fontMetrics().elidedText(label, Qt::ElideRight, labelWidth() - 8));
-    if (!t)
-        return;
-    const std::int64_t end = t->finishedNs >= 0 ? t->finishedNs : m_nowNs;
-    const double x0 = std::max<double>(plot.left(), xOf(t->createdNs));
-    const double x1 = std::min<double>(plot.right(), xOf(end));
-    if (x1 < plot.left() || x0 > plot.right())
-        return;
-    // The lifetime: a thin bar in the colour of how it ended (or alive).
-    QColor life = stateColor(t->state, palette());
-    life.setAlpha(110);
-    p.fillRect(QRectF(x0, y + h * 0.35, std::max(1.0, x1 - x0), h * 0.3), life);
-    // Its resumes: amber while ready and waiting to run, solid while running.
-    const QColor running = palette().color(QPalette::Highlight);
-    const QColor waiting(0xd4, 0xa7, 0x2c);
-    std::int64_t lastEnd = t->createdNs;
-    // Thousands of resumes can fall on a few pixels: runs that touch the same pixel are drawn
-    // as one rectangle.
-    double runA = -1, runB = -2;
-    auto flush = [&] {
-        if (runB >= runA)
-            p.fillRect(QRectF(runA, y + 2, std::max(1.0, runB - runA), h - 4), running);
-    };
-    const auto range = m_segmentsOf.find(id);
-    const std::size_t first = range == m_segmentsOf.end() ? 0 : range->second.first;
-    const std::size_t last = range == m_segmentsOf.end() ? 0 : range->second.second;
-    // xOf() per segment recomputed the plot's geometry three times each: up to
-    // kSegmentsPerTask segments a row, every repaint of a live run (bench/gui's long dispatches).
-    const double left = plot.left();
-    const double right = plot.right();
-    const double pxPerNs = double(plot.width()) / double(std::max<std::int64_t>(1, m_to - m_from));
-    const auto x = [&](std::int64_t ns) { return left + double(ns - m_from) * pxPerNs; };
-    for (std::size_t i = first; i < last; ++i) {
-        const session::TaskSegment& s = m_segments[i];
-        const double r = std::max(left, x(s.readyNs));
-        const double a = std::max(left, x(s.startNs));
-        const double b = std::min(right, x(s.endNs));
-        if (a - r >= 1.0)
-            p.fillRect(QRectF(r, y + h * 0.25, a - r, h * 0.5), waiting);
-        if (b >= a) {
-            if (a <= runB + 1.0) {
-                runB = std::max(runB, b);
-            } else {
-                flush();
-                runA = a;
-                runB = b;
-            }
-        }
-        lastEnd = std::max(lastEnd, s.endNs);
-    }
-    flush();
-    if (m_truncated.count(id)) {
-        const double a = std::max<double>(plot.left(), xOf(lastEnd));
-        p.fillRect(QRectF(a, y + 2, std::max(0.0, x1 - a), h - 4), QBrush(running, Qt::BDiagPattern));
-    }
-    if (t->state == TaskState::Failed || t->state == TaskState::Cancelled) {
-        p.setPen(QPen(stateColor(t->state, palette()), 2));
-        p.drawLine(QPointF(x1, y + 2), QPointF(x1, y + h - 2));
-    }
-}
-
-void TaskTimeline::paintEvent(QPaintEvent*) {
-    QPainter p(this);
-    p.fillRect(rect(), palette().color(QPalette::Base));
-    paintAxis(p);
-    const int first = m_scroll->value();
-    const int rows = std::min(m_model.rowCount() - first, visibleRows() + 1);
-    p.setClipRect(QRect(0, axisHeight(), width() - m_scroll->width(), height()));
-    for (int i = 0; i < rows; ++i)
-        paintRow(p, first + i, axisHeight() + i * rowHeight());
-    if (m_model.rowCount() == 0) {
-        p.setPen(palette().color(QPalette::PlaceholderText));
-        p.drawText(plotRect(), Qt::AlignCenter, tr("No tasks (yet)."));
-    }
-}
-
 void TaskTimeline::wheelEvent(QWheelEvent* event) {
     const double steps = event->angleDelta().y() / 120.0;
     if (event->modifiers() & Qt::ShiftModifier)
@@ -396,11 +269,24 @@ void TaskTimeline::wheelEvent(QWheelEvent* event) {
     event->accept();
 }
 
+void TaskTimeline::setSelectedRange(std::optional<TimeRange> range) {
+    m_range = range;
+    update();
+}
+
+bool TaskTimeline::startsRange(const QMouseEvent& event) const {
+    const QPoint pos = event.position().toPoint();
+    return event.button() == Qt::LeftButton && pos.x() >= plotRect().left() &&
+           (pos.y() < axisHeight() || (event.modifiers() & Qt::ShiftModifier));
+}
+
 void TaskTimeline::mousePressEvent(QMouseEvent* event) {
     m_pressPos = event->position().toPoint();
     m_pressFrom = m_from;
     m_pressRow = m_scroll->value();
     m_dragging = false;
+    m_selectingRange = startsRange(*event);
+    m_rangeAnchor = timeAt(m_pressPos.x());
     setFocus(Qt::MouseFocusReason);
 }
 
@@ -411,6 +297,13 @@ void TaskTimeline::mouseMoveEvent(QMouseEvent* event) {
     if (!m_dragging && d.manhattanLength() < 4)
         return;
     m_dragging = true;
+    if (m_selectingRange) {
+        const QRect plot = plotRect();
+        const std::int64_t t = timeAt(std::clamp<double>(event->position().x(), plot.left(), plot.right()));
+        m_range = TimeRange{std::min(m_rangeAnchor, t), std::max(m_rangeAnchor, t)};
+        update();
+        return;
+    }
     setCursor(Qt::ClosedHandCursor);
     const auto shift = std::int64_t(double(d.x()) * double(m_to - m_from) / plotRect().width());
     setWindow(m_pressFrom - shift, m_pressFrom - shift + (m_to - m_from));
@@ -419,6 +312,15 @@ void TaskTimeline::mouseMoveEvent(QMouseEvent* event) {
 
 void TaskTimeline::mouseReleaseEvent(QMouseEvent* event) {
     unsetCursor();
+    if (std::exchange(m_selectingRange, false)) {
+        // A drag selected the range; a click on the axis let it go.
+        if (!m_dragging)
+            m_range.reset();
+        m_dragging = false;
+        update();
+        Q_EMIT rangeSelected(m_range);
+        return;
+    }
     if (!m_dragging)
         if (const std::uint64_t id = taskAt(event->position().toPoint())) {
             setSelectedTask(id);
@@ -455,6 +357,12 @@ void TaskTimeline::keyPressEvent(QKeyEvent* event) {
         break;
     case Qt::Key_Home:
         fitRun();
+        break;
+    case Qt::Key_Escape:
+        if (!m_range)
+            return QWidget::keyPressEvent(event);
+        setSelectedRange(std::nullopt);
+        Q_EMIT rangeSelected(std::nullopt);
         break;
     default:
         QWidget::keyPressEvent(event);

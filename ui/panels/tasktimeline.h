@@ -1,10 +1,12 @@
 #pragma once
 
 #include "reading/taskstore.h"
+#include "report/cputimerange.h"
 
 #include <QTimer>
 #include <QWidget>
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -20,6 +22,8 @@ class TaskStoreWorker;
 /// sort), each with its resume segments: when it ran, and how long it waited to run. The wheel
 /// zooms around the pointer, a drag pans (time and rows), hovering shows what is under the
 /// pointer, a click selects the task; + and - zoom, the arrows pan, Home fits the whole run.
+/// A drag along the time axis (or a Shift+drag over the rows) selects a time range, which the
+/// CPU profile view follows; a click on the axis or Esc clears it.
 ///
 /// Only the rows shown are read: their lifetimes through the table model's pages, their
 /// segments in the window shown from the session on the worker thread (at most a few thousand
@@ -39,6 +43,9 @@ public:
     /// Back to the whole run.
     void fitRun();
     void setSelectedTask(std::uint64_t id);
+    /// The time range selected (shaded), or none. Setting it emits nothing.
+    std::optional<TimeRange> selectedRange() const { return m_range; }
+    void setSelectedRange(std::optional<TimeRange> range);
     /// The first row shown; scrolls so that `row` is shown.
     int firstRow() const;
     void scrollToRow(int row);
@@ -53,6 +60,8 @@ public:
 
 Q_SIGNALS:
     void taskClicked(std::uint64_t id);
+    /// The user selected a time range, or cleared it (none).
+    void rangeSelected(std::optional<coroscope::TimeRange> range);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -83,6 +92,9 @@ private:
     void readSegments();
     void paintAxis(QPainter& p) const;
     void paintRow(QPainter& p, int row, int y) const;
+    void paintRange(QPainter& p) const;
+    /// A press that starts a range: on the axis, or with Shift.
+    bool startsRange(const QMouseEvent& event) const;
 
     TaskTableModel& m_model;
     TaskStoreWorker& m_worker;
@@ -110,6 +122,9 @@ private:
     std::int64_t m_pressFrom = 0;
     int m_pressRow = 0;
     bool m_dragging = false;
+    std::optional<TimeRange> m_range;
+    bool m_selectingRange = false; ///< the press started a range; it ends at the release
+    std::int64_t m_rangeAnchor = 0;
 };
 
 } // namespace coroscope::ui
