@@ -289,6 +289,11 @@ int childSampled(int argc, char** argv) {
     const std::int64_t ns = Workload();
     reportThreadCpu(ns);
     profiler.stop();
+    if (Sampling) {
+        const auto cost = coroscope::CpuSampler::handlerCost();
+        std::fprintf(stderr, "sample_handler %llu %llu %lld\n", static_cast<unsigned long long>(cost.stacks),
+                     static_cast<unsigned long long>(cost.frames), static_cast<long long>(cost.ns));
+    }
     std::printf("%lld\n", static_cast<long long>(ns));
     return 0;
 }

@@ -52,6 +52,10 @@ std::atomic<std::uint32_t> g_pendingWeight{0}; ///< samples the next stack stand
 std::atomic<bool> g_inFlight{false};           ///< a request is signalled and not yet served
 std::atomic<bool> g_active{false};             ///< one sampler per process: the ring is static
 struct sigaction g_previous;
+// What capturing costs the loop (CpuSampler::handlerCost()): relaxed adds, by the handler only.
+std::atomic<std::uint64_t> g_handlerStacks{0};
+std::atomic<std::uint64_t> g_handlerFrames{0};
+std::atomic<std::int64_t> g_handlerNs{0};
 
 static_assert(std::atomic<std::size_t>::is_always_lock_free &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
@@ -92,6 +96,9 @@ void onProfSignal(int signo, siginfo_t* info, void* context) {
         s.interruptedPc = interruptedPc(context);
         s.count = ::backtrace(s.frames.data(), int(s.frames.size()));
         r.head.store(head + 1, std::memory_order_release);
+        g_handlerNs.fetch_add(Clock::nanosNow() - s.tNs, std::memory_order_relaxed);
+        g_handlerStacks.fetch_add(1, std::memory_order_relaxed);
+        g_handlerFrames.fetch_add(std::uint64_t(s.count), std::memory_order_relaxed);
     }
     g_inFlight.store(false, std::memory_order_release);
     errno = savedErrno;
@@ -177,6 +184,11 @@ void CpuSampler::stop() {
     g_loop.store(nullptr, std::memory_order_release);
     drain();
     g_active.store(false);
+}
+
+CpuSampler::HandlerCost CpuSampler::handlerCost() {
+    return {g_handlerStacks.load(std::memory_order_relaxed), g_handlerFrames.load(std::memory_order_relaxed),
+            g_handlerNs.load(std::memory_order_relaxed)};
 }
 
 std::int64_t CpuSampler::loopCpuNanos() const {
