@@ -13,6 +13,9 @@
 //   raw-switch             QCoro::Task<> + QCoro::sleepFor(0ms), plain QCoreApplication
 //   script-switch          the script under `coroscope run` conditions (profiler on, warm)
 //   script-untraced-switch the same script in a ScriptRuntime alone, no Profiler (JS engine cost)
+// and, when `python3` is on the PATH, the peer a Python developer compares with: the same pattern
+// in plain asyncio (`await asyncio.sleep(0)` in 1 000 tasks under one gather) every repetition,
+// and in asyncio's debug mode (the seeds' profiler: ~30x slower, so only every seventh).
 //
 // The script times itself (now() around spawn ... gather) and logs the figure; it first sleeps
 // 300 ms, and longer until the profiler's watchdog is warm (its one-off DWARF load would otherwise
@@ -34,6 +37,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QStandardPaths>
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -344,7 +348,54 @@ int childScriptUntracedSwitch(int argc, char** argv) {
     return 0;
 }
 
+/// The asyncio peer: times gather(...) of `tasks` workers doing `switches` sleep(0) each, itself.
+const char* const kAsyncioSource = R"PY(
+import asyncio, logging, sys, time
+tasks, switches, debug = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == 'debug'
+logging.getLogger('asyncio').setLevel(logging.ERROR)  # debug mode's slow-callback lines
+async def worker():
+    for _ in range(switches):
+        await asyncio.sleep(0)
+async def main():
+    await asyncio.sleep(0.3)  # as the script does before it starts the clock
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+    return time.perf_counter() - start
+print(int(asyncio.run(main(), debug=debug) * 1e9))
+)PY";
+
+QString python3() {
+    return QStandardPaths::findExecutable(QStringLiteral("python3"));
+}
+
+int childAsyncio(int argc, char** argv, bool debug) {
+    const Workload w = workloadFromArgs(argc, argv);
+    QCoreApplication app(argc, argv);
+    QProcess python;
+    python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    python.start(python3(), {QStringLiteral("-c"), QString::fromUtf8(kAsyncioSource),
+                             QString::number(w.tasks), QString::number(w.switchesPerTask),
+                             debug ? QStringLiteral("debug") : QStringLiteral("plain")});
+    if (!python.waitForFinished(-1) || python.exitStatus() != QProcess::NormalExit ||
+        python.exitCode() != 0) {
+        std::fprintf(stderr, "python3 failed: %s\n", qPrintable(python.errorString()));
+        return 1;
+    }
+    std::printf("%s\n", python.readAllStandardOutput().trimmed().constData());
+    return 0;
+}
+
+int childAsyncioPlain(int argc, char** argv) {
+    return childAsyncio(argc, argv, false);
+}
+
+int childAsyncioDebug(int argc, char** argv) {
+    return childAsyncio(argc, argv, true);
+}
+
 constexpr ChildMode kChildModes[] = {
+    {"asyncio", childAsyncioPlain},
+    {"asyncio-debug", childAsyncioDebug},
     {"raw-switch", childRawSwitch},
     {"script-switch", childScriptSwitch},
     {"script-untraced-switch", childScriptUntracedSwitch},
@@ -382,19 +433,26 @@ void printRuns(const char* name, const std::vector<double>& ns) {
 int runParent() {
     const Workload w;
     const double switches = double(w.switches());
-    constexpr const char* kModes[] = {"raw-switch", "script-switch", "script-untraced-switch"};
-    // Times in ns, by variant (index into kModes), one per repetition.
-    std::vector<double> times[3];
-    std::vector<double> tracedOthersCpu; // ns of CPU the profiler's threads used, per traced run
+    const bool havePython = !python3().isEmpty();
+    constexpr const char* kModes[] = {"raw-switch", "script-switch", "script-untraced-switch", "asyncio",
+                                      "asyncio-debug"};
+    // Times in ns, by variant (index into kModes), one per repetition (debug mode: some).
+    std::vector<double> times[5];
+    std::vector<double> scriptAtDebugRuns; // the script's time in the repetitions debug mode ran
+    std::vector<double> tracedOthersCpu;   // ns of CPU the profiler's threads used, per traced run
     bool checksFailed = false;
     const MachineCpu cpuStart = MachineCpu::now();
     const auto wallStart = SteadyClock::now();
     for (int rep = 0; rep < g_repetitions; ++rep) {
         // Rotate and flip the order, so a drift in speed favours no variant.
-        int order[3] = {0, 1, 2};
-        std::rotate(order, order + rep % 3, order + 3);
+        std::vector<int> order{0, 1, 2};
+        if (havePython)
+            order.push_back(3);
+        if (havePython && rep % 7 == 0)
+            order.push_back(4);
+        std::rotate(order.begin(), order.begin() + rep % order.size(), order.end());
         if ((rep / 3) % 2)
-            std::reverse(order, order + 3);
+            std::reverse(order.begin(), order.end());
         for (int variant : order) {
             const auto outcome = runChild(kModes[variant], rep);
             if (!outcome)
@@ -404,6 +462,8 @@ int runParent() {
             if (variant == 1 && outcome->values.size() > 1)
                 tracedOthersCpu.push_back(outcome->values[1] / outcome->values[0]);
         }
+        if (havePython && rep % 7 == 0)
+            scriptAtDebugRuns.push_back(times[1].back());
     }
     const MachineCpu cpuEnd = MachineCpu::now();
     const double wallNs = double(nanosBetween(wallStart, SteadyClock::now()));
@@ -431,6 +491,22 @@ int runParent() {
     std::printf("script_engine_ns_per_switch: %.1f\n", median(engineNs));
     std::printf("script_tracing_ns_per_switch: %.1f\n", median(tracingNs));
     std::printf("script_profiler_threads_cpu_cores: %.2f\n", median(tracedOthersCpu));
+    // Against asyncio: the traced script's rate over asyncio's, per repetition (both ran in it).
+    if (havePython) {
+        const std::vector<double>& asyncio = times[3];
+        const std::vector<double>& debug = times[4];
+        std::printf("asyncio_switches_per_s: %.0f\n", switches * 1e9 / median(asyncio));
+        std::printf("asyncio_debug_switches_per_s: %.0f\n", switches * 1e9 / median(debug));
+        std::printf("script_vs_asyncio_ratio: %.3f\n", medianRatio(asyncio, script));
+        std::printf("script_vs_asyncio_ratio_min: %.3f\n",
+                    *std::min_element(asyncio.begin(), asyncio.end()) /
+                        *std::min_element(script.begin(), script.end()));
+        std::printf("script_vs_asyncio_debug_ratio: %.3f\n", medianRatio(debug, scriptAtDebugRuns));
+        printRuns("asyncio_runs_ms", asyncio);
+        printRuns("asyncio_debug_runs_ms", debug);
+    } else {
+        std::printf("asyncio: python3 not on the PATH, not compared\n");
+    }
     printRuns("raw_runs_ms", raw);
     printRuns("script_runs_ms", script);
     printRuns("script_untraced_runs_ms", untraced);

@@ -1,6 +1,7 @@
 // What QJSEngine's public API does not tell or set: where a value was thrown, which script frame
 // a stopped loop was in, and how often the garbage collector runs. Read from the engine's own records through
 // Qt's private QV4 headers, pinned to Qt 6.4 like the syntax check (syntaxcheck.cpp).
+#include "script/awaitop_p.h"
 #include "script/scriptinternal_p.h"
 #include "script/scriptruntime.h"
 
@@ -11,6 +12,7 @@
 #include <private/qv4functionobject_p.h>
 #include <private/qv4jscall_p.h>
 #include <private/qv4mm_p.h>
+#include <private/qv4object_p.h>
 #include <private/qv4stackframe_p.h>
 
 namespace coroscope::script {
@@ -56,6 +58,26 @@ ScriptRuntime::ScriptLine ScriptRuntime::callerLine() {
     return {};
 }
 
+void ScriptRuntime::internStepKeys() {
+    QV4::ExecutionEngine* v4 = m_engine.handle();
+    const auto intern = [v4](const QString& name) {
+        return QJSValuePrivate::fromReturnedValue(v4->newIdentifier(name)->asReturnedValue());
+    };
+    m_keyOp = intern(QStringLiteral("__op"));
+    m_keyLine = intern(QStringLiteral("__line"));
+    m_keyMs = intern(QStringLiteral("ms"));
+}
+
+namespace {
+
+QV4::PropertyKey keyOf(QV4::ExecutionEngine* v4, const QJSValue& interned) {
+    return QV4::Value::fromReturnedValue(QJSValuePrivate::convertToReturnedValue(v4, interned))
+        .as<QV4::String>()
+        ->toPropertyKey();
+}
+
+} // namespace
+
 ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, const QJSValue& generator,
                                                        const QJSValue& argument) {
     QV4::ExecutionEngine* v4 = m_engine.handle();
@@ -89,7 +111,29 @@ ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, c
         // the loop ends the run, are cancelled then, not failed with "Interrupted".
         m_engine.setInterrupted(false);
     }
-    result.value = QJSValuePrivate::fromReturnedValue(value->asReturnedValue());
+    if (result.threw) {
+        result.value = QJSValuePrivate::fromReturnedValue(value->asReturnedValue());
+        return result;
+    }
+    // {value, done}: what the generator yielded or returned. A getter on a yielded object runs
+    // here and may throw: that is the step's throw.
+    QV4::ScopedObject iteration(scope, value);
+    QV4::ScopedValue yielded(scope, iteration ? iteration->get(v4->id_value()) : value->asReturnedValue());
+    result.done = iteration && QV4::Value::fromReturnedValue(iteration->get(v4->id_done())).toBoolean();
+    if (QV4::ScopedObject awaitable(scope, yielded); !result.done && awaitable) {
+        result.op = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyOp))).toInt32();
+        result.line = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyLine))).toInt32();
+        if (result.op == int(AwaitOp::Sleep))
+            result.ms = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyMs))).toNumber();
+    }
+    if (v4->hasException) {
+        result.threw = true;
+        result.value = QJSValuePrivate::fromReturnedValue(v4->catchException());
+        result.op = 0;
+        return result;
+    }
+    if (result.op != int(AwaitOp::Sleep))
+        result.value = QJSValuePrivate::fromReturnedValue(yielded->asReturnedValue());
     return result;
 }
 

@@ -108,9 +108,8 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         setStretchLocation(0);
         throwing = false;
         sent = QJSValue();
-        const QJSValue& step = result.value;
         if (result.threw) {
-            const QJSValue thrown = step;
+            const QJSValue thrown = result.value;
             // `throw 42` carries no stack of its own: keep where the engine saw it thrown first,
             // not where it passed through the generators that yielded this one.
             if (thrownAt.isEmpty())
@@ -135,8 +134,8 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
             throw UserError(describeError(thrown, thrownAt).toStdString());
         }
         thrownAt.clear();
-        if (step.property(QStringLiteral("done")).toBool()) {
-            const QJSValue value = step.property(QStringLiteral("value"));
+        if (result.done) {
+            const QJSValue value = result.value;
             stack.pop_back();
             callerLines.resize(stack.empty() ? 0 : stack.size() - 1);
             if (!stack.empty()) {
@@ -147,10 +146,10 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
             co_return;
         }
 
-        QJSValue awaited = step.property(QStringLiteral("value"));
         // What a yield gives the driver: a plain object whose __op says what to await.
-        const auto op = AwaitOp(awaited.isObject() ? awaited.property(QStringLiteral("__op")).toInt() : 0);
-        resumedFrom = awaited.isObject() ? awaited.property(QStringLiteral("__line")).toInt() : 0;
+        QJSValue awaited = std::move(result.value);
+        const auto op = AwaitOp(result.op);
+        resumedFrom = result.line;
         // The await site is the script's yield, not the line of this driver that awaits for it.
         // A yield of code without marks (the prelude's measure()) is the script's yield that ran it.
         if (TaskContext* self = TaskContext::running()) {
@@ -163,15 +162,12 @@ Task<> ScriptRuntime::drive(std::shared_ptr<ScriptFuture> future, QJSValue gener
         try {
             if (op == AwaitOp::Sleep) {
                 // Infinity sleeps until cancelled (asyncio's sleep(inf)): ~31 years here.
-                const double ms =
-                    std::clamp(awaited.property(QStringLiteral("ms")).toNumber(), 0.0, detail::kMaxScriptMs);
+                const double ms = std::clamp(result.ms, 0.0, detail::kMaxScriptMs);
                 // Held across the sleep, each JS object is a slot of the engine's persistent-value
                 // pages, and Qt 6.4 finds a free slot by walking those pages from the first: with
                 // a million tasks asleep, every QJSValue made anywhere cost a walk of thousands of
                 // pages (perf: PersistentValueStorage::allocate). A sleeping task keeps only its
-                // generator.
-                awaited = QJSValue();
-                result.value = QJSValue();
+                // generator (stepGenerator() made no value of the sleep's object).
                 co_await sleepFor(std::chrono::milliseconds(std::int64_t(ms)));
             } else if (op == AwaitOp::Task || op == AwaitOp::Waiter) {
                 std::shared_ptr<ScriptFuture> awaitedFuture;

@@ -57,6 +57,7 @@ ScriptRuntime::ScriptRuntime()
         " return [p.next, p.throw]; })()"));
     m_next = methods.property(0);
     m_throw = methods.property(1);
+    internStepKeys();
     setParams({});
 }
 

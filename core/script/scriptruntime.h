@@ -132,20 +132,33 @@ private:
     void setStretchLocation(int yieldLine) noexcept;
     /// `thrownAt`: where the engine saw a thrown non-Error value thrown ("g (work.js:3)").
     QString describeError(const QJSValue& error, const QString& thrownAt = {}) const;
+    /// One step of a generator, its iterator result read on the engine's side: each
+    /// QJSValue::property() made a string of the key and looked it up in the identifier table
+    /// (five per switch, a quarter of a script's instructions, callgrind).
     struct StepResult {
-        QJSValue value; ///< the iterator result, or what was thrown
+        /// What was thrown; the generator's return value (done); otherwise what it yielded,
+        /// except for a sleep (`op` and `ms` say all: a value held across it would take a slot
+        /// of the engine's persistent-value pages for the whole sleep).
+        QJSValue value;
         bool threw = false;
+        bool done = false;
+        int op = 0;       ///< the yielded object's __op (AwaitOp), 0 when not one of ours
+        int line = 0;     ///< its __line: the yield's line (yieldmarker.h), 0 without
+        double ms = 0;    ///< a sleep's ms
         QString thrownAt; ///< the innermost script frame of the throw
     };
     /// generator.next(v) or .throw(v) (`method`), like QJSValue::callWithInstance(), but a throw
     /// is told apart from a result and keeps the engine's record of where it was thrown, which
     /// QJSValue drops: `throw 42` has no Error object to carry a stack.
     StepResult stepGenerator(const QJSValue& method, const QJSValue& generator, const QJSValue& argument);
+    void internStepKeys();
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
 
     QJSEngine m_engine;
     QJSValue m_next;  ///< Generator.prototype.next
     QJSValue m_throw; ///< Generator.prototype.throw
+    /// The keys stepGenerator() reads, interned once (held here so the engine keeps them).
+    QJSValue m_keyOp, m_keyLine, m_keyMs;
     std::unordered_map<std::uint64_t, Entry> m_tasks;
     /// The loopback server http.get() talks to, started on first use; and its client.
     /// "file.js:12" per line with a marked yield: where a resumed stretch of script starts.
