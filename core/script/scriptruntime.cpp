@@ -51,7 +51,8 @@ ScriptRuntime::ScriptRuntime()
     QJSEngine::setObjectOwnership(this, QJSEngine::CppOwnership);
     m_engine.evaluate(preludeSource(), QStringLiteral("coroscope:prelude.js"));
     Q_ASSERT(!m_engine.hasError());
-    m_engine.globalObject().setProperty(QStringLiteral("__host"), m_engine.newQObject(this));
+    installHostBuiltins();
+    m_engine.globalObject().property(QStringLiteral("__bindHost")).call({m_engine.newQObject(this)});
     const QJSValue methods = m_engine.evaluate(QStringLiteral(
         "(function () { var p = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));"
         " return [p.next, p.throw]; })()"));
@@ -61,7 +62,9 @@ ScriptRuntime::ScriptRuntime()
     setParams({});
 }
 
-ScriptRuntime::~ScriptRuntime() = default;
+ScriptRuntime::~ScriptRuntime() {
+    removeHostBuiltins();
+}
 
 std::optional<ScriptLoadError> ScriptRuntime::load(const QString& path) {
     QFile file(path);

@@ -152,6 +152,9 @@ private:
     /// QJSValue drops: `throw 42` has no Error object to carry a stack.
     StepResult stepGenerator(const QJSValue& method, const QJSValue& generator, const QJSValue& argument);
     void internStepKeys();
+    /// now(), random() and record() as the engine's own functions (hostbuiltins.cpp).
+    void installHostBuiltins();
+    void removeHostBuiltins() noexcept;
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
 
     QJSEngine m_engine;
