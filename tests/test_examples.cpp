@@ -14,16 +14,18 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 namespace {
 
 const QStringList kExamples = {
-    QStringLiteral("api-gateway"),     QStringLiteral("blocking-call"),
-    QStringLiteral("connection-pool"), QStringLiteral("executor-offload"),
-    QStringLiteral("gather-fanout"),   QStringLiteral("graceful-shutdown"),
-    QStringLiteral("memory-leak"),     QStringLiteral("monitoring-loop"),
-    QStringLiteral("pubsub"),          QStringLiteral("rate-limiter"),
-    QStringLiteral("retry-backoff"),   QStringLiteral("semaphore-crawler"),
-    QStringLiteral("worker-queue"),
+    QStringLiteral("api-gateway-100k"),  QStringLiteral("api-gateway"),
+    QStringLiteral("blocking-call"),     QStringLiteral("connection-pool"),
+    QStringLiteral("executor-offload"),  QStringLiteral("gather-fanout"),
+    QStringLiteral("graceful-shutdown"), QStringLiteral("memory-leak"),
+    QStringLiteral("monitoring-loop"),   QStringLiteral("pubsub"),
+    QStringLiteral("rate-limiter"),      QStringLiteral("retry-backoff"),
+    QStringLiteral("semaphore-crawler"), QStringLiteral("worker-queue"),
 };
 
 struct Process {
@@ -172,6 +174,7 @@ private Q_SLOTS:
     void executorOffload();
     void monitoringLoop();
     void apiGateway();
+    void apiGateway100k();
     void gracefulShutdown();
     void pubsub();
 };
@@ -452,6 +455,32 @@ void TestExamples::monitoringLoop() {
     for (const QJsonObject& c : collectors)
         QCOMPARE(at(c, "parent_id").toInt(), mainId);
     QCOMPARE(r.diagnosticRules(), QStringList());
+}
+
+void TestExamples::apiGateway100k() {
+    // One second of it: what it reaches depends on the machine, what it does must not.
+    const ExampleRun r = run(QStringLiteral("api-gateway-100k"), {QStringLiteral("seconds=1")});
+    VERIFY_COMPLETED(r, QStringLiteral("api-gateway-100k"));
+    const QString summary = r.line(QStringLiteral("reached "));
+    QVERIFY2(summary.contains(QStringLiteral("% of 100000 requests/s")), qPrintable(r.process.out));
+    const double requests = r.number(QStringLiteral("reached "), QStringLiteral("requests/s;"));
+    const double rate = r.number(QStringLiteral("reached "));
+    const double share = r.number(QStringLiteral("reached "), QStringLiteral("requests/s:"));
+    QVERIFY2(requests > 1000 && rate > 0, qPrintable(summary));
+    QVERIFY2(std::abs(share - rate / 1000) <= 1, qPrintable(summary)); // the per cent of 100 000
+    QVERIFY(!r.line(QStringLiteral("second 1:")).isEmpty());
+    // Every request timed, every connection done; nothing failed, leaked or left unread.
+    QCOMPARE(at(r.latency("request"), "count").toDouble(), requests);
+    QCOMPARE(r.tasksNamed(QRegularExpression(QStringLiteral("^connection-"))).size(), 1000);
+    QCOMPARE(r.tasksIn("completed"), 1002);
+    for (const char* rule : {"task-leaked", "never-retrieved", "stuck-task"})
+        QVERIFY2(r.diagnostics(rule).isEmpty(), rule);
+    // The per-key lock keeps misses of one key to one backend call per TTL (250 ms): 5 000 keys
+    // over a little more than a second can have needed at most 5 000 x 6 calls, never one per miss.
+    const double hits = r.number(QStringLiteral("reached "), QStringLiteral("cache hits"));
+    const double backendCalls = r.number(QStringLiteral("reached "), QStringLiteral("backend calls"));
+    QVERIFY2(backendCalls > 0 && backendCalls <= 5000 * 6 && backendCalls < requests, qPrintable(summary));
+    QVERIFY2(hits > 0, qPrintable(summary));
 }
 
 void TestExamples::apiGateway() {
