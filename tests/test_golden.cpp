@@ -183,9 +183,11 @@ void TestGolden::everyFormatFromOneSession() {
 
     const QString markdown = QString::fromUtf8(report(QStringLiteral("r.md")));
     QVERIFY(markdown.contains(QStringLiteral("Coroscope")));
-    // Raw HTML in a PR comment would be rendered, except inside a code span, where it is text.
+    // Raw HTML in a PR comment would be rendered, except inside a code span or a fenced code block
+    // (the log, the stacks), where it is text.
+    static const QRegularExpression fenced(QStringLiteral("(?s)(`{3,})\\n.*?\\n\\1\\n"));
     static const QRegularExpression codeSpan(QStringLiteral("(`+).+?\\1"));
-    QVERIFY(!QString(markdown).remove(codeSpan).contains(QStringLiteral("<img")));
+    QVERIFY(!QString(markdown).remove(fenced).remove(codeSpan).contains(QStringLiteral("<img")));
     QVERIFY(markdown.contains(QStringLiteral("<img"))); // ... and in a code span it is
 
     for (const char* table : {"tasks", "slow_callbacks", "latency", "timeseries"}) {

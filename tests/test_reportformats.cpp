@@ -2,6 +2,7 @@
 // values from a hand-built session, the formula guard, Markdown escaping of hostile script strings
 // and its bounds, and both formats from a real session through the coroscope binary.
 #include "report/csvreport.h"
+#include "report/htmlreport.h"
 #include "report/markdownreport.h"
 #include "report/reportformat.h"
 
@@ -348,6 +349,32 @@ private Q_SLOTS:
         for (const QString& line : md.split(u'\n'))
             if (line.startsWith(u'|'))
                 QVERIFY2(unescapedPipes(line) == 10, qPrintable(line));
+    }
+
+    void reportsEndWithTheScriptsLastLogLines() {
+        session::SessionData data = makeData();
+        for (int i = 1; i <= 300; ++i)
+            data.logs.push_back({data.info.startNs + i * 1'000'000,
+                                 i == 300 ? QStringLiteral("reached <img src=x> ") + QString(10'000, u'x')
+                                          : QStringLiteral("line %1").arg(i)});
+        const QString html = QString::fromUtf8(toHtmlReport(data));
+        QVERIFY(html.contains(QStringLiteral("<a href=\"#log\">Log</a><a href=\"#script\">")));
+        QVERIFY(html.contains(QStringLiteral("The last 200 of 300 lines")));
+        QVERIFY(html.contains(QStringLiteral("line 101\n")) && !html.contains(QStringLiteral("line 100\n")));
+        QVERIFY(html.contains(QStringLiteral("+299 ms</span> line 299")));
+        QVERIFY(html.contains(QStringLiteral("reached &lt;img src=x&gt; xxx")) &&
+                !html.contains(QStringLiteral("<img")));
+        QVERIFY(!html.contains(QString(600, u'x'))); // each line bounded
+        const QString md = QString::fromUtf8(toMarkdownReport(data));
+        QVERIFY(md.contains(QStringLiteral("### Log")));
+        QVERIFY(md.contains(QStringLiteral("The last 20 of 300 lines.")));
+        QVERIFY(md.contains(QStringLiteral("+281 ms line 281")) &&
+                !md.contains(QStringLiteral("line 280\n")));
+        QVERIFY2(!withoutCode(md).contains(QStringLiteral("<img")), qPrintable(withoutCode(md).right(500)));
+        // No log, no section.
+        data.logs.clear();
+        QVERIFY(!QString::fromUtf8(toHtmlReport(data)).contains(QStringLiteral("id=\"log\"")));
+        QVERIFY(!QString::fromUtf8(toMarkdownReport(data)).contains(QStringLiteral("### Log")));
     }
 
     void markdownIsBounded() {

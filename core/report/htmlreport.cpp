@@ -72,6 +72,7 @@ pre.source { border: 1px solid var(--line); padding: 0.5em 0; overflow-x: auto; 
 pre.source .line { display: block; padding: 0 0.5em; }
 pre.source .line:target { outline: 2px solid #0969da; }
 pre.source .slow { background: rgba(207, 34, 46, 0.15); }
+pre.log .at { display: inline-block; min-width: 5em; color: var(--muted); user-select: none; }
 pre.source .ln { display: inline-block; width: 3.5em; margin-right: 0.5em; text-align: right; color: var(--muted); user-select: none; }
 pre.source .mark { display: inline-block; width: 9em; color: #cf222e; user-select: none; }
 figure.flame { margin: 0.5em 0; }
@@ -139,11 +140,13 @@ QString header(const session::SessionData& data) {
     if (!data.startedAt.isEmpty())
         h += QStringLiteral(" · ") + esc(data.startedAt);
     h += QStringLiteral(" · Coroscope ") + esc(run.coroscopeVersion) + QStringLiteral("</span></p>\n");
-    return h + QStringLiteral("<nav><a href=\"#verdicts\">Verdicts</a><a href=\"#loop\">Event loop</a>"
-                              "<a href=\"#cpu\">Where the time goes</a>"
-                              "<a href=\"#slow\">Slow callbacks</a><a href=\"#latency\">Latency</a>"
-                              "<a href=\"#tasks\">Tasks</a><a href=\"#memory\">Memory</a>"
-                              "<a href=\"#script\">Script</a></nav>\n");
+    return h +
+           QStringLiteral("<nav><a href=\"#verdicts\">Verdicts</a><a href=\"#loop\">Event loop</a>"
+                          "<a href=\"#cpu\">Where the time goes</a>"
+                          "<a href=\"#slow\">Slow callbacks</a><a href=\"#latency\">Latency</a>"
+                          "<a href=\"#tasks\">Tasks</a><a href=\"#memory\">Memory</a>") +
+           (data.logs.empty() ? QString() : QStringLiteral("<a href=\"#log\">Log</a>")) +
+           QStringLiteral("<a href=\"#script\">Script</a></nav>\n");
 }
 
 QString verdicts(const RunInfo& run, const RunSnapshot& s, const QStringList& readWarnings) {
@@ -201,6 +204,28 @@ QString cpuProfile(const CpuProfile& p) {
         return h + QStringLiteral("<p>No sample was taken: the loop thread used less CPU time than one "
                                   "interval.</p>\n");
     return h + cpuFlameGraph(p) + cpuProfileTables(p);
+}
+
+/// The script's log, its last lines: what the script itself says it did (api-gateway-100k's rate
+/// reached, a crawler's page count). Untrusted: escaped, each line bounded.
+QString logSection(const session::SessionData& data) {
+    constexpr std::size_t kShown = 200;
+    constexpr qsizetype kLineLimit = 500;
+    if (data.logs.empty())
+        return QString();
+    QString h = QStringLiteral("<h2 id=\"log\">Log</h2>\n");
+    const std::size_t first = data.logs.size() > kShown ? data.logs.size() - kShown : 0;
+    if (first > 0)
+        h += QStringLiteral("<p class=\"note\">The last %1 of %2 lines; the session holds them all.</p>\n")
+                 .arg(kShown)
+                 .arg(data.logs.size());
+    h += QStringLiteral("<pre class=\"log\">");
+    for (std::size_t i = first; i < data.logs.size(); ++i) {
+        const session::LogLine& line = data.logs[i];
+        h += QStringLiteral("<span class=\"at\">+") + formatDuration(line.tNs - data.info.startNs) +
+             QStringLiteral("</span> ") + esc(line.line, kLineLimit) + u'\n';
+    }
+    return h + QStringLiteral("</pre>\n");
 }
 
 QString source(const RunInfo& run, const RunSnapshot& s) {
@@ -281,6 +306,7 @@ QByteArray toHtmlReport(const session::SessionData& data) {
     html += QStringLiteral("<h2 id=\"memory\">Memory</h2>\n") + memoryCharts(data) + memoryTables(s);
     if (!s.diagnostics.empty())
         html += QStringLiteral("<h2 id=\"diagnostics\">Diagnostics</h2>\n") + diagnosticsTable(run, s);
+    html += logSection(data);
     html += source(run, s);
     html +=
         QStringLiteral("<script>") + QLatin1String(kScript) + QStringLiteral("</script>\n</body>\n</html>\n");

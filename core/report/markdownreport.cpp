@@ -378,13 +378,30 @@ QString cpuProfile(const CpuProfile& p) {
     return h;
 }
 
+/// The script's last log lines: what it says it did, in its own words (a code block: nothing in
+/// them is Markdown).
+QString logSection(const session::SessionData& data) {
+    constexpr std::size_t kShown = 20;
+    if (data.logs.empty())
+        return QString();
+    QString h = QStringLiteral("\n### Log\n\n");
+    const std::size_t first = data.logs.size() > kShown ? data.logs.size() - kShown : 0;
+    if (first > 0)
+        h += QStringLiteral("The last %1 of %2 lines.\n\n").arg(kShown).arg(data.logs.size());
+    QStringList lines;
+    for (std::size_t i = first; i < data.logs.size(); ++i)
+        lines << QStringLiteral("+") + formatDuration(data.logs[i].tNs - data.info.startNs) + u' ' +
+                     data.logs[i].line.left(300);
+    return h + markdown::codeBlock(lines);
+}
+
 } // namespace
 
 QByteArray toMarkdownReport(const session::SessionData& data) {
     const QString md = headline(data) + verdicts(data) + latency(data.snapshot) +
                        markdown::awaitSitesSection(data.snapshot) +
                        markdown::spawnSitesSection(data.spawnSites) + cpuProfile(data.cpuProfile) +
-                       slowCallbacks(data);
+                       slowCallbacks(data) + logSection(data);
     return md.toUtf8();
 }
 
