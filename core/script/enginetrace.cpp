@@ -64,7 +64,6 @@ void ScriptRuntime::internStepKeys() {
         return QJSValuePrivate::fromReturnedValue(v4->newIdentifier(name)->asReturnedValue());
     };
     m_keyOp = intern(QStringLiteral("__op"));
-    m_keyLine = intern(QStringLiteral("__line"));
     m_keyMs = intern(QStringLiteral("ms"));
 }
 
@@ -88,6 +87,7 @@ ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, c
     QV4::JSCallArguments call(scope, 1);
     *call.thisObject = QJSValuePrivate::convertToReturnedValue(v4, generator);
     call.args[0] = QJSValuePrivate::convertToReturnedValue(v4, argument);
+    m_markedLine = 0; // the step's last yield marker sets it
     QV4::ScopedValue value(scope, function->call(call));
     StepResult result;
     if (v4->hasException) {
@@ -120,9 +120,9 @@ ScriptRuntime::StepResult ScriptRuntime::stepGenerator(const QJSValue& method, c
     QV4::ScopedObject iteration(scope, value);
     QV4::ScopedValue yielded(scope, iteration ? iteration->get(v4->id_value()) : value->asReturnedValue());
     result.done = iteration && QV4::Value::fromReturnedValue(iteration->get(v4->id_done())).toBoolean();
+    result.line = result.done ? 0 : m_markedLine;
     if (QV4::ScopedObject awaitable(scope, yielded); !result.done && awaitable) {
         result.op = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyOp))).toInt32();
-        result.line = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyLine))).toInt32();
         if (result.op == int(AwaitOp::Sleep))
             result.ms = QV4::Value::fromReturnedValue(awaitable->get(keyOf(v4, m_keyMs))).toNumber();
     }

@@ -9,6 +9,7 @@
 #include <private/qv4engine_p.h>
 #include <private/qv4functionobject_p.h>
 #include <private/qv4object_p.h>
+#include <private/qv4property_p.h>
 #include <private/qv4scopedvalue_p.h>
 #include <utility>
 #include <vector>
@@ -52,7 +53,39 @@ QV4::ReturnedValue nativeRecord(const QV4::FunctionObject* f, const QV4::Value*,
     return QV4::Encode::undefined();
 }
 
+/// The setter of one `__L.atN` (yieldmarker.h): the store runs after the yielded value is
+/// evaluated, right before the yield suspends, so the last mark of a step is the yield's line.
+/// Native, and it changes nothing in the script's objects: the JavaScript setter it replaces
+/// stamped `__line` on the awaitable, a call and a property store per switch (a quarter of a
+/// switch's instructions, callgrind).
+QV4::ReturnedValue nativeYieldMark(const QV4::FunctionObject* f, const QV4::Value*, const QV4::Value*, int) {
+    if (ScriptRuntime* runtime = runtimeOf(f))
+        runtime->noteYieldMark(f->d());
+    return QV4::Encode::undefined();
+}
+
 } // namespace
+
+void ScriptRuntime::defineYieldMarks(const std::vector<int>& lines) {
+    QV4::ExecutionEngine* v4 = m_engine.handle();
+    QV4::Scope scope(v4);
+    QV4::ScopedObject marks(
+        scope, v4->globalObject->get(QV4::ScopedString(scope, v4->newIdentifier(QStringLiteral("__L")))));
+    if (!marks)
+        return;
+    QV4::ScopedString name(scope);
+    QV4::ScopedFunctionObject setter(scope);
+    QV4::ScopedProperty accessor(scope);
+    for (const int line : lines) {
+        name = v4->newIdentifier(QStringLiteral("at") + QString::number(line));
+        setter = QV4::FunctionObject::createBuiltinFunction(v4, name, nativeYieldMark, 1);
+        m_markSetters[setter->d()] = line; // V4's collector does not move objects; __L keeps it alive
+        accessor->setGetter(nullptr);
+        accessor->setSetter(setter);
+        marks->insertMember(name, accessor,
+                            QV4::Attr_Accessor | QV4::Attr_NotConfigurable | QV4::Attr_NotEnumerable);
+    }
+}
 
 void ScriptRuntime::installHostBuiltins() {
     QV4::ExecutionEngine* v4 = m_engine.handle();

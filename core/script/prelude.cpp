@@ -5,9 +5,7 @@
 namespace coroscope::script {
 
 // The script API, in JavaScript, on top of the host object (`__host`, a ScriptRuntime).
-// Awaitables are plain objects with an `__op` (awaitop_p.h; written @OP_NAME@ here) and a
-// `__line` the yield marker overwrites (born with it, the object keeps its shape: adding the
-// property at the yield cost a shape transition per switch, callgrind). Yielding a
+// Awaitables are plain objects with an `__op` (awaitop_p.h; written @OP_NAME@ here). Yielding a
 // generator object runs it inline, in the same task (like `await coro()` in Python): measure() is such a
 // generator, so it creates no task of its own.
 const char* const kPrelude = R"JS(
@@ -21,7 +19,7 @@ function __bindHost(host) {
     __hostNow = __nativeNow; __hostRandom = __nativeRandom; __hostRecord = __nativeRecord;
     __hostWake = host.wake; __hostNewWaiter = host.newWaiter;
 }
-var __L = {}; // yield markers: the runtime defines a setter per marked line (yieldmarker.h)
+var __L = {}; // yield markers: the runtime defines a native setter per marked line (yieldmarker.h)
 // A duration argument: a number of milliseconds (a numeric string from params too). NaN, objects
 // and missing values are the script's mistake, said at its line; negative means 0, as in asyncio.
 function __ms(ms, what) {
@@ -32,11 +30,11 @@ function __ms(ms, what) {
 }
 // The common case first: a plain non-negative number needs no checking (NaN fails `>= 0`).
 function sleep(ms) {
-    if (typeof ms === 'number' && ms >= 0) return { __op: @OP_SLEEP@, __line: 0, ms: ms };
-    return { __op: @OP_SLEEP@, __line: 0, ms: Math.max(0, __ms(ms, 'sleep')) };
+    if (typeof ms === 'number' && ms >= 0) return { __op: @OP_SLEEP@, ms: ms };
+    return { __op: @OP_SLEEP@, ms: Math.max(0, __ms(ms, 'sleep')) };
 }
 class Task {
-    constructor(id, name) { this.__op = @OP_TASK@; this.__line = 0; this.id = id; this.name = name; }
+    constructor(id, name) { this.__op = @OP_TASK@; this.id = id; this.name = name; }
     cancel() { __host.cancelTask(this.id); }
     get done() { return __host.taskDone(this.id); }
     get state() { return __host.taskState(this.id); }
@@ -63,7 +61,7 @@ function __asTask(item, index, kind) {
 }
 function __gather(items, settled) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
-    return { __op: @OP_GATHER@, __line: 0, tasks: items.map(function (item, i) { return __asTask(item, i); }), settled: settled };
+    return { __op: @OP_GATHER@, tasks: items.map(function (item, i) { return __asTask(item, i); }), settled: settled };
 }
 function gather(...items) { return __gather(items, false); }
 function gatherSettled(...items) { return __gather(items, true); }
@@ -91,23 +89,23 @@ function* __measured(name, awaitable) {
     try { return yield awaitable; } finally { __hostRecord(name, __hostNow() - start); }
 }
 function measure(name, awaitable) { return __measured(String(name), awaitable); }
-function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, __line: 0, ms: __ms(ms, 'timeout'), task: __asTask(awaitable, 0, 'timeout') }; }
+function timeout(ms, awaitable) { return { __op: @OP_TIMEOUT@, ms: __ms(ms, 'timeout'), task: __asTask(awaitable, 0, 'timeout') }; }
 function race(...items) {
     if (items.length === 1 && Array.isArray(items[0])) items = items[0];
-    return { __op: @OP_RACE@, __line: 0, tasks: items.map(function (item, i) { return __asTask(item, i, 'race'); }) };
+    return { __op: @OP_RACE@, tasks: items.map(function (item, i) { return __asTask(item, i, 'race'); }) };
 }
-function offload(ms) { return { __op: @OP_OFFLOAD@, __line: 0, ms: __finiteMs(ms, 'offload') }; }
+function offload(ms) { return { __op: @OP_OFFLOAD@, ms: __finiteMs(ms, 'offload') }; }
 class Buffer {
     constructor(id, size) { this.id = id; this.size = size; this._freed = false; }
     free() { if (!this._freed) { this._freed = true; __host.release(this.id); } }
 }
 function alloc(bytes) { return new Buffer(__host.alloc(Number(bytes)), Number(bytes)); }
-var http = { get: function (url) { return { __op: @OP_HTTP_GET@, __line: 0, url: String(url) }; } };
-function __ready(value) { return { __op: @OP_READY@, __line: 0, value: value }; }
+var http = { get: function (url) { return { __op: @OP_HTTP_GET@, url: String(url) }; } };
+function __ready(value) { return { __op: @OP_READY@, value: value }; }
 function __waitFor(list, label, extra) {
     var id = __hostNewWaiter();
     list.push(extra === undefined ? id : { id: id, extra: extra });
-    return { __op: @OP_WAITER@, __line: 0, id: id, label: label };
+    return { __op: @OP_WAITER@, id: id, label: label };
 }
 
 class QueueEmpty extends Error { constructor() { super('queue is empty'); this.name = 'QueueEmpty'; } }

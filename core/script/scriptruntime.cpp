@@ -75,16 +75,11 @@ std::optional<ScriptLoadError> ScriptRuntime::load(const QString& path) {
 
 std::optional<ScriptLoadError> ScriptRuntime::loadSource(const QString& source, const QString& fileName) {
     const MarkedSource marked = markYields(source);
-    QString setters =
-        QStringLiteral("(function (L) { function d(n) { Object.defineProperty(L, 'at' + n, { set: "
-                       "function (v) { if (v !== null && typeof v === 'object') v.__line = n; } }); }");
     const QString shortName = fileName.section(u'/', -1);
     m_unknownYield = internStableString(shortName);
-    for (const int line : marked.yieldLines) {
-        setters += QStringLiteral(" d(%1);").arg(line);
+    for (const int line : marked.yieldLines)
         m_yieldLocations[line] = internStableString(shortName + u':' + QString::number(line));
-    }
-    m_engine.evaluate(setters + QStringLiteral(" })(__L);"), QStringLiteral("coroscope:yield-markers.js"));
+    defineYieldMarks(marked.yieldLines);
     // Syntax first, with Qt's own parser: QJSEngine 6.4 reports no column. It also guards the
     // yield marker: the marked source must parse wherever the original does, else run the original.
     const SyntaxProblem problem = checkSyntax(source);

@@ -143,7 +143,7 @@ private:
         bool threw = false;
         bool done = false;
         int op = 0;       ///< the yielded object's __op (AwaitOp), 0 when not one of ours
-        int line = 0;     ///< its __line: the yield's line (yieldmarker.h), 0 without
+        int line = 0;     ///< the yield's line (its marker, yieldmarker.h), 0 without
         double ms = 0;    ///< a sleep's ms
         QString thrownAt; ///< the innermost script frame of the throw
     };
@@ -155,13 +155,26 @@ private:
     /// now(), random() and record() as the engine's own functions (hostbuiltins.cpp).
     void installHostBuiltins();
     void removeHostBuiltins() noexcept;
+    /// A native setter `__L.atN` per marked yield line (hostbuiltins.cpp).
+    void defineYieldMarks(const std::vector<int>& lines);
+
+public:
+    /// A yield marker's setter ran (`setter`: its function): the step ends at its line.
+    void noteYieldMark(const void* setter) noexcept {
+        if (const auto it = m_markSetters.find(setter); it != m_markSetters.end())
+            m_markedLine = it->second;
+    }
+
+private:
     std::shared_ptr<ScriptFuture> futureOf(const QJSValue& taskObject) const;
 
     QJSEngine m_engine;
     QJSValue m_next;  ///< Generator.prototype.next
     QJSValue m_throw; ///< Generator.prototype.throw
     /// The keys stepGenerator() reads, interned once (held here so the engine keeps them).
-    QJSValue m_keyOp, m_keyLine, m_keyMs;
+    QJSValue m_keyOp, m_keyMs;
+    std::unordered_map<const void*, int> m_markSetters; ///< yield marker setter -> its line
+    int m_markedLine = 0; ///< the line of the last yield marker run in this step, 0 for none
     std::unordered_map<std::uint64_t, Entry> m_tasks;
     /// The loopback server http.get() talks to, started on first use; and its client.
     /// "file.js:12" per line with a marked yield: where a resumed stretch of script starts.
