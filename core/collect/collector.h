@@ -62,7 +62,7 @@ private:
     void drainLocked();
     void markLongDispatchRunningLocked();
     static constexpr std::chrono::milliseconds kRunningAfter{20};
-    session::SessionDelta cutSessionDeltaLocked();
+    session::SessionDelta cutSessionDeltaLocked(bool final = false);
     /// The task blocking the loop now: its row in `d`, busy time counted up to the delta's time.
     void addOngoingBusyLocked(session::SessionDelta& d) const;
     void addCpuProfileLocked(session::SessionDelta& d) const;
