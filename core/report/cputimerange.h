@@ -14,7 +14,6 @@ struct TimeRange {
     std::int64_t fromNs = 0;
     std::int64_t toNs = 0;
 
-    bool contains(std::int64_t ns) const noexcept { return ns >= fromNs && ns <= toNs; }
     bool overlaps(std::int64_t startNs, std::int64_t endNs) const noexcept {
         return startNs <= toNs && endNs >= fromNs;
     }

@@ -7,6 +7,7 @@
 #include "mainwindow/mainwindow.h"
 #include "models/latencymodel.h"
 #include "models/tasktablemodel.h"
+#include "panels/sortedtable.h"
 
 #include <QHeaderView>
 #include <QSortFilterProxyModel>
@@ -40,15 +41,7 @@ std::vector<std::pair<double, double>> blockedSpans(const session::SessionData& 
 } // namespace
 
 QTableView* MainWindow::sortedTable(QAbstractItemModel* model, int sortRole) {
-    auto* proxy = new QSortFilterProxyModel(this);
-    proxy->setSourceModel(model);
-    proxy->setSortRole(sortRole);
-    auto* view = new QTableView(this);
-    view->setModel(proxy);
-    view->setSortingEnabled(true);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->verticalHeader()->hide();
+    QTableView* view = sortedTableView(model, sortRole, this);
     view->horizontalHeader()->setStretchLastSection(true);
     return view;
 }

@@ -4,6 +4,7 @@
 #include "charts/timechart.h"
 #include "models/awaitsitemodel.h"
 #include "models/spawnsitemodel.h"
+#include "panels/sortedtable.h"
 
 #include <QChart>
 #include <QChartView>
@@ -48,10 +49,6 @@ SitesPage::SitesPage(QWidget* parent)
     : QWidget(parent) {
     m_awaitModel = new AwaitSiteModel(this);
     m_spawnModel = new SpawnSiteModel(this);
-    auto* awaitProxy = new QSortFilterProxyModel(this);
-    awaitProxy->setSourceModel(m_awaitModel);
-    auto* spawnProxy = new QSortFilterProxyModel(this);
-    spawnProxy->setSourceModel(m_spawnModel);
 
     auto* layout = new QVBoxLayout(this);
     auto* splitter = new QSplitter(Qt::Vertical, this);
@@ -63,7 +60,7 @@ SitesPage::SitesPage(QWidget* parent)
     awaitLayout->addWidget(heading(tr("Await sites"), awaitBox));
     m_awaitNote = note(awaitBox);
     awaitLayout->addWidget(m_awaitNote);
-    m_awaitView = addTable(awaitProxy, AwaitSiteModel::SortRole);
+    m_awaitView = addTable(m_awaitModel, AwaitSiteModel::SortRole);
     awaitLayout->addWidget(m_awaitView, 1);
     // Where the time went first, as in the HTML report.
     m_awaitView->sortByColumn(AwaitSiteModel::Total, Qt::DescendingOrder);
@@ -77,7 +74,7 @@ SitesPage::SitesPage(QWidget* parent)
     auto* spawnSplitter = new QSplitter(Qt::Horizontal, spawnBox);
     m_spawnBody = spawnSplitter;
     spawnLayout->addWidget(spawnSplitter, 1);
-    m_spawnView = addTable(spawnProxy, SpawnSiteModel::SortRole);
+    m_spawnView = addTable(m_spawnModel, SpawnSiteModel::SortRole);
     spawnSplitter->addWidget(m_spawnView);
     // The session's order (alive at main's end, then spawned) is the one that finds a leak: no
     // column sort to start with, and a third click on a header goes back to it.
@@ -125,15 +122,9 @@ SitesPage::SitesPage(QWidget* parent)
     setData(nullptr);
 }
 
-QTableView* SitesPage::addTable(QSortFilterProxyModel* proxy, int sortRole) {
-    proxy->setSortRole(sortRole);
-    auto* view = new QTableView(this);
-    view->setModel(proxy);
-    view->setSortingEnabled(true);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setSelectionMode(QAbstractItemView::SingleSelection);
+QTableView* SitesPage::addTable(QAbstractItemModel* model, int sortRole) {
+    QTableView* view = sortedTableView(model, sortRole, this);
     view->setAlternatingRowColors(true);
-    view->verticalHeader()->hide();
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     // Not the last section stretched: a wide "Max" column puts its figure far from the others.
     view->horizontalHeader()->setStretchLastSection(false);

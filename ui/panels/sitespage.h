@@ -9,7 +9,7 @@
 class QChartView;
 class QLabel;
 class QLineSeries;
-class QSortFilterProxyModel;
+class QAbstractItemModel;
 class QTableView;
 class QValueAxis;
 
@@ -49,7 +49,7 @@ Q_SIGNALS:
     void locationActivated(const QString& location);
 
 private:
-    QTableView* addTable(QSortFilterProxyModel* proxy, int sortRole);
+    QTableView* addTable(QAbstractItemModel* model, int sortRole);
     void restoreSelection(QTableView* view, int keyRole, const QString& key);
     void showLiveCount();
 
